@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from portfolio.storage import (
+    avatar_upload_to,
+    evidence_upload_to,
+    private_storage,
+    thumbnail_upload_to,
+)
+
+
+class UserManager(DjangoUserManager["User"]):
+    """Users log in with their e-mail address; there is no username."""
+
+    use_in_migrations = True
+
+    def _create_user_with_email(
+        self, email: str, password: str | None, **extra_fields: object
+    ) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(  # type: ignore[override]  # e-mail replaces the username argument
+        self, email: str, password: str | None = None, **extra_fields: object
+    ) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user_with_email(email, password, **extra_fields)
+
+    def create_superuser(  # type: ignore[override]  # e-mail replaces the username argument
+        self, email: str, password: str | None = None, **extra_fields: object
+    ) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        extra_fields.setdefault("role", User.Role.ISSUER_STAFF)
+        return self._create_user_with_email(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    class Role(models.TextChoices):
+        LEARNER = "learner", _("Learner")
+        ASSESSOR = "assessor", _("Assessor")
+        ISSUER_STAFF = "issuer_staff", _("Issuer staff")
+        EMPLOYER = "employer", _("Employer")
+
+    username = None  # type: ignore[assignment]  # e-mail is the login
+    email = models.EmailField(_("e-mail address"), unique=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.LEARNER)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects: ClassVar[UserManager] = UserManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["role"], name="user_role_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["learner", "assessor", "issuer_staff", "employer"]),
+                name="user_role_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class LearnerProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    display_name = models.CharField(_("display name"), max_length=120)
+    headline = models.CharField(_("headline"), max_length=160, blank=True)
+    bio = models.TextField(_("bio"), max_length=5000, blank=True)
+    location = models.CharField(_("location"), max_length=120, blank=True)
+    avatar = models.ImageField(_("avatar"), upload_to=avatar_upload_to, blank=True)
+    slug = models.SlugField(
+        _("public address"),
+        max_length=80,
+        unique=True,
+        help_text=_("Your public page lives at /p/<address>/. Letters, numbers and hyphens."),
+    )
+    is_public = models.BooleanField(_("profile is public"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["is_public", "display_name"], name="profile_public_name_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class SkillFramework(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Skill(models.Model):
+    framework = models.ForeignKey(SkillFramework, on_delete=models.PROTECT, related_name="skills")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    code = models.CharField(
+        max_length=64, blank=True, help_text=_("Optional code within the framework.")
+    )
+    uri = models.URLField(
+        _("external URI"),
+        max_length=500,
+        blank=True,
+        help_text=_("e.g. an ESCO or Open Skills Network identifier."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "name"], name="skill_unique_name_per_framework"
+            ),
+            models.UniqueConstraint(
+                fields=["framework", "code"],
+                condition=~Q(code=""),
+                name="skill_unique_code_per_framework",
+            ),
+        ]
+        indexes = [models.Index(fields=["name"], name="skill_name_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EvidenceItem(models.Model):
+    class Kind(models.TextChoices):
+        FILE = "file", _("File")
+        IMAGE = "image", _("Image")
+        LINK = "link", _("Link")
+        REFLECTION = "reflection", _("Written reflection")
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="evidence_items")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), max_length=5000, blank=True)
+    work_done_on = models.DateField(_("date of the work"), null=True, blank=True)
+    skills = models.ManyToManyField(Skill, blank=True, related_name="evidence_items")
+
+    # FILE and IMAGE: the stored (for images, re-encoded) file and what we learned from its content.
+    file = models.FileField(
+        storage=private_storage, upload_to=evidence_upload_to, blank=True, max_length=255
+    )
+    thumbnail = models.ImageField(
+        storage=private_storage, upload_to=thumbnail_upload_to, blank=True, max_length=255
+    )
+    original_filename = models.CharField(max_length=255, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    # LINK
+    url = models.URLField(_("link"), max_length=2000, blank=True)
+    # REFLECTION: Markdown, sanitised when rendered.
+    body = models.TextField(_("reflection"), max_length=50_000, blank=True)
+
+    # Curation: public items show on the public page in ascending position.
+    is_public = models.BooleanField(_("show on my public portfolio"), default=False)
+    public_position = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="evidence_owner_recent_idx"),
+            models.Index(fields=["owner", "kind"], name="evidence_owner_kind_idx"),
+            models.Index(
+                fields=["owner", "is_public", "public_position"], name="evidence_public_order_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["file", "image", "link", "reflection"]),
+                name="evidence_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["file", "image"]) | ~Q(file=""),
+                name="evidence_file_kinds_have_file",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="link") | ~Q(url=""), name="evidence_link_has_url"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reflection") | ~Q(body=""), name="evidence_reflection_has_body"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def has_file(self) -> bool:
+        return self.kind in {self.Kind.FILE, self.Kind.IMAGE}

@@ -1,0 +1,89 @@
+"""Who may see and change what in the portfolio: the only place these rules are written.
+
+Views, the API, templates (through flags the views compute) and selectors all call these
+functions. Fetchers raise Http404 for objects the user may not see, so their existence never
+leaks; PermissionDenied is reserved for objects a user can see but may not act on.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from portfolio.models import EvidenceItem, LearnerProfile, User
+
+type AnyUser = User | AnonymousUser
+
+
+def _role(user: AnyUser) -> str | None:
+    return user.role if isinstance(user, User) else None
+
+
+def is_learner(user: AnyUser) -> bool:
+    return _role(user) == User.Role.LEARNER
+
+
+def is_assessor(user: AnyUser) -> bool:
+    return _role(user) == User.Role.ASSESSOR
+
+
+def is_issuer_staff(user: AnyUser) -> bool:
+    return _role(user) == User.Role.ISSUER_STAFF
+
+
+def is_employer(user: AnyUser) -> bool:
+    return _role(user) == User.Role.EMPLOYER
+
+
+def can_keep_portfolio(user: AnyUser) -> bool:
+    """Evidence libraries and portfolios belong to learners only."""
+    return is_learner(user)
+
+
+def can_view_evidence(user: AnyUser, item: EvidenceItem) -> bool:
+    # The owner always sees their own evidence, public or not.
+    if user.is_authenticated and item.owner_id == user.pk:
+        return True
+    # Anyone may see an item the learner chose to show, but only while the profile that
+    # shows it is public: switching the profile off hides every item at once.
+    return item.is_public and item.owner.profile.is_public
+
+
+def can_edit_evidence(user: AnyUser, item: EvidenceItem) -> bool:
+    # Only the owner edits; no other role ever changes a learner's evidence.
+    return user.is_authenticated and item.owner_id == user.pk
+
+
+def visible_evidence(user: AnyUser) -> QuerySet[EvidenceItem]:
+    """The QuerySet form of can_view_evidence, for lists and fetchers."""
+    public = Q(is_public=True, owner__profile__is_public=True)
+    if user.is_authenticated:
+        return EvidenceItem.objects.filter(Q(owner_id=user.pk) | public)
+    return EvidenceItem.objects.filter(public)
+
+
+def get_evidence_for(user: AnyUser, pk: int) -> EvidenceItem:
+    """The item if the user may view it; Http404 otherwise."""
+    try:
+        return visible_evidence(user).select_related("owner__profile").get(pk=pk)
+    except EvidenceItem.DoesNotExist:
+        raise Http404("No such evidence.") from None
+
+
+def get_editable_evidence_for(user: AnyUser, pk: int) -> EvidenceItem:
+    """The item if the user may change it; Http404 otherwise (never 403, to hide existence)."""
+    if not user.is_authenticated:
+        raise Http404("No such evidence.")
+    try:
+        return EvidenceItem.objects.select_related("owner__profile").get(pk=pk, owner_id=user.pk)
+    except EvidenceItem.DoesNotExist:
+        raise Http404("No such evidence.") from None
+
+
+def get_public_profile(slug: str) -> LearnerProfile:
+    """A profile whose owner made it public; Http404 for private or unknown ones alike."""
+    try:
+        return LearnerProfile.objects.select_related("user").get(slug=slug, is_public=True)
+    except LearnerProfile.DoesNotExist:
+        raise Http404("No such profile.") from None

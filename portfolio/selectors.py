@@ -1,0 +1,42 @@
+"""Reads of portfolio data that have more than one caller or non-trivial joins."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
+
+
+def get_profile_for_owner(*, user: User) -> LearnerProfile:
+    """The learner's own profile (created at sign-up by portfolio.services.profiles)."""
+    return LearnerProfile.objects.get(user=user)
+
+
+def list_evidence(
+    *, owner: User, kind: str | None = None, skill: Skill | None = None
+) -> QuerySet[EvidenceItem]:
+    """A learner's evidence, newest first, with skills prefetched for the cards."""
+    items = EvidenceItem.objects.filter(owner=owner)
+    if kind:
+        items = items.filter(kind=kind)
+    if skill is not None:
+        items = items.filter(skills=skill)
+    return items.prefetch_related(
+        Prefetch("skills", queryset=Skill.objects.only("id", "name", "slug"))
+    ).order_by("-created_at", "-pk")
+
+
+def count_evidence_by_kind(*, owner: User) -> dict[str, int]:
+    counts = dict.fromkeys(EvidenceItem.Kind.values, 0)
+    for row in EvidenceItem.objects.filter(owner=owner).values("kind").annotate(n=Count("pk")):
+        counts[row["kind"]] = row["n"]
+    return counts
+
+
+def list_public_evidence(*, owner: User) -> QuerySet[EvidenceItem]:
+    """The items a learner chose to show, in their chosen order."""
+    return (
+        EvidenceItem.objects.filter(owner=owner, is_public=True)
+        .prefetch_related(Prefetch("skills", queryset=Skill.objects.only("id", "name", "slug")))
+        .order_by("public_position", "pk")
+    )

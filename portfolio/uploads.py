@@ -1,0 +1,381 @@
+"""Deciding what an uploaded file really is, and making images safe to keep.
+
+The type of an upload is decided by its bytes alone: the file name and the browser's
+Content-Type are attacker-controlled and ignored. Images are decoded with Pillow and
+re-encoded, which drops EXIF (GPS position, camera serial numbers) and any payload hidden
+after the image data; every other accepted format is recognised by its signature.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+import zipfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+IMAGE_FORMATS = {
+    # Pillow format name: (content type, extension, label)
+    "PNG": ("image/png", "png", "PNG image"),
+    "JPEG": ("image/jpeg", "jpg", "JPEG image"),
+    "WEBP": ("image/webp", "webp", "WebP image"),
+    "GIF": ("image/gif", "gif", "GIF image"),
+}
+ALLOWED_IMAGES_TEXT = "PNG, JPEG, WebP or GIF"
+ALLOWED_FILES_TEXT = (
+    "PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), OpenDocument (ODT, ODS, ODP), "
+    "plain text, Markdown or CSV"
+)
+THUMBNAIL_BOX = (480, 480)
+
+_OFFICE_MARKERS = {
+    "word/document.xml": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+        "Word document",
+    ),
+    "xl/workbook.xml": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+        "Excel workbook",
+    ),
+    "ppt/presentation.xml": (
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "pptx",
+        "PowerPoint presentation",
+    ),
+}
+_OPENDOCUMENT_TYPES = {
+    b"application/vnd.oasis.opendocument.text": ("odt", "OpenDocument text"),
+    b"application/vnd.oasis.opendocument.spreadsheet": ("ods", "OpenDocument spreadsheet"),
+    b"application/vnd.oasis.opendocument.presentation": ("odp", "OpenDocument presentation"),
+}
+_TEXT_TYPES = {
+    "md": "text/markdown",
+    "markdown": "text/markdown",
+    "csv": "text/csv",
+    "txt": "text/plain",
+}
+
+# Signatures used only to tell the user what a refused file is.
+_KNOWN_SIGNATURES: list[tuple[bytes, str]] = [
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x7fELF", "a program (ELF executable)"),
+    (b"MZ", "a Windows program"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an older Microsoft Office file (DOC, XLS or PPT)"),
+    (b"BM", "a BMP image"),
+    (b"II*\x00", "a TIFF image"),
+    (b"MM\x00*", "a TIFF image"),
+    (b"ID3", "an MP3 audio file"),
+    (b"OggS", "an Ogg audio or video file"),
+    (b"{\\rtf", "a Rich Text (RTF) document"),
+]
+
+
+@dataclass(frozen=True)
+class InspectedFile:
+    """What the content of an accepted upload turned out to be."""
+
+    is_image: bool
+    content_type: str
+    extension: str
+    label: str
+
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    """A re-encoded image, free of metadata, and its thumbnail (always WebP)."""
+
+    content: bytes
+    thumbnail: bytes
+    content_type: str
+    extension: str
+    width: int
+    height: int
+
+
+def _refuse(message: str, code: str) -> ValidationError:
+    return ValidationError(message, code=code)
+
+
+def _describe_unknown(head: bytes) -> str:
+    for signature, description in _KNOWN_SIGNATURES:
+        if head.startswith(signature):
+            return description
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        return "an HEIC image" if brand in {b"heic", b"heix", b"mif1"} else "a video or audio file"
+    return "in a format we do not recognise"
+
+
+def _looks_like_svg(head: bytes) -> bool:
+    text = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return b"<svg" in text and (
+        text.startswith(b"<?xml") or text.startswith(b"<svg") or text.startswith(b"<!doctype svg")
+    )
+
+
+def _looks_like_html(head: bytes) -> bool:
+    text = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return text.startswith(
+        (b"<!doctype html", b"<html", b"<script", b"<head", b"<body", b"<iframe")
+    )
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_upload(upload: UploadedFile[bytes]) -> bytes:
+    """The upload's bytes, refusing anything over the configured size before reading it."""
+    limit = settings.MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        raise _refuse(
+            _("This file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            "too_large",
+        )
+    upload.seek(0)
+    data: bytes = upload.read(limit + 1)
+    if len(data) > limit:
+        raise _refuse(
+            _("This file is larger than the limit of %(limit)s.")
+            % {"limit": filesizeformat(limit)},
+            "too_large",
+        )
+    if not data:
+        raise _refuse(_("This file is empty."), "empty")
+    return data
+
+
+def _inspect_zip(data: bytes) -> InspectedFile | None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = set(archive.namelist())
+        if any(name.lower().endswith("vbaproject.bin") for name in names):
+            raise _refuse(
+                _(
+                    "This Office file contains macros, which can run code. Save it without macros (DOCX, XLSX or PPTX) or as a PDF."
+                ),
+                "macros",
+            )
+        if "[Content_Types].xml" in names:
+            for marker, (content_type, extension, label) in _OFFICE_MARKERS.items():
+                if marker in names:
+                    return InspectedFile(False, content_type, extension, label)
+        if "mimetype" in names:
+            # OpenDocument keeps its type, uncompressed, in a member named "mimetype".
+            mimetype = archive.read("mimetype").strip()
+            if mimetype in _OPENDOCUMENT_TYPES:
+                extension, label = _OPENDOCUMENT_TYPES[mimetype]
+                return InspectedFile(False, mimetype.decode(), extension, label)
+    except zipfile.BadZipFile:
+        raise _refuse(
+            _("This file is a damaged or incomplete ZIP-based document."), "damaged"
+        ) from None
+    return None
+
+
+def inspect_upload(data: bytes, *, original_name: str = "") -> InspectedFile:
+    """Decide what the bytes are; raise ValidationError with a message for the user if refused.
+
+    The original name is consulted only to pick between text flavours (.md, .csv, .txt) once
+    the content is known to be plain UTF-8 text: it never makes a file acceptable.
+    """
+    head = data[:8192]
+    allowed = _("Allowed: %(files)s, or images as %(images)s.") % {
+        "files": ALLOWED_FILES_TEXT,
+        "images": ALLOWED_IMAGES_TEXT,
+    }
+    if _looks_like_svg(head):
+        raise _refuse(
+            _(
+                "SVG images are not accepted because they can contain scripts. Upload a %(images)s image instead."
+            )
+            % {"images": ALLOWED_IMAGES_TEXT},
+            "svg",
+        )
+    image_format = _image_format(data)
+    if image_format is not None:
+        content_type, extension, label = IMAGE_FORMATS[image_format]
+        return InspectedFile(True, content_type, extension, label)
+    if head.startswith(b"%PDF-"):
+        if b"%%EOF" not in data[-2048:]:
+            raise _refuse(
+                _("This PDF is damaged or incomplete (it has no end-of-file marker)."), "damaged"
+            )
+        return InspectedFile(False, "application/pdf", "pdf", "PDF document")
+    if head.startswith(b"PK\x03\x04"):
+        office = _inspect_zip(data)
+        if office is not None:
+            return office
+    if _looks_like_html(head):
+        raise _refuse(
+            _("%(allowed)s This file is an HTML document.") % {"allowed": allowed}, "html"
+        )
+    if _is_text(data):
+        suffix = original_name.rsplit(".", 1)[-1].lower() if "." in original_name else "txt"
+        extension = suffix if suffix in _TEXT_TYPES else "txt"
+        return InspectedFile(False, _TEXT_TYPES[extension], extension, "text document")
+    raise _refuse(
+        _("%(allowed)s This file is %(what)s.")
+        % {"allowed": allowed, "what": _describe_unknown(head)},
+        "unsupported",
+    )
+
+
+def _has_image_signature(head: bytes) -> bool:
+    return head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF87a", b"GIF89a")) or (
+        head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    )
+
+
+def _image_format(data: bytes) -> str | None:
+    """The Pillow format of an accepted image type, or None if the bytes are not one.
+
+    Bytes that start like one of our image types but cannot be opened are refused as damaged
+    rather than passed on to the other checks.
+    """
+    damaged = _refuse(_("This image is damaged or incomplete and cannot be read."), "damaged")
+    try:
+        with warnings.catch_warnings():
+            # Opening reads only the header; the pixel ceiling is checked in process_image.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                fmt = image.format
+    except Image.DecompressionBombError:
+        raise _refuse(_("This image is too large to process."), "too_many_pixels") from None
+    except UnidentifiedImageError:
+        if _has_image_signature(data[:16]):
+            raise damaged from None
+        return None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        if _has_image_signature(data[:16]):
+            raise damaged from None
+        return None
+    return fmt if fmt in IMAGE_FORMATS else None
+
+
+def process_image(data: bytes) -> ProcessedImage:
+    """Decode, check and re-encode an image, and make its thumbnail.
+
+    Raises ValidationError for images with too many pixels (checked from the header, before
+    any decoding, so a decompression bomb costs nothing) and for damaged or truncated files.
+    """
+    limit = settings.MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > limit:
+                raise _refuse(
+                    _(
+                        "This image is too large to process (%(pixels)s megapixels; the limit is %(limit)s)."
+                    )
+                    % {
+                        "pixels": round(width * height / 1_000_000, 1),
+                        "limit": round(limit / 1_000_000, 1),
+                    },
+                    "too_many_pixels",
+                )
+            fmt = image.format
+            if fmt not in IMAGE_FORMATS:
+                raise _refuse(
+                    _("Upload a %(images)s image.") % {"images": ALLOWED_IMAGES_TEXT},
+                    "unsupported_image",
+                )
+            image.load()
+            frames = (
+                _load_frames(image) if fmt == "GIF" and getattr(image, "n_frames", 1) > 1 else None
+            )
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _refuse(_("This image is too large to process."), "too_many_pixels") from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise _refuse(
+            _("This image is damaged or incomplete and cannot be read."), "damaged"
+        ) from None
+
+    content_type, extension, _label = IMAGE_FORMATS[fmt]
+    if frames is not None:
+        content = _encode_animated_gif(frames, image)
+        still = frames[0]
+    else:
+        # Apply the EXIF orientation to the pixels before the EXIF block is dropped.
+        still = ImageOps.exif_transpose(image)
+        content = _encode(still, fmt)
+    return ProcessedImage(
+        content=content,
+        thumbnail=_thumbnail(still),
+        content_type=content_type,
+        extension=extension,
+        width=still.width,
+        height=still.height,
+    )
+
+
+def _load_frames(image: Image.Image) -> list[Image.Image]:
+    frames = []
+    for index in range(getattr(image, "n_frames", 1)):
+        image.seek(index)
+        frames.append(image.copy())
+    return frames
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    # No exif= argument and no info passthrough: the new file carries pixels and, for
+    # colour accuracy, the ICC profile only.
+    icc = image.info.get("icc_profile")
+    options: dict[str, object] = {"icc_profile": icc} if icc else {}
+    if fmt == "JPEG":
+        if image.mode not in {"RGB", "L"}:
+            image = image.convert("RGB")
+        image.save(buffer, format="JPEG", quality=90, optimize=True, **options)
+    elif fmt == "WEBP":
+        image.save(buffer, format="WEBP", quality=90, **options)
+    elif fmt == "GIF":
+        image.save(buffer, format="GIF")
+    else:
+        image.save(buffer, format="PNG", optimize=True, **options)
+    return buffer.getvalue()
+
+
+def _encode_animated_gif(frames: list[Image.Image], original: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    frames[0].save(
+        buffer,
+        format="GIF",
+        save_all=True,
+        append_images=frames[1:],
+        loop=original.info.get("loop", 0),
+        duration=original.info.get("duration", 100),
+    )
+    return buffer.getvalue()
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    thumb = image.copy()
+    thumb.thumbnail(THUMBNAIL_BOX)
+    if thumb.mode not in {"RGB", "RGBA"}:
+        thumb = thumb.convert(
+            "RGBA" if "transparency" in thumb.info or thumb.mode in {"LA", "PA"} else "RGB"
+        )
+    buffer = io.BytesIO()
+    thumb.save(buffer, format="WEBP", quality=82)
+    return buffer.getvalue()

@@ -1,0 +1,112 @@
+"""factory-boy factories shared by every test module."""
+
+import io
+from datetime import date
+
+import factory
+from django.core.files.base import ContentFile
+from PIL import Image
+
+from portfolio.models import EvidenceItem, LearnerProfile, Skill, SkillFramework, User
+
+TEST_PASSWORD = "correct-horse-battery-staple"
+
+
+def png_bytes(size=(64, 48), colour=(31, 78, 121)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    role = User.Role.LEARNER
+    password = factory.PostGenerationMethodCall("set_password", TEST_PASSWORD)
+
+    @factory.post_generation
+    def with_profile(obj, create, extracted, **kwargs):
+        obj.save()
+        if create and extracted is not False and obj.role == User.Role.LEARNER:
+            LearnerProfileFactory(user=obj)
+
+    class Params:
+        assessor = factory.Trait(role=User.Role.ASSESSOR)
+        employer = factory.Trait(role=User.Role.EMPLOYER)
+        issuer_staff = factory.Trait(role=User.Role.ISSUER_STAFF, is_staff=True)
+
+
+class LearnerProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LearnerProfile
+        django_get_or_create = ("user",)
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Sequence(lambda n: f"Learner {n}")
+    slug = factory.Sequence(lambda n: f"learner-{n}")
+    headline = "Data analyst in training"
+
+    class Params:
+        public = factory.Trait(is_public=True)
+
+
+class SkillFrameworkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SkillFramework
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Framework {n}")
+    slug = factory.Sequence(lambda n: f"framework-{n}")
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Skill
+
+    framework = factory.SubFactory(SkillFrameworkFactory)
+    name = factory.Sequence(lambda n: f"Skill {n}")
+    slug = factory.Sequence(lambda n: f"skill-{n}")
+
+
+class EvidenceItemFactory(factory.django.DjangoModelFactory):
+    """A reflection by default; traits make the other kinds with real stored content."""
+
+    class Meta:
+        model = EvidenceItem
+
+    owner = factory.SubFactory(UserFactory)
+    kind = EvidenceItem.Kind.REFLECTION
+    title = factory.Sequence(lambda n: f"Evidence {n}")
+    description = "What I did and why it matters."
+    work_done_on = date(2026, 3, 14)
+    body = "I **learned** a great deal."
+
+    class Params:
+        public = factory.Trait(is_public=True)
+        link = factory.Trait(
+            kind=EvidenceItem.Kind.LINK, body="", url="https://example.org/my-work"
+        )
+        image = factory.Trait(
+            kind=EvidenceItem.Kind.IMAGE,
+            body="",
+            file=factory.LazyFunction(lambda: ContentFile(png_bytes(), name="photo.png")),
+            thumbnail=factory.LazyFunction(
+                lambda: ContentFile(png_bytes((32, 24)), name="thumb.png")
+            ),
+            content_type="image/png",
+            original_filename="photo.png",
+        )
+        pdf = factory.Trait(
+            kind=EvidenceItem.Kind.FILE,
+            body="",
+            file=factory.LazyFunction(
+                lambda: ContentFile(
+                    b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", name="report.pdf"
+                )
+            ),
+            content_type="application/pdf",
+            original_filename="report.pdf",
+        )
