@@ -40,3 +40,16 @@ def list_public_evidence(*, owner: User) -> QuerySet[EvidenceItem]:
         .prefetch_related(Prefetch("skills", queryset=Skill.objects.only("id", "name", "slug")))
         .order_by("public_position", "pk")
     )
+
+
+def list_evidence_for_curation(*, owner: User) -> QuerySet[EvidenceItem]:
+    """All of a learner's items for the curation table: public ones first, in page order."""
+    return EvidenceItem.objects.filter(owner=owner).order_by(
+        "-is_public", "public_position", "-created_at", "-pk"
+    )
+
+
+def profile_initials(profile: LearnerProfile) -> str:
+    """Up to two initials from the display name, shown where there is no avatar."""
+    words = [word for word in profile.display_name.split() if word[:1].isalnum()]
+    return "".join(word[0] for word in words[:2]).upper() or "?"

@@ -1,15 +1,57 @@
-"""Writes to learner profiles."""
+"""Writes to learner profiles: creation at sign-up, edits, and the avatar."""
 
 from __future__ import annotations
 
+import io
+import re
+from dataclasses import dataclass
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from PIL import Image
 
 from portfolio.models import LearnerProfile, User
+from portfolio.uploads import ALLOWED_IMAGES_TEXT, inspect_upload, process_image, read_upload
+
+AVATAR_MAX_SIDE = 512
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
+# Addresses that would look official on /p/<slug>/ or clash with a future top-level page.
+RESERVED_SLUGS = frozenset(
+    {
+        "about", "account", "accounts", "admin", "administrator", "api", "app", "assessor",
+        "assessments", "auth", "credential", "credentials", "dashboard", "employer", "evidence",
+        "help", "home", "issuer", "login", "logout", "me", "media", "new", "official", "portfolio",
+        "privacy", "profile", "public", "root", "security", "settings", "signup", "sign-up",
+        "static", "staff", "support", "system", "terms", "unbundled", "verify", "www",
+    }
+)  # fmt: skip
+# Keep the avatar formats' own codecs; only JPEG needs a quality setting.
+_SAVE_OPTIONS: dict[str, dict[str, object]] = {
+    "JPEG": {"quality": 90, "optimize": True},
+    "WEBP": {"quality": 90},
+    "PNG": {"optimize": True},
+    "GIF": {},
+}
+
+
+@dataclass(frozen=True)
+class PreparedAvatar:
+    """An accepted avatar: re-encoded bytes, metadata stripped, at most AVATAR_MAX_SIDE."""
+
+    content: bytes
+    extension: str
 
 
 def _unique_slug(base: str) -> str:
-    root = slugify(base)[:70] or "learner"
+    # slugify keeps underscores and may leave a hyphen at the cut; addresses allow neither.
+    root = re.sub(r"[^a-z0-9]+", "-", slugify(base))[:60].strip("-") or "learner"
+    if len(root) < 3 or root in RESERVED_SLUGS:
+        root = f"{root}-learner"
     candidate, n = root, 1
     while LearnerProfile.objects.filter(slug=candidate).exists():
         n += 1
@@ -35,3 +77,190 @@ def ensure_profile(*, user: User, display_name: str = "") -> LearnerProfile:
             if existing is not None:
                 return existing
     raise RuntimeError("Could not allocate a unique profile slug.")
+
+
+def check_slug_shape(slug: str) -> None:
+    """Raise ValidationError unless the slug is well-formed and not reserved.
+
+    Availability is state, so update_profile checks it under the row lock.
+    """
+    if not SLUG_PATTERN.match(slug):
+        raise ValidationError(
+            _(
+                "Use 3 to 80 lowercase letters, numbers and hyphens, starting and ending with a letter or number (for example “amara-okafor”)."
+            ),
+            code="malformed",
+        )
+    if slug in RESERVED_SLUGS:
+        raise ValidationError(
+            _("“%(slug)s” is reserved. Choose another address.") % {"slug": slug},
+            code="reserved",
+        )
+
+
+def _slug_taken() -> ValidationError:
+    return ValidationError(
+        {"slug": _("This address is already taken by another learner. Choose another one.")},
+        code="taken",
+    )
+
+
+def _ensure_owner(profile: LearnerProfile, by: User) -> None:
+    # Nobody edits another learner's profile, whatever their role: staff use the admin.
+    if profile.user_id != by.pk:
+        raise PermissionDenied(_("You can only change your own profile."))
+
+
+def _article(label: str) -> str:
+    return "an" if label[:1].upper() in {"A", "E", "I", "O", "U"} else "a"
+
+
+def prepare_avatar(upload: UploadedFile[bytes]) -> PreparedAvatar:
+    """Check and re-encode an avatar upload; raises ValidationError keyed by "avatar".
+
+    Callers run it before opening their transaction: decoding an image can take a while
+    and must not hold the profile's row lock.
+    """
+    only_images = _("Your avatar must be a %(images)s image.") % {"images": ALLOWED_IMAGES_TEXT}
+    try:
+        data = read_upload(upload)
+        inspected = inspect_upload(data, original_name=upload.name or "")
+        if not inspected.is_image:
+            raise ValidationError(
+                _("%(only_images)s This file is %(article)s %(label)s.")
+                % {
+                    "only_images": only_images,
+                    "article": _article(inspected.label),
+                    "label": inspected.label,
+                },
+                code="not_image",
+            )
+        processed = process_image(data)
+    except ValidationError as error:
+        # The general upload messages list document formats too; an avatar takes images only.
+        if error.code in {"unsupported", "html", "macros"}:
+            raise ValidationError({"avatar": only_images}, code="not_image") from None
+        raise ValidationError({"avatar": error.messages}, code=error.code) from None
+    content = processed.content
+    if max(processed.width, processed.height) > AVATAR_MAX_SIDE:
+        content = _downscale(content)
+    return PreparedAvatar(content=content, extension=processed.extension)
+
+
+def _downscale(content: bytes) -> bytes:
+    # process_image has already checked the pixel count, re-encoded without metadata and
+    # applied the EXIF orientation, so this re-encode starts from clean pixels. An animated
+    # GIF this large keeps only its first frame: an avatar does not need to move.
+    with Image.open(io.BytesIO(content)) as image:
+        fmt = image.format or "PNG"
+        image.thumbnail((AVATAR_MAX_SIDE, AVATAR_MAX_SIDE))
+        buffer = io.BytesIO()
+        image.save(buffer, format=fmt, **_SAVE_OPTIONS.get(fmt, {}))
+    return buffer.getvalue()
+
+
+def _delete_after_commit(profile: LearnerProfile, name: str) -> None:
+    if name:
+        # Only once the new state is committed: a rollback must leave the old file in place.
+        transaction.on_commit(partial(profile.avatar.storage.delete, name), robust=True)
+
+
+def _store_avatar(profile: LearnerProfile, avatar: PreparedAvatar) -> None:
+    old_name = profile.avatar.name or ""
+    # Storage is not transactional: a rollback after this write leaves an unreferenced file
+    # under a random name, which is harmless, whereas deleting early could lose the old one.
+    profile.avatar.save(f"avatar.{avatar.extension}", ContentFile(avatar.content), save=False)
+    profile.save(update_fields=["avatar", "updated_at"])
+    _delete_after_commit(profile, old_name)
+
+
+def _clear_avatar(profile: LearnerProfile) -> None:
+    old_name = profile.avatar.name or ""
+    if not old_name:
+        return
+    # An empty name is how Django clears a FileField.
+    profile.avatar = ""
+    profile.save(update_fields=["avatar", "updated_at"])
+    _delete_after_commit(profile, old_name)
+
+
+def update_profile(
+    *,
+    profile: LearnerProfile,
+    by: User,
+    display_name: str,
+    slug: str,
+    headline: str = "",
+    bio: str = "",
+    location: str = "",
+    is_public: bool = False,
+    avatar: UploadedFile[bytes] | None = None,
+    remove_avatar: bool = False,
+) -> LearnerProfile:
+    """Save the profile form: text fields, public address and switch, and the avatar.
+
+    Raises PermissionDenied unless `by` owns the profile, and ValidationError keyed by field
+    ("slug", "avatar") for a malformed, reserved or taken slug or a refused image; nothing is
+    saved then. A replaced or removed avatar file is deleted after commit.
+    """
+    _ensure_owner(profile, by)
+    try:
+        check_slug_shape(slug)
+    except ValidationError as error:
+        raise ValidationError({"slug": error.messages}, code=error.code) from None
+    prepared = prepare_avatar(avatar) if avatar is not None else None
+    with transaction.atomic(durable=True):
+        locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+        if LearnerProfile.objects.filter(slug=slug).exclude(pk=locked.pk).exists():
+            raise _slug_taken()
+        locked.display_name = display_name
+        locked.slug = slug
+        locked.headline = headline
+        locked.bio = bio
+        locked.location = location
+        locked.is_public = is_public
+        try:
+            # A concurrent edit can claim the slug between the check and the write; the
+            # unique index decides, in a savepoint so the transaction stays usable.
+            with transaction.atomic():
+                locked.save(
+                    update_fields=[
+                        "display_name",
+                        "slug",
+                        "headline",
+                        "bio",
+                        "location",
+                        "is_public",
+                        "updated_at",
+                    ]
+                )
+        except IntegrityError:
+            raise _slug_taken() from None
+        if prepared is not None:
+            _store_avatar(locked, prepared)
+        elif remove_avatar:
+            _clear_avatar(locked)
+    return locked
+
+
+def set_avatar(*, profile: LearnerProfile, by: User, upload: UploadedFile[bytes]) -> LearnerProfile:
+    """Replace the avatar with an uploaded image, re-encoded and at most 512 pixels a side.
+
+    Raises PermissionDenied unless `by` owns the profile and ValidationError (keyed
+    "avatar") for anything that is not an acceptable image. The old file goes after commit.
+    """
+    _ensure_owner(profile, by)
+    avatar = prepare_avatar(upload)
+    with transaction.atomic():
+        locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+        _store_avatar(locked, avatar)
+    return locked
+
+
+@transaction.atomic
+def remove_avatar(*, profile: LearnerProfile, by: User) -> LearnerProfile:
+    """Clear the avatar and delete its file after commit. Idempotent."""
+    _ensure_owner(profile, by)
+    locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+    _clear_avatar(locked)
+    return locked

@@ -1,11 +1,90 @@
-"""Placeholder: being written."""
+"""The learner's own profile and the curation of their public portfolio."""
 
-from django.http import HttpRequest, HttpResponse
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portfolio import selectors
+from portfolio.forms.profiles import CurationFormSet, ProfileForm
+from portfolio.http import AuthenticatedHttpRequest
+from portfolio.models import LearnerProfile, User
+from portfolio.permissions import can_keep_portfolio
+from portfolio.services import curation, profiles
 
 
-def profile_edit(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+def _own_profile(user: User) -> LearnerProfile:
+    # Other roles have no portfolio; a 404 keeps these pages out of their way entirely.
+    if not can_keep_portfolio(user):
+        raise Http404("No profile.")
+    # Learners made in the admin or a shell skipped sign-up, which creates the profile.
+    return profiles.ensure_profile(user=user)
 
 
-def portfolio_curate(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+@login_required
+def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
+    profile = _own_profile(request.user)
+    form = ProfileForm(request.POST or None, request.FILES or None, profile=profile)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            profiles.update_profile(
+                profile=profile,
+                by=request.user,
+                display_name=data["display_name"],
+                slug=data["slug"],
+                headline=data["headline"],
+                bio=data["bio"],
+                location=data["location"],
+                is_public=data["is_public"],
+                avatar=data["avatar"],
+                remove_avatar=data.get("remove_avatar", False),
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your profile has been saved."))
+            return redirect("portfolio:profile-edit")
+    context = {"form": form, "profile": profile, "initials": selectors.profile_initials(profile)}
+    return render(request, "portfolio/profile_form.html", context)
+
+
+@login_required
+def portfolio_curate(request: AuthenticatedHttpRequest) -> HttpResponse:
+    profile = _own_profile(request.user)
+    items = list(selectors.list_evidence_for_curation(owner=request.user))
+    formset = CurationFormSet(request.POST or None, items=items, prefix="items")
+    if request.method == "POST":
+        if not formset.is_valid():
+            messages.error(request, _("Some positions need correcting; nothing was saved yet."))
+        else:
+            try:
+                public = curation.curate_portfolio(
+                    owner=request.user, public_item_ids_in_order=formset.public_ids_in_order()
+                )
+            except curation.CurationError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, _public_count_message(len(public)))
+                if public and not profile.is_public:
+                    messages.info(
+                        request, _("Your profile is private: make it public to share this page.")
+                    )
+            return redirect("portfolio:portfolio-curate")
+    context = {"formset": formset, "profile": profile}
+    return render(request, "portfolio/portfolio_curate.html", context)
+
+
+def _public_count_message(count: int) -> str:
+    if count == 0:
+        return _("Saved. Your public page shows no evidence.")
+    return ngettext(
+        "Saved. Your public page shows %(count)d item.",
+        "Saved. Your public page shows %(count)d items, in the order you chose.",
+        count,
+    ) % {"count": count}

@@ -1,0 +1,172 @@
+"""Forms for the learner's profile and portfolio curation: they check shape only.
+
+Whether a slug is free and whether an item belongs to the learner is state, checked by
+portfolio.services.profiles and portfolio.services.curation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from portfolio.models import EvidenceItem, LearnerProfile
+from portfolio.services.profiles import check_slug_shape
+from portfolio.uploads import ALLOWED_IMAGES_TEXT
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=120)
+    headline = forms.CharField(
+        label=_("Headline"),
+        max_length=160,
+        required=False,
+        help_text=_("One line under your name, e.g. “Junior data analyst”."),
+    )
+    location = forms.CharField(label=_("Location"), max_length=120, required=False)
+    bio = forms.CharField(
+        label=_("Bio"),
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Plain text; line breaks are kept."),
+    )
+    avatar = forms.FileField(
+        label=_("Avatar"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg,image/webp,image/gif"}),
+        help_text=_("A %(images)s image; it is resized to at most 512 pixels a side.")
+        % {"images": ALLOWED_IMAGES_TEXT},
+    )
+    remove_avatar = forms.BooleanField(label=_("Remove my avatar"), required=False)
+    slug = forms.CharField(
+        label=_("Public address"),
+        max_length=80,
+        help_text=_(
+            "Your public page lives at /p/<address>/. Lowercase letters, numbers and hyphens."
+        ),
+    )
+    is_public = forms.BooleanField(
+        label=_("Profile is public"),
+        required=False,
+        help_text=_(
+            "When on, anyone with the address can see your profile and the evidence you chose to show."
+        ),
+    )
+
+    def __init__(self, *args: Any, profile: LearnerProfile, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "display_name": profile.display_name,
+                "headline": profile.headline,
+                "location": profile.location,
+                "bio": profile.bio,
+                "slug": profile.slug,
+                "is_public": profile.is_public,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        if not profile.avatar:
+            # Nothing to remove: the checkbox would only confuse.
+            del self.fields["remove_avatar"]
+
+    def clean_slug(self) -> str:
+        # Addresses are compared lowercase; accept "Amara-Okafor" as the learner meant it.
+        slug: str = self.cleaned_data["slug"].strip().lower()
+        check_slug_shape(slug)
+        return slug
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if self.cleaned_data.get("avatar") and self.cleaned_data.get("remove_avatar"):
+            raise ValidationError(
+                _("Choose a new avatar or remove the current one, not both."), code="both"
+            )
+        return cleaned
+
+
+class CurationRowForm(forms.Form):
+    """One row of the curation table: an item, whether it shows, and where."""
+
+    item_id = forms.IntegerField(widget=forms.HiddenInput)
+    is_public = forms.BooleanField(label=_("Show on public page"), required=False)
+    position = forms.IntegerField(
+        label=_("Position"),
+        required=False,
+        min_value=1,
+        max_value=9999,
+        widget=forms.NumberInput(attrs={"class": "position-input"}),
+    )
+
+    def __init__(self, *args: Any, item: EvidenceItem | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.item = item
+        if item is not None:
+            # The table's column headers are the visible labels; these name the row too.
+            self.fields["is_public"].widget.attrs["aria-label"] = _(
+                "Show “%(title)s” on the public page"
+            ) % {"title": item.title}
+            self.fields["position"].widget.attrs["aria-label"] = _("Position of “%(title)s”") % {
+                "title": item.title
+            }
+
+
+if TYPE_CHECKING:
+    _RowFormSet = forms.BaseFormSet[CurationRowForm]
+else:
+    # BaseFormSet is generic only in django-stubs; at run time it cannot be subscripted.
+    _RowFormSet = forms.BaseFormSet
+
+
+class CurationFormSet(_RowFormSet):
+    """The curation table, one CurationRowForm per item of the learner's library."""
+
+    # What formset_factory would set, written out so the type checker sees this class.
+    form = CurationRowForm
+    extra = 0
+    min_num = 0
+    max_num = 5000
+    absolute_max = 5000
+    can_order = False
+    can_delete = False
+    can_delete_extra = False
+    validate_min = False
+    validate_max = False
+    renderer = None
+
+    def __init__(self, *args: Any, items: list[EvidenceItem] | None = None, **kwargs: Any) -> None:
+        self.items = items or []
+        if not kwargs.get("data"):
+            kwargs.setdefault(
+                "initial",
+                [
+                    {
+                        "item_id": item.pk,
+                        "is_public": item.is_public,
+                        "position": item.public_position if item.is_public else None,
+                    }
+                    for item in self.items
+                ],
+            )
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs(index)
+        # Rows follow the page's order; a library that changed in between is caught by the
+        # service, which checks every submitted id.
+        if index is not None and index < len(self.items):
+            kwargs["item"] = self.items[index]
+        return kwargs
+
+    def public_ids_in_order(self) -> list[int]:
+        """The ticked items, by position; unnumbered ones follow, in the table's order."""
+        rows = [
+            (form.cleaned_data.get("position"), index, form.cleaned_data["item_id"])
+            for index, form in enumerate(self.forms)
+            if form.cleaned_data.get("is_public")
+        ]
+        rows.sort(key=lambda row: (row[0] is None, row[0] or 0, row[1]))
+        return [item_id for _position, _index, item_id in rows]

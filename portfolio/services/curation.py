@@ -1,0 +1,48 @@
+"""Choosing which evidence shows on the public portfolio, and in which order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from portfolio.models import EvidenceItem, User
+
+
+class CurationError(Exception):
+    """A curation request that was refused as a whole; the message is for the learner."""
+
+
+@transaction.atomic(durable=True)
+def curate_portfolio(*, owner: User, public_item_ids_in_order: Sequence[int]) -> list[EvidenceItem]:
+    """Make exactly these of the owner's items public, in this order; hide all the others.
+
+    Public items get positions 1..n in the given order. Raises CurationError, changing
+    nothing, if an id is repeated or is not one of the owner's items (another learner's
+    item and a missing one get the same message, so existence never leaks). Idempotent.
+    Runs two queries whatever the library's size: one locking read, one bulk update.
+    Returns the public items in their new order.
+    """
+    if len(set(public_item_ids_in_order)) != len(public_item_ids_in_order):
+        raise CurationError(_("Each item can appear only once on your public page."))
+    items = {
+        item.pk: item
+        for item in EvidenceItem.objects.select_for_update()
+        .filter(owner=owner)
+        .only("pk", "owner_id", "title", "kind", "is_public", "public_position")
+    }
+    if any(pk not in items for pk in public_item_ids_in_order):
+        raise CurationError(
+            _("Some of the chosen items are not in your evidence library, so nothing was changed.")
+        )
+    wanted = {pk: position for position, pk in enumerate(public_item_ids_in_order, start=1)}
+    changed = []
+    for item in items.values():
+        is_public, position = (True, wanted[item.pk]) if item.pk in wanted else (False, 0)
+        if (item.is_public, item.public_position) != (is_public, position):
+            item.is_public, item.public_position = is_public, position
+            changed.append(item)
+    # bulk_update skips auto_now on purpose: reordering the page is not editing the item.
+    EvidenceItem.objects.bulk_update(changed, ["is_public", "public_position"], batch_size=500)
+    return [items[pk] for pk in public_item_ids_in_order]

@@ -1,0 +1,183 @@
+import re
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from portfolio.models import LearnerProfile
+from portfolio.services.curation import curate_portfolio
+from portfolio.services.profiles import set_avatar, update_profile
+from tests.factories import EvidenceItemFactory, SkillFactory, png_bytes
+
+URL = "/p/public-learner/"
+
+
+def titles_in_page(html):
+    return re.findall(r'<h3 class="card-title">([^<]+)</h3>', html)
+
+
+@pytest.fixture
+def skills(db):
+    return [SkillFactory(name="Data cleaning"), SkillFactory(name="Charting")]
+
+
+def make_items(owner, count, skills, start=0):
+    """Public items of every kind, each tagged with skills, in order `start + 1`..."""
+    kinds = [{}, {"image": True}, {"pdf": True}, {"link": True}]
+    items = []
+    for n in range(count):
+        item = EvidenceItemFactory(
+            owner=owner,
+            title=f"Item {start + n + 1}",
+            public=True,
+            public_position=start + n + 1,
+            **kinds[n % len(kinds)],
+        )
+        item.skills.set(skills[: 1 + n % 2])
+        items.append(item)
+    return items
+
+
+def test_anonymous_visitor_sees_the_profile(client, public_learner):
+    profile = public_learner.profile
+    profile.headline = "Junior data analyst"
+    profile.location = "Leeds"
+    profile.bio = "I like tidy data.\n\nAnd <b>clear</b> charts."
+    profile.save()
+    response = client.get(URL)
+    text = response.text
+    assert "<h1>Public Learner</h1>" in text
+    assert '<p class="profile-headline">Junior data analyst</p>' in text
+    assert "Leeds" in text
+    # The bio is plain text: paragraphs kept, markup escaped rather than rendered.
+    assert "<p>I like tidy data.</p>" in text
+    assert "<p>And &lt;b&gt;clear&lt;/b&gt; charts.</p>" in text
+    assert '<span class="avatar" aria-hidden="true">PL</span>' in text
+    assert "<title>Public Learner — Junior data analyst · Unbundled</title>" in text
+    assert '<meta name="description" content="Junior data analyst">' in text
+    assert '<meta property="og:url" content="http://testserver/p/public-learner/">' in text
+    assert "Public Learner has not shared any evidence yet." in text
+
+
+def test_avatar_is_shown_with_an_absolute_open_graph_image(client, public_learner):
+    upload = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
+    profile = set_avatar(profile=public_learner.profile, by=public_learner, upload=upload)
+    response = client.get(URL)
+    assert f'<img class="avatar" src="{profile.avatar.url}"' in response.text
+    assert f'<meta property="og:image" content="http://testserver{profile.avatar.url}">' in (
+        response.text
+    )
+    assert 'class="avatar" aria-hidden="true"' not in response.text
+
+
+def test_page_shows_exactly_the_public_items_in_the_chosen_order(
+    client, public_learner, other_learner
+):
+    first = EvidenceItemFactory(owner=public_learner, title="First")
+    second = EvidenceItemFactory(owner=public_learner, title="Second", link=True)
+    third = EvidenceItemFactory(owner=public_learner, title="Third", pdf=True)
+    EvidenceItemFactory(owner=public_learner, title="Hidden draft")
+    EvidenceItemFactory(owner=other_learner, title="Someone else's", public=True)
+    curate_portfolio(owner=public_learner, public_item_ids_in_order=[third.pk, first.pk, second.pk])
+    response = client.get(URL)
+    assert titles_in_page(response.text) == ["Third", "First", "Second"]
+    assert "Hidden draft" not in response.text
+    assert "Someone else" not in response.text
+
+
+def test_each_kind_renders_as_the_public_expects(client, public_learner):
+    image = EvidenceItemFactory(owner=public_learner, title="Poster", image=True, public=True)
+    pdf = EvidenceItemFactory(
+        owner=public_learner, title="Report", pdf=True, public=True, file_size=2048
+    )
+    EvidenceItemFactory(
+        owner=public_learner,
+        title="Site",
+        link=True,
+        public=True,
+        url="https://example.org/work?x=1",
+    )
+    response = client.get(URL)
+    text = response.text
+    assert f'<a class="public-item-image" href="/evidence/{image.pk}/file/">' in text
+    assert f'<img class="evidence-image" src="/evidence/{image.pk}/thumbnail/"' in text
+    assert f'href="/evidence/{pdf.pk}/file/">Open PDF (2.0\xa0KB)</a>' in text
+    assert (
+        '<a class="external-link" href="https://example.org/work?x=1" rel="nofollow noopener">'
+        "example.org</a>"
+    ) in text
+    assert '<time datetime="2026-03-14">14 March 2026</time>' in text
+
+
+def test_a_link_that_is_not_http_is_never_made_clickable(client, public_learner):
+    EvidenceItemFactory(
+        owner=public_learner, title="Sneaky", link=True, public=True, url="javascript:alert(1)"
+    )
+    response = client.get(URL)
+    assert "Sneaky" in response.text
+    assert "javascript:" not in response.text
+
+
+def test_reflections_are_rendered_as_sanitised_markdown(client, public_learner):
+    EvidenceItemFactory(
+        owner=public_learner,
+        title="Thoughts",
+        public=True,
+        body="I **learned** a lot.\n\n<script>alert('x')</script>\n\n[bad](javascript:alert(1))",
+    )
+    response = client.get(URL)
+    text = response.text
+    assert "<strong>learned</strong>" in text
+    assert "<script>alert" not in text
+    assert "javascript:alert" not in text
+
+
+def test_skills_are_shown_per_item_and_summed_up(client, public_learner, skills):
+    make_items(public_learner, 3, skills)
+    response = client.get(URL)
+    text = response.text
+    assert '<h2 id="skills-heading">Skills shown</h2>' in text
+    summary = text[text.index("skills-heading") :]
+    # Data cleaning is on all three items, Charting on one: the most shown comes first.
+    assert summary.index("Data cleaning <span") < summary.index("Charting <span")
+    assert 'Data cleaning <span class="chip-count">· 3' in summary
+    assert 'Charting <span class="chip-count">· 1' in summary
+
+
+@pytest.mark.parametrize("slug", ["public-learner", "nobody-here"])
+def test_private_or_unknown_profiles_are_404(client, public_learner, learner, slug):
+    LearnerProfile.objects.filter(user=public_learner).update(is_public=False)
+    EvidenceItemFactory(owner=public_learner, public=True)
+    assert client.get(f"/p/{slug}/").status_code == 404
+    assert client.get(f"/p/{learner.profile.slug}/").status_code == 404
+
+
+def test_switching_the_profile_off_hides_the_page(client, public_learner):
+    EvidenceItemFactory(owner=public_learner, title="Shown", public=True)
+    assert titles_in_page(client.get(URL).text) == ["Shown"]
+    profile = public_learner.profile
+    update_profile(
+        profile=profile, by=public_learner, display_name="Public Learner", slug=profile.slug
+    )
+    assert client.get(URL).status_code == 404
+
+
+def test_the_owner_gets_links_to_manage_the_page(client, public_learner):
+    client.force_login(public_learner)
+    response = client.get(URL)
+    assert "This is your public page, as visitors see it." in response.text
+    client.logout()
+    assert "This is your public page" not in client.get(URL).text
+
+
+def test_query_count_does_not_grow_with_the_number_of_items(
+    client, public_learner, skills, django_assert_max_num_queries
+):
+    make_items(public_learner, 4, skills)
+    with django_assert_max_num_queries(3):
+        response = client.get(URL)
+    assert len(titles_in_page(response.text)) == 4
+
+    make_items(public_learner, 8, skills, start=4)
+    with django_assert_max_num_queries(3):
+        response = client.get(URL)
+    assert titles_in_page(response.text) == [f"Item {n}" for n in range(1, 13)]
