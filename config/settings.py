@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state of the embedded default (database file, uploads) lives here, never in git.
@@ -28,6 +28,8 @@ _PRODUCTION_VARIABLES = (
 EMBEDDED_PROFILE = not any(env_str(name) for name in _PRODUCTION_VARIABLES)
 DEBUG = env_bool("DJANGO_DEBUG", default=EMBEDDED_PROFILE)
 SITE_NAME = env_str("UNBUNDLED_SITE_NAME", "Unbundled")
+# Absolute links in e-mails and credentials are built from this origin.
+SITE_URL = env_str("UNBUNDLED_SITE_URL", "http://127.0.0.1:8000")
 
 if DEBUG:
     # A development-only key: DEBUG is never on in a deployment, and a deployment without
@@ -142,7 +144,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 # Mandatory verification is the production default; the demo profile may relax it.
-ACCOUNT_EMAIL_VERIFICATION = env_str("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+ACCOUNT_EMAIL_VERIFICATION = env_choice(
+    "ACCOUNT_EMAIL_VERIFICATION", "mandatory", ["mandatory", "optional", "none"]
+)
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "portfolio.adapters.AccountAdapter"
@@ -247,7 +251,24 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Delivers e-mails whose first enqueue was lost, e.g. while the broker was down.
+    "send-pending-notifications": {
+        "task": "portfolio.tasks.send_pending_notifications",
+        "schedule": 300.0,
+    },
+    "remind-expiring-credentials": {
+        "task": "credentials.tasks.remind_expiring_credentials",
+        "schedule": 86400.0,
+    },
+    "flag-waiting-applications": {
+        "task": "assessments.tasks.flag_waiting_applications",
+        "schedule": 86400.0,
+    },
+}
+# Issuer staff hear about an application that has waited this many days in the queue.
+APPLICATION_WAITING_DAYS = env_int("UNBUNDLED_APPLICATION_WAITING_DAYS", 7)
+CREDENTIAL_EXPIRY_REMINDER_DAYS = 30
 
 # --- REST API
 REST_FRAMEWORK = {
@@ -264,13 +285,14 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],
-    "frame-ancestors": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "form-action": [CSP.SELF],
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# No page is meant to be framed, not even by the site itself (CSP frame-ancestors agrees).
+X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Secure cookies, HTTPS redirect and HSTS are on unless explicitly turned off for local HTTP.
 _https = env_bool("DJANGO_HTTPS", default=not DEBUG)
@@ -280,6 +302,9 @@ SECURE_SSL_REDIRECT = _https and env_bool("DJANGO_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000 if _https else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
 SECURE_HSTS_PRELOAD = _https
+# Links in account e-mails (verification, password reset) must be https even when a proxy
+# terminates TLS and the request the link is built from arrived over plain HTTP.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if _https else "http"
 if env_bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -35,3 +35,14 @@ def employer(db):
 @pytest.fixture
 def issuer_staff(db):
     return UserFactory(email="issuer@example.com", issuer_staff=True)
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    # allauth keeps its rate-limit counters in the cache; without this, login-heavy tests
+    # would share them and randomly hit the limit.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
