@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("portfolio.api.urls")),
     path("", include("portfolio.urls")),
     path("", include("credentials.urls")),
+    path("", include("assessments.urls")),
 ]
 
 if settings.DEBUG:

@@ -217,3 +217,69 @@ class EvidenceItem(models.Model):
     @property
     def has_file(self) -> bool:
         return self.kind in {self.Kind.FILE, self.Kind.IMAGE}
+
+
+class Notification(models.Model):
+    """One event for one user: the in-app inbox and the e-mail outbox in a single row.
+
+    Rows are written in the same transaction as the event, so a broker outage never loses
+    one; a periodic sweep e-mails whatever is still pending.
+    """
+
+    class Kind(models.TextChoices):
+        APPLICATION_SUBMITTED = "application_submitted", _("Application submitted for review")
+        APPLICATION_CLAIMED = "application_claimed", _("Application taken into review")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        APPLICATION_REJECTED = "application_rejected", _("Application not approved")
+        CREDENTIAL_ISSUED = "credential_issued", _("Credential issued")
+        CREDENTIAL_EXPIRING = "credential_expiring", _("Credential expiring soon")
+        APPLICATION_WAITING = "application_waiting", _("Application waiting for review")
+
+    class EmailState(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Not sent (turned off)")
+        FAILED = "failed", _("Failed")
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    subject = models.CharField(max_length=200)
+    link = models.CharField(max_length=500, blank=True)
+    context = models.JSONField(default=dict, blank=True)
+    # Events that must happen once per thing (e.g. one expiry reminder per credential)
+    # carry a key; the unique index makes repeats no-ops.
+    dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    email_state = models.CharField(
+        max_length=10, choices=EmailState.choices, default=EmailState.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            models.Index(fields=["email_state", "created_at"], name="notification_outbox_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class EmailPreference(models.Model):
+    """A kind of e-mail a user turned off; in-app notifications are always kept."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_preferences")
+    kind = models.CharField(max_length=40, choices=Notification.Kind.choices)
+    is_enabled = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="email_preference_unique_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {'on' if self.is_enabled else 'off'}"

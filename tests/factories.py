@@ -110,3 +110,57 @@ class EvidenceItemFactory(factory.django.DjangoModelFactory):
             content_type="application/pdf",
             original_filename="report.pdf",
         )
+
+
+class IssuerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "credentials.Issuer"
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Institute {n}")
+    slug = factory.Sequence(lambda n: f"institute-{n}")
+    url = "https://institute.example.org"
+    email = "credentials@institute.example.org"
+
+
+class MicroCredentialFactory(factory.django.DjangoModelFactory):
+    """A published micro-credential with a two-criterion rubric (not yet / meets / exceeds,
+    'meets' required) and, through the `assessors` argument, assigned assessors."""
+
+    class Meta:
+        model = "credentials.MicroCredential"
+        skip_postgeneration_save = True
+
+    issuer = factory.SubFactory(IssuerFactory)
+    title = factory.Sequence(lambda n: f"Data Storytelling {n}")
+    slug = factory.Sequence(lambda n: f"data-storytelling-{n}")
+    summary = "Communicate findings from data clearly."
+    description = "Learners show they can turn analysis into a clear narrative."
+    criteria = "Present a data-driven story to a non-specialist audience."
+    estimated_hours = 12
+    status = "published"
+
+    @factory.post_generation
+    def rubric(obj, create, extracted, **kwargs):
+        if not create or extracted is False:
+            return
+        from credentials.models import RubricCriterion, RubricLevel
+
+        for position, title in enumerate(extracted or ["Clarity", "Use of evidence"], start=1):
+            criterion = RubricCriterion.objects.create(
+                micro_credential=obj,
+                position=position,
+                title=title,
+                description=f"{title} of the work.",
+            )
+            levels = [
+                RubricLevel.objects.create(criterion=criterion, position=p, name=name)
+                for p, name in enumerate(["Not yet", "Meets", "Exceeds"], start=1)
+            ]
+            criterion.required_level = levels[1]
+            criterion.save(update_fields=["required_level"])
+
+    @factory.post_generation
+    def assessors(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.assessors.set(extracted)

@@ -1,0 +1,65 @@
+"""The application status machine: one table, and the one function that moves along it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assessments.exceptions import TransitionNotAllowed
+from assessments.models import Application, ApplicationEvent
+from portfolio.models import User
+
+S = Application.Status
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
+    S.SUBMITTED: frozenset({S.IN_REVIEW, S.WITHDRAWN}),
+    S.RESUBMITTED: frozenset({S.IN_REVIEW, S.WITHDRAWN}),
+    # Releasing a claim sends an application back to the queue it came from.
+    S.IN_REVIEW: frozenset(
+        {S.CHANGES_REQUESTED, S.APPROVED, S.REJECTED, S.SUBMITTED, S.RESUBMITTED, S.WITHDRAWN}
+    ),
+    S.CHANGES_REQUESTED: frozenset({S.RESUBMITTED, S.WITHDRAWN}),
+    S.APPROVED: frozenset(),
+    S.REJECTED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+}
+
+
+# Only a learner's (re)submission leaves these states for the queue; the table alone would
+# also let in-review become submitted, which is how an assessor releases a claim.
+SUBMITTABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+
+
+def not_allowed(application: Application, to: str) -> TransitionNotAllowed:
+    return TransitionNotAllowed(
+        _("An application that is %(current)s cannot become %(target)s.")
+        % {"current": S(application.status).label.lower(), "target": S(to).label.lower()}
+    )
+
+
+def ensure_transition(application: Application, to: str) -> None:
+    """Raise TransitionNotAllowed unless the table allows moving to `to`."""
+    if to not in ALLOWED_TRANSITIONS[application.status]:
+        raise not_allowed(application, to)
+
+
+def record_transition(
+    application: Application,
+    *,
+    to: str,
+    by: User | None,
+    comment: str = "",
+    update_fields: Iterable[str] = (),
+) -> ApplicationEvent:
+    """Move the (locked) application to `to`, save, and append the history row."""
+    ensure_transition(application, to)
+    from_status = application.status
+    application.status = to
+    application.updated_at = timezone.now()
+    application.save(update_fields=["status", "updated_at", *update_fields])
+    return ApplicationEvent.objects.create(
+        application=application, actor=by, from_status=from_status, to_status=to, comment=comment
+    )

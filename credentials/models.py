@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Issuer(models.Model):
+    """An organisation that defines micro-credentials and signs what it issues."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    url = models.URLField(max_length=500)
+    email = models.EmailField()
+    description = models.TextField(blank=True)
+    logo = models.ImageField(upload_to="issuers/", blank=True)
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="issuers",
+        help_text=_("Issuer staff who may revoke."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class MicroCredentialQuerySet(models.QuerySet["MicroCredential"]):
+    def published(self) -> MicroCredentialQuerySet:
+        return self.filter(status=MicroCredential.Status.PUBLISHED)
+
+
+class MicroCredential(models.Model):
+    """The definition of a credential (an OB 3.0 Achievement): what it certifies and how."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        RETIRED = "retired", _("Retired")
+
+    class Level(models.TextChoices):
+        FOUNDATIONAL = "foundational", _("Foundational")
+        INTERMEDIATE = "intermediate", _("Intermediate")
+        ADVANCED = "advanced", _("Advanced")
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="micro_credentials")
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    summary = models.CharField(_("short description"), max_length=300)
+    description = models.TextField(_("long description"), help_text=_("Markdown."))
+    criteria = models.TextField(_("criteria"), help_text=_("Markdown: what a learner must show."))
+    evidence_expected = models.TextField(
+        _("evidence expected"), blank=True, help_text=_("Markdown.")
+    )
+    skills = models.ManyToManyField("portfolio.Skill", blank=True, related_name="micro_credentials")
+    level = models.CharField(max_length=20, choices=Level.choices, default=Level.FOUNDATIONAL)
+    estimated_hours = models.PositiveSmallIntegerField(_("estimated hours of learning"))
+    badge_image = models.ImageField(upload_to="badges/", blank=True, help_text=_("Square PNG."))
+    validity_months = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text=_("Leave empty for credentials that never expire.")
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    assessors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assessable_micro_credentials",
+        help_text=_("Assessors who may review applications for this micro-credential."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MicroCredentialQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["status", "title"], name="microcred_status_title_idx"),
+            models.Index(fields=["status", "level"], name="microcred_status_level_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "retired"]),
+                name="microcred_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=["foundational", "intermediate", "advanced"]),
+                name="microcred_level_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RubricCriterion(models.Model):
+    micro_credential = models.ForeignKey(
+        MicroCredential, on_delete=models.CASCADE, related_name="criteria_set"
+    )
+    position = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=200)
+    description = models.TextField()
+    required_level = models.ForeignKey(
+        "RubricLevel",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The lowest level that passes this criterion."),
+    )
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["micro_credential", "position"], name="criterion_unique_position"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RubricLevel(models.Model):
+    """A performance level of one criterion; a higher position is a better performance."""
+
+    criterion = models.ForeignKey(RubricCriterion, on_delete=models.CASCADE, related_name="levels")
+    position = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["criterion", "position"], name="level_unique_position")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IssuedCredentialQuerySet(models.QuerySet["IssuedCredential"]):
+    def valid_at(self, when: datetime) -> IssuedCredentialQuerySet:
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=when)
+        )
+
+    def shown_publicly(self) -> IssuedCredentialQuerySet:
+        return self.filter(is_shown_publicly=True)
+
+
+class IssuedCredential(models.Model):
+    """An awarded credential: what an OB 3.0 OpenBadgeCredential is built from.
+
+    Validity is derived (revoked, expired or valid) from revoked_at and expires_at at read
+    time: nothing flips a flag on a schedule.
+    """
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    micro_credential = models.ForeignKey(
+        MicroCredential, on_delete=models.PROTECT, related_name="issued"
+    )
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="issued")
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="credentials_earned"
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Makes issuing idempotent: the caller names the event that awards the credential
+    # (e.g. "application:42") and the unique index guarantees one credential per event.
+    award_reference = models.CharField(max_length=100, unique=True)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    evidence_snapshot = models.JSONField(default=list, blank=True)
+    rubric_results = models.JSONField(default=list, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    revocation_reason = models.TextField(blank=True)
+    is_shown_publicly = models.BooleanField(_("show on my public page"), default=True)
+    # Reserved for the signing issue: the position of this credential in the issuer's
+    # Bitstring Status List, and the signed OB 3.0 document.
+    status_list_index = models.PositiveIntegerField(null=True, blank=True, unique=True)
+    signed_document = models.JSONField(null=True, blank=True)
+
+    objects = IssuedCredentialQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["learner", "-issued_at"], name="credential_learner_recent_idx"),
+            models.Index(fields=["micro_credential", "learner"], name="credential_mc_learner_idx"),
+            models.Index(fields=["expires_at"], name="credential_expires_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revocation_reason=""),
+                name="credential_revocation_has_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.micro_credential} — {self.learner}"
+
+    def status_at(self, when: datetime) -> IssuedCredential.Status:
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if self.expires_at is not None and self.expires_at <= when:
+            return self.Status.EXPIRED
+        return self.Status.VALID
+
+    @property
+    def status(self) -> IssuedCredential.Status:
+        return self.status_at(timezone.now())

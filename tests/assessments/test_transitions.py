@@ -1,0 +1,470 @@
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
+
+from assessments import services
+from assessments.exceptions import ApplicationNotAllowed, ReviewNotAllowed, TransitionNotAllowed
+from assessments.models import Application, ApplicationEvent, SubmittedEvidence
+from credentials.models import IssuedCredential
+from portfolio.models import Notification
+from tests.assessments.conftest import scores_at
+from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
+
+S = Application.Status
+
+
+def history(application):
+    return list(
+        ApplicationEvent.objects.filter(application=application).values_list(
+            "from_status", "to_status"
+        )
+    )
+
+
+# --- starting and drafting ----------------------------------------------------------
+
+
+def test_start_creates_a_draft_with_one_response_per_criterion(learner, micro_credential):
+    application = services.start_application(
+        learner=learner, micro_credential_id=micro_credential.pk
+    )
+    assert application.status == S.DRAFT
+    assert application.responses.count() == 2
+
+
+def test_cannot_apply_for_an_unpublished_micro_credential(learner):
+    draft_definition = MicroCredentialFactory(status="draft")
+    with pytest.raises(ApplicationNotAllowed, match="not open for applications"):
+        services.start_application(learner=learner, micro_credential_id=draft_definition.pk)
+    assert not Application.objects.exists()
+
+
+def test_one_open_application_per_learner_and_credential(draft, learner, micro_credential):
+    with pytest.raises(ApplicationNotAllowed, match="already have an open application"):
+        services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+    assert Application.objects.count() == 1
+
+
+def test_holder_of_a_valid_credential_cannot_apply_again(
+    in_review, assessor, learner, micro_credential
+):
+    services.approve_application(
+        application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 2)
+    )
+    with pytest.raises(ApplicationNotAllowed, match="already hold a valid credential"):
+        services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+
+
+def test_only_learners_can_apply(employer, micro_credential):
+    with pytest.raises(ApplicationNotAllowed, match="Only learners can apply"):
+        services.start_application(learner=employer, micro_credential_id=micro_credential.pk)
+
+
+def test_evidence_must_come_from_the_learners_own_library(draft, learner, other_learner):
+    foreign = EvidenceItemFactory(owner=other_learner)
+    criterion = draft.micro_credential.criteria_set.first()
+    with pytest.raises(ApplicationNotAllowed, match="your own library"):
+        services.save_response(
+            application_id=draft.pk,
+            by=learner,
+            criterion_id=criterion.pk,
+            statement="x",
+            self_assessed_level_id=None,
+            evidence_item_ids=[foreign.pk],
+        )
+
+
+def test_self_assessment_must_use_the_criterions_own_levels(draft, learner):
+    first, second = draft.micro_credential.criteria_set.all()
+    with pytest.raises(ApplicationNotAllowed, match="this criterion's rubric"):
+        services.save_response(
+            application_id=draft.pk,
+            by=learner,
+            criterion_id=first.pk,
+            statement="x",
+            self_assessed_level_id=second.levels.first().pk,
+            evidence_item_ids=[],
+        )
+
+
+def test_incomplete_application_cannot_be_submitted(learner, micro_credential):
+    application = services.start_application(
+        learner=learner, micro_credential_id=micro_credential.pk
+    )
+    with pytest.raises(ApplicationNotAllowed, match="Still to do: Clarity, Use of evidence"):
+        services.submit_application(application_id=application.pk, by=learner)
+    application.refresh_from_db()
+    assert application.status == S.DRAFT
+    assert application.round == 0
+
+
+# --- submitting and freezing ----------------------------------------------------------
+
+
+def test_submit_freezes_evidence_records_history_and_notifies_assessors(
+    submitted, assessor, learner
+):
+    assert submitted.status == S.SUBMITTED
+    assert submitted.round == 1
+    assert history(submitted) == [(S.DRAFT, S.SUBMITTED)]
+    assert SubmittedEvidence.objects.filter(application=submitted, round=1).count() == 2
+    note = Notification.objects.get(recipient=assessor)
+    assert note.kind == Notification.Kind.APPLICATION_SUBMITTED
+    assert [m.to for m in mail.outbox] == [[assessor.email]]
+    assert mail.outbox[0].subject == f"New application: {submitted.micro_credential.title}"
+
+
+def test_frozen_evidence_survives_edits_and_deletion_in_the_library(submitted, learner):
+    frozen = SubmittedEvidence.objects.filter(application=submitted).order_by("pk")
+    titles_before = [e.title for e in frozen]
+    for item in learner.evidence_items.all():
+        item.title = "Rewritten later"
+        item.save()
+    learner.evidence_items.all().delete()
+    refreshed = list(frozen.all())
+    assert [e.title for e in refreshed] == titles_before
+    assert all(e.source_item_id is None for e in refreshed)
+
+
+def test_frozen_file_is_a_copy_not_the_library_file(
+    learner, micro_credential, django_capture_on_commit_callbacks
+):
+    application = services.start_application(
+        learner=learner, micro_credential_id=micro_credential.pk
+    )
+    image = EvidenceItemFactory(owner=learner, image=True)
+    for criterion in micro_credential.criteria_set.all():
+        services.save_response(
+            application_id=application.pk,
+            by=learner,
+            criterion_id=criterion.pk,
+            statement="Shown in the photo.",
+            self_assessed_level_id=None,
+            evidence_item_ids=[image.pk],
+        )
+    services.submit_application(application_id=application.pk, by=learner)
+    frozen = SubmittedEvidence.objects.get(application=application)
+    assert frozen.file.name != image.file.name
+    assert frozen.file.read() == image.file.read()
+    assert frozen.thumbnail.name
+    assert frozen.thumbnail.name != image.thumbnail.name
+
+
+# --- claiming -------------------------------------------------------------------------
+
+
+def test_claim_moves_to_review_and_tells_the_learner(in_review, assessor, learner):
+    assert in_review.status == S.IN_REVIEW
+    assert in_review.assessor == assessor
+    assert history(in_review)[-1] == (S.SUBMITTED, S.IN_REVIEW)
+    assert mail.outbox[-1].to == [learner.email]
+    assert (
+        mail.outbox[-1].subject
+        == f"Your application for {in_review.micro_credential.title} is in review"
+    )
+
+
+def test_second_assessor_cannot_claim_a_claimed_application(in_review, other_assessor):
+    with pytest.raises(ReviewNotAllowed, match="Another assessor has already claimed"):
+        services.claim_application(application_id=in_review.pk, by=other_assessor)
+
+
+def test_unassigned_assessor_cannot_claim(submitted):
+    stranger = UserFactory(assessor=True)
+    with pytest.raises(ReviewNotAllowed, match="not assigned to assess"):
+        services.claim_application(application_id=submitted.pk, by=stranger)
+
+
+def test_assessor_cannot_claim_own_application(submitted, learner):
+    # A learner who later became an assessor for the same micro-credential.
+    learner.role = learner.Role.ASSESSOR
+    learner.save()
+    submitted.micro_credential.assessors.add(learner)
+    with pytest.raises(ReviewNotAllowed, match="cannot review your own application"):
+        services.claim_application(application_id=submitted.pk, by=learner)
+
+
+def test_release_returns_the_application_to_the_queue(in_review, assessor):
+    released = services.release_application(application_id=in_review.pk, by=assessor)
+    assert released.status == S.SUBMITTED
+    assert released.assessor is None
+
+
+def test_only_the_claiming_assessor_can_release(in_review, other_assessor):
+    with pytest.raises(ReviewNotAllowed, match="Only the assessor who claimed"):
+        services.release_application(application_id=in_review.pk, by=other_assessor)
+
+
+# --- deciding -------------------------------------------------------------------------
+
+
+def test_request_changes_needs_feedback(in_review, assessor, micro_credential):
+    with pytest.raises(
+        ReviewNotAllowed, match="Write feedback for the learner when you request changes"
+    ):
+        services.request_changes(
+            application_id=in_review.pk,
+            by=assessor,
+            scores=scores_at(micro_credential, 1),
+            feedback="  ",
+        )
+
+
+def test_reject_needs_feedback(in_review, assessor, micro_credential):
+    with pytest.raises(
+        ReviewNotAllowed, match="Write feedback for the learner when you reject an application"
+    ):
+        services.reject_application(
+            application_id=in_review.pk,
+            by=assessor,
+            scores=scores_at(micro_credential, 1),
+            feedback="",
+        )
+
+
+def test_every_criterion_needs_a_level(in_review, assessor, micro_credential):
+    scores = scores_at(micro_credential, 2)
+    scores.popitem()
+    with pytest.raises(ReviewNotAllowed, match="Choose a level for every criterion"):
+        services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+
+
+def test_approval_needs_every_criterion_at_its_required_level(
+    in_review, assessor, micro_credential
+):
+    with pytest.raises(ReviewNotAllowed, match="Below it: Clarity, Use of evidence"):
+        services.approve_application(
+            application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 1)
+        )
+    in_review.refresh_from_db()
+    assert in_review.status == S.IN_REVIEW
+    assert not IssuedCredential.objects.exists()
+    assert not in_review.reviews.exists()
+
+
+def test_approval_issues_the_credential_in_the_same_step(
+    in_review, assessor, learner, micro_credential
+):
+    approved = services.approve_application(
+        application_id=in_review.pk,
+        by=assessor,
+        scores=scores_at(micro_credential, 3),
+        feedback="Excellent.",
+    )
+    credential = approved.credential
+    assert approved.status == S.APPROVED
+    assert credential.learner == learner
+    assert credential.assessor == assessor
+    assert credential.issuer == micro_credential.issuer
+    assert [r["level"] for r in credential.rubric_results] == ["Exceeds", "Exceeds"]
+    assert len(credential.evidence_snapshot) == 2
+    assert credential.expires_at is None
+
+
+def test_double_approval_issues_one_credential(in_review, assessor, micro_credential):
+    scores = scores_at(micro_credential, 2)
+    first = services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+    second = services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+    assert first.credential_id == second.credential_id
+    assert IssuedCredential.objects.count() == 1
+    assert ApplicationEvent.objects.filter(to_status=S.APPROVED).count() == 1
+
+
+def test_expiry_comes_from_the_validity_period(learner, assessor):
+    definition = MicroCredentialFactory(assessors=[assessor], validity_months=12)
+    from credentials.services import issue_credential
+
+    with time_machine.travel("2026-01-31 10:00Z"):
+        credential = issue_credential(
+            learner=learner,
+            micro_credential=definition,
+            award_reference="test:1",
+            assessor=assessor,
+            evidence_snapshot=[],
+            rubric_results=[],
+        )
+    assert credential.expires_at.isoformat() == "2027-01-31T10:00:00+00:00"
+    with time_machine.travel("2027-02-01 00:00Z"):
+        assert credential.status == IssuedCredential.Status.EXPIRED
+
+
+def test_changes_requested_then_resubmitted_keeps_unchanged_evidence(
+    in_review, assessor, learner, micro_credential, django_capture_on_commit_callbacks
+):
+    services.request_changes(
+        application_id=in_review.pk,
+        by=assessor,
+        scores=scores_at(micro_credential, 1),
+        feedback="More detail.",
+    )
+    changed = learner.evidence_items.order_by("pk").first()
+    changed.description = "Now with more detail."
+    changed.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        resubmitted = services.submit_application(application_id=in_review.pk, by=learner)
+    assert resubmitted.status == S.RESUBMITTED
+    assert resubmitted.round == 2
+    assert history(resubmitted)[-2:] == [
+        (S.IN_REVIEW, S.CHANGES_REQUESTED),
+        (S.CHANGES_REQUESTED, S.RESUBMITTED),
+    ]
+    round_one = {
+        e.source_item_id: e.fingerprint for e in resubmitted.submitted_evidence.filter(round=1)
+    }
+    round_two = {
+        e.source_item_id: e.fingerprint for e in resubmitted.submitted_evidence.filter(round=2)
+    }
+    assert round_one.keys() == round_two.keys()
+    differing = [pk for pk in round_one if round_one[pk] != round_two[pk]]
+    assert differing == [changed.pk]
+    assert mail.outbox[-1].subject == f"Resubmitted for review: {micro_credential.title}"
+
+
+def test_rejection_is_final_and_tells_the_learner(in_review, assessor, learner, micro_credential):
+    services.reject_application(
+        application_id=in_review.pk,
+        by=assessor,
+        scores=scores_at(micro_credential, 1),
+        feedback="Not yet.",
+    )
+    in_review.refresh_from_db()
+    assert in_review.status == S.REJECTED
+    assert in_review.decided_at is not None
+    assert Notification.objects.filter(
+        recipient=learner, kind=Notification.Kind.APPLICATION_REJECTED
+    ).exists()
+
+
+def test_learner_can_withdraw_before_a_decision(submitted, learner):
+    withdrawn = services.withdraw_application(
+        application_id=submitted.pk, by=learner, comment="Not ready."
+    )
+    assert withdrawn.status == S.WITHDRAWN
+    assert ApplicationEvent.objects.filter(
+        application=submitted, to_status=S.WITHDRAWN, comment="Not ready."
+    ).exists()
+
+
+def test_only_the_learner_can_withdraw(submitted, other_learner):
+    with pytest.raises(ApplicationNotAllowed, match="Only the learner who started"):
+        services.withdraw_application(application_id=submitted.pk, by=other_learner)
+
+
+# --- every illegal transition ---------------------------------------------------------
+
+
+def _move_to(status, application, learner, assessor, micro_credential):
+    """Drive a submitted application to `status` through the services."""
+    if status == S.SUBMITTED:
+        return
+    if status == S.WITHDRAWN:
+        services.withdraw_application(application_id=application.pk, by=learner)
+        return
+    services.claim_application(application_id=application.pk, by=assessor)
+    if status == S.IN_REVIEW:
+        return
+    scores = scores_at(micro_credential, 2)
+    if status == S.APPROVED:
+        services.approve_application(application_id=application.pk, by=assessor, scores=scores)
+    elif status == S.REJECTED:
+        services.reject_application(
+            application_id=application.pk, by=assessor, scores=scores, feedback="No."
+        )
+    elif status in {S.CHANGES_REQUESTED, S.RESUBMITTED}:
+        services.request_changes(
+            application_id=application.pk, by=assessor, scores=scores, feedback="More."
+        )
+        if status == S.RESUBMITTED:
+            services.submit_application(application_id=application.pk, by=learner)
+
+
+ACTIONS = {
+    "submit": lambda app, learner, assessor, mc: services.submit_application(
+        application_id=app.pk, by=learner
+    ),
+    "withdraw": lambda app, learner, assessor, mc: services.withdraw_application(
+        application_id=app.pk, by=learner
+    ),
+    "claim": lambda app, learner, assessor, mc: services.claim_application(
+        application_id=app.pk, by=assessor
+    ),
+    "release": lambda app, learner, assessor, mc: services.release_application(
+        application_id=app.pk, by=assessor
+    ),
+    "request_changes": lambda app, learner, assessor, mc: services.request_changes(
+        application_id=app.pk, by=assessor, scores=scores_at(mc, 2), feedback="x"
+    ),
+    "reject": lambda app, learner, assessor, mc: services.reject_application(
+        application_id=app.pk, by=assessor, scores=scores_at(mc, 2), feedback="x"
+    ),
+    "approve": lambda app, learner, assessor, mc: services.approve_application(
+        application_id=app.pk, by=assessor, scores=scores_at(mc, 2)
+    ),
+}
+
+LEGAL = {
+    S.SUBMITTED: {"withdraw", "claim"},
+    S.IN_REVIEW: {"withdraw", "release", "request_changes", "reject", "approve"},
+    S.CHANGES_REQUESTED: {"submit", "withdraw"},
+    S.RESUBMITTED: {"withdraw", "claim"},
+    # Approving again is the idempotent no-op, tested above.
+    S.APPROVED: {"approve"},
+    S.REJECTED: set(),
+    S.WITHDRAWN: set(),
+}
+
+ILLEGAL = [
+    (status, action) for status, legal in LEGAL.items() for action in ACTIONS if action not in legal
+]
+
+
+@pytest.mark.parametrize(("status", "action"), ILLEGAL)
+def test_illegal_transitions_raise_and_change_nothing(
+    status, action, submitted, learner, assessor, micro_credential
+):
+    _move_to(status, submitted, learner, assessor, micro_credential)
+    submitted.refresh_from_db()
+    before = (
+        submitted.status,
+        submitted.round,
+        submitted.assessor_id,
+        ApplicationEvent.objects.count(),
+    )
+    with pytest.raises((TransitionNotAllowed, ReviewNotAllowed, ApplicationNotAllowed)):
+        ACTIONS[action](submitted, learner, assessor, micro_credential)
+    submitted.refresh_from_db()
+    assert (
+        submitted.status,
+        submitted.round,
+        submitted.assessor_id,
+        ApplicationEvent.objects.count(),
+    ) == before
+
+
+def test_transition_error_names_both_states(submitted, learner):
+    services.withdraw_application(application_id=submitted.pk, by=learner)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        services.submit_application(application_id=submitted.pk, by=learner)
+    assert refused.value.message == "An application that is withdrawn cannot become submitted."
+
+
+# --- periodic jobs --------------------------------------------------------------------
+
+
+def test_waiting_applications_are_flagged_to_issuer_staff_once(submitted, issuer_staff, settings):
+    settings.APPLICATION_WAITING_DAYS = 5
+    submitted.micro_credential.issuer.staff.add(issuer_staff)
+    later = timezone.now() + timedelta(days=6)
+    assert services.flag_waiting_applications(now=later) == 1
+    assert services.flag_waiting_applications(now=later) == 0
+    note = Notification.objects.get(recipient=issuer_staff)
+    assert note.kind == Notification.Kind.APPLICATION_WAITING
+    assert note.context["days"] == 6
+
+
+def test_fresh_applications_are_not_flagged(submitted, issuer_staff):
+    submitted.micro_credential.issuer.staff.add(issuer_staff)
+    assert services.flag_waiting_applications() == 0
