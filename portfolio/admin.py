@@ -1,0 +1,208 @@
+"""Django admin for the portfolio: users and roles, profiles, the skills catalogue, evidence.
+
+Every changelist selects its related rows up front, so a page costs the same number of
+queries however many rows it shows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.core.exceptions import ValidationError
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from portfolio.models import EvidenceItem, LearnerProfile, Skill, SkillFramework, User
+from portfolio.services.profiles import ensure_profile
+
+if TYPE_CHECKING:
+    # django-stubs makes these classes generic, but Django's own are not subscriptable at run
+    # time (nothing calls django_stubs_ext.monkeypatch()), so only the type checker sees the
+    # parameters.
+    _UserAdminBase = DjangoUserAdmin[User]
+    _UserChangeFormBase = UserChangeForm[User]
+    _ProfileAdminBase = admin.ModelAdmin[LearnerProfile]
+    _FrameworkAdminBase = admin.ModelAdmin[SkillFramework]
+    _SkillAdminBase = admin.ModelAdmin[Skill]
+    _EvidenceAdminBase = admin.ModelAdmin[EvidenceItem]
+else:
+    _UserAdminBase = DjangoUserAdmin
+    _UserChangeFormBase = UserChangeForm
+    _ProfileAdminBase = _FrameworkAdminBase = _SkillAdminBase = _EvidenceAdminBase = (
+        admin.ModelAdmin
+    )
+
+
+def _clean_email(email: str, user: User) -> str:
+    # allauth stores and looks up addresses in lower case, so two accounts differing only in
+    # case would make logins ambiguous.
+    email = email.strip().lower()
+    if User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+        raise ValidationError(_("A user with this e-mail address already exists."))
+    return email
+
+
+class UserCreationForm(AdminUserCreationForm[User]):
+    class Meta:
+        model = User
+        fields = ("email", "role")
+        field_classes: dict[str, type] = {}
+
+    def clean_email(self) -> str:
+        return _clean_email(self.cleaned_data["email"], self.instance)
+
+
+class UserEditForm(_UserChangeFormBase):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_email(self) -> str:
+        return _clean_email(self.cleaned_data["email"], self.instance)
+
+
+@admin.register(User)
+class UserAdmin(_UserAdminBase):
+    form = UserEditForm
+    add_form = UserCreationForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Personal info"), {"fields": ("first_name", "last_name")}),
+        (
+            _("Role and permissions"),
+            {
+                "fields": (
+                    "role",
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                )
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "role", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    list_display = ("email", "role", "is_staff", "is_active", "date_joined")
+    list_filter = ("role", "is_staff", "is_superuser", "is_active")
+    search_fields = ("email", "first_name", "last_name")
+    ordering = ("email",)
+
+    def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # Learners made here get the same private profile that sign-up gives them.
+        if obj.role == User.Role.LEARNER:
+            ensure_profile(user=obj)
+
+
+@admin.register(LearnerProfile)
+class LearnerProfileAdmin(_ProfileAdminBase):
+    list_display = ("display_name", "slug", "user", "is_public", "updated_at")
+    list_filter = ("is_public",)
+    list_select_related = ("user",)
+    search_fields = ("display_name", "slug", "user__email")
+    raw_id_fields = ("user",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(SkillFramework)
+class SkillFrameworkAdmin(_FrameworkAdminBase):
+    list_display = ("name", "slug", "publisher", "skills_link")
+    search_fields = ("name", "slug", "publisher")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("skills_link",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[SkillFramework]:
+        return super().get_queryset(request).annotate(skill_count=Count("skills"))
+
+    # A framework can hold thousands of skills (ESCO has over 13,000), far too many for an
+    # inline: link to the Skill changelist filtered to this framework instead.
+    @admin.display(description=_("skills"), ordering="skill_count")
+    def skills_link(self, framework: SkillFramework) -> str:
+        if framework._state.adding:  # the add form has no skills to link to yet
+            return "-"
+        count = getattr(framework, "skill_count", None)
+        if count is None:
+            count = framework.skills.count()
+        url = reverse("admin:portfolio_skill_changelist")
+        return format_html(
+            '<a href="{}?framework__id__exact={}">{} skills</a>', url, framework.pk, count
+        )
+
+
+@admin.register(Skill)
+class SkillAdmin(_SkillAdminBase):
+    list_display = ("name", "code", "framework", "uri")
+    list_filter = ("framework",)
+    list_select_related = ("framework",)
+    search_fields = ("name", "code")
+    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("created_at",)
+
+
+@admin.register(EvidenceItem)
+class EvidenceItemAdmin(_EvidenceAdminBase):
+    """Read-mostly: staff can take an item off a public page, nothing else.
+
+    Evidence is added, edited and deleted only by its owner through portfolio.services.evidence,
+    which checks uploads and removes stored files; the admin never writes files, so adding and
+    deleting are off here.
+    """
+
+    list_display = ("title", "owner", "kind", "is_public", "created_at")
+    list_filter = ("kind", "is_public")
+    list_select_related = ("owner",)
+    search_fields = ("title", "owner__email")
+    date_hierarchy = "created_at"
+    fields = (
+        "owner",
+        "kind",
+        "title",
+        "description",
+        "work_done_on",
+        "skill_names",
+        "stored_file",
+        "url",
+        "body",
+        "is_public",
+        "public_position",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = tuple(name for name in fields if name != "is_public")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: EvidenceItem | None = None) -> bool:
+        return False
+
+    @admin.display(description=_("skills"))
+    def skill_names(self, item: EvidenceItem) -> str:
+        return ", ".join(skill.name for skill in item.skills.all()) or "-"
+
+    # Shown as text, never as a link: evidence files have no public URL and are served only
+    # by the permission-checking views.
+    @admin.display(description=_("file"))
+    def stored_file(self, item: EvidenceItem) -> str:
+        if not item.file:
+            return "-"
+        size = filesizeformat(item.file_size) if item.file_size is not None else "?"
+        thumbnail = ", with thumbnail" if item.thumbnail else ""
+        return f"{item.original_filename} ({item.content_type}, {size}{thumbnail})"
