@@ -47,7 +47,13 @@ def can_view_evidence(user: AnyUser, item: EvidenceItem) -> bool:
         return True
     # Anyone may see an item the learner chose to show, but only while the profile that
     # shows it is public: switching the profile off hides every item at once.
-    return item.is_public and item.owner.profile.is_public
+    if not item.is_public:
+        return False
+    # An owner without a profile has no public page, as in visible_evidence's join.
+    try:
+        return item.owner.profile.is_public
+    except LearnerProfile.DoesNotExist:
+        return False
 
 
 def can_edit_evidence(user: AnyUser, item: EvidenceItem) -> bool:

@@ -9,8 +9,13 @@ after the image data; every other accepted format is recognised by its signature
 from __future__ import annotations
 
 import io
+import re
+import threading
 import warnings
 import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -18,7 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 IMAGE_FORMATS = {
     # Pillow format name: (content type, extension, label)
@@ -33,6 +38,8 @@ ALLOWED_FILES_TEXT = (
     "plain text, Markdown or CSV"
 )
 THUMBNAIL_BOX = (480, 480)
+# The only parts of an uploaded image's metadata that a re-encoded copy keeps.
+_KEPT_INFO = frozenset({"icc_profile", "transparency", "duration", "loop", "background"})
 
 _OFFICE_MARKERS = {
     "word/document.xml": (
@@ -107,6 +114,21 @@ def _refuse(message: str, code: str) -> ValidationError:
     return ValidationError(message, code=code)
 
 
+def _check_pixel_count(pixels: int) -> None:
+    """Refuse an image whose decoded pixels would exceed the configured ceiling."""
+    limit = settings.MAX_IMAGE_PIXELS
+    if pixels > limit:
+        raise _too_many_pixels()
+
+
+def _too_many_pixels() -> ValidationError:
+    return _refuse(
+        _("This image has too many pixels to process safely; the limit is %(limit)s megapixels.")
+        % {"limit": f"{settings.MAX_IMAGE_PIXELS / 1_000_000:g}"},
+        "too_many_pixels",
+    )
+
+
 def _describe_unknown(head: bytes) -> str:
     for signature, description in _KNOWN_SIGNATURES:
         if head.startswith(signature):
@@ -117,18 +139,31 @@ def _describe_unknown(head: bytes) -> str:
     return "in a format we do not recognise"
 
 
+# Markup may open with a BOM, an XML declaration, comments, a doctype or processing
+# instructions before its first element; an SVG or HTML file that starts with a comment is
+# still SVG or HTML to a browser, so the checks look past all of them.
+_MARKUP_PROLOGUE = re.compile(
+    rb"\A(?:\xef\xbb\xbf|\s+|<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>)*", re.DOTALL | re.IGNORECASE
+)
+_HTML_ELEMENTS = (b"<html", b"<script", b"<head", b"<body", b"<iframe", b"<meta", b"<object")
+
+
+def _split_prologue(head: bytes) -> tuple[bytes, bytes]:
+    """The markup prologue and what follows it, both lower-cased."""
+    text = head[:8192]
+    match = _MARKUP_PROLOGUE.match(text)
+    end = match.end() if match else 0
+    return text[:end].lower(), text[end:].lower()
+
+
 def _looks_like_svg(head: bytes) -> bool:
-    text = head[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return b"<svg" in text and (
-        text.startswith(b"<?xml") or text.startswith(b"<svg") or text.startswith(b"<!doctype svg")
-    )
+    prologue, rest = _split_prologue(head)
+    return rest.startswith(b"<svg") or b"<!doctype svg" in prologue
 
 
 def _looks_like_html(head: bytes) -> bool:
-    text = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return text.startswith(
-        (b"<!doctype html", b"<html", b"<script", b"<head", b"<body", b"<iframe")
-    )
+    prologue, rest = _split_prologue(head)
+    return rest.startswith(_HTML_ELEMENTS) or b"<!doctype html" in prologue
 
 
 def _is_text(data: bytes) -> bool:
@@ -179,12 +214,16 @@ def _inspect_zip(data: bytes) -> InspectedFile | None:
                 if marker in names:
                     return InspectedFile(False, content_type, extension, label)
         if "mimetype" in names:
-            # OpenDocument keeps its type, uncompressed, in a member named "mimetype".
-            mimetype = archive.read("mimetype").strip()
+            # OpenDocument keeps its type, uncompressed, in a member named "mimetype". Read a
+            # few bytes only: a crafted archive can make that member inflate to gigabytes.
+            with archive.open("mimetype") as member:
+                mimetype = member.read(128).strip()
             if mimetype in _OPENDOCUMENT_TYPES:
                 extension, label = _OPENDOCUMENT_TYPES[mimetype]
                 return InspectedFile(False, mimetype.decode(), extension, label)
-    except zipfile.BadZipFile:
+    # Encrypted (RuntimeError), oddly compressed (NotImplementedError) or corrupt members
+    # (zlib.error, EOFError) are as unreadable to us as a broken archive.
+    except (zipfile.BadZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError):
         raise _refuse(
             _("This file is a damaged or incomplete ZIP-based document."), "damaged"
         ) from None
@@ -258,8 +297,12 @@ def _image_format(data: bytes) -> str | None:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
                 fmt = image.format
+                if fmt in IMAGE_FORMATS:
+                    # The size comes from the header, so a bomb is refused here, at inspection,
+                    # before anything decodes it.
+                    _check_pixel_count(image.width * image.height)
     except Image.DecompressionBombError:
-        raise _refuse(_("This image is too large to process."), "too_many_pixels") from None
+        raise _too_many_pixels() from None
     except UnidentifiedImageError:
         if _has_image_signature(data[:16]):
             raise damaged from None
@@ -271,41 +314,54 @@ def _image_format(data: bytes) -> str | None:
     return fmt if fmt in IMAGE_FORMATS else None
 
 
+_DECODING = threading.Lock()
+
+
+@contextmanager
+def _strict_decoding() -> Iterator[None]:
+    """Decode with Pillow's truncated-image tolerance off, whatever the process set.
+
+    WeasyPrint (which renders our certificates) sets ImageFile.LOAD_TRUNCATED_IMAGES for the
+    whole process when it is imported, after which Pillow silently pads a truncated upload
+    with grey. The flag is process-global, so our decodes take turns under a lock; a
+    WeasyPrint render that overlaps one merely refuses a truncated image of its own.
+    """
+    with _DECODING:
+        tolerant = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = tolerant
+
+
 def process_image(data: bytes) -> ProcessedImage:
     """Decode, check and re-encode an image, and make its thumbnail.
 
     Raises ValidationError for images with too many pixels (checked from the header, before
     any decoding, so a decompression bomb costs nothing) and for damaged or truncated files.
     """
-    limit = settings.MAX_IMAGE_PIXELS
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             width, height = image.size
-            if width * height > limit:
-                raise _refuse(
-                    _(
-                        "This image is too large to process (%(pixels)s megapixels; the limit is %(limit)s)."
-                    )
-                    % {
-                        "pixels": round(width * height / 1_000_000, 1),
-                        "limit": round(limit / 1_000_000, 1),
-                    },
-                    "too_many_pixels",
-                )
+            _check_pixel_count(width * height)
             fmt = image.format
             if fmt not in IMAGE_FORMATS:
                 raise _refuse(
                     _("Upload a %(images)s image.") % {"images": ALLOWED_IMAGES_TEXT},
                     "unsupported_image",
                 )
-            image.load()
-            frames = (
-                _load_frames(image) if fmt == "GIF" and getattr(image, "n_frames", 1) > 1 else None
-            )
+            frame_count = getattr(image, "n_frames", 1) if fmt == "GIF" else 1
+            # Every frame of an animated GIF is decoded and kept, so the ceiling covers them
+            # all: a thousand small frames cost as much memory as one huge image.
+            _check_pixel_count(width * height * frame_count)
+            with _strict_decoding():
+                image.load()
+                frames = _load_frames(image) if frame_count > 1 else None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise _refuse(_("This image is too large to process."), "too_many_pixels") from None
+        raise _too_many_pixels() from None
     except (OSError, SyntaxError, ValueError, EOFError):
         raise _refuse(
             _("This image is damaged or incomplete and cannot be read."), "damaged"
@@ -337,7 +393,15 @@ def _load_frames(image: Image.Image) -> list[Image.Image]:
     return frames
 
 
+def _strip_metadata(image: Image.Image) -> Image.Image:
+    # Pillow writes some info entries back out on save (a GIF's comment, for one), so only
+    # colour and animation details survive; the image passed in is always our own copy.
+    image.info = {key: value for key, value in image.info.items() if key in _KEPT_INFO}
+    return image
+
+
 def _encode(image: Image.Image, fmt: str) -> bytes:
+    image = _strip_metadata(image)
     buffer = io.BytesIO()
     # No exif= argument and no info passthrough: the new file carries pixels and, for
     # colour accuracy, the ICC profile only.
@@ -357,6 +421,7 @@ def _encode(image: Image.Image, fmt: str) -> bytes:
 
 
 def _encode_animated_gif(frames: list[Image.Image], original: Image.Image) -> bytes:
+    frames = [_strip_metadata(frame) for frame in frames]
     buffer = io.BytesIO()
     frames[0].save(
         buffer,

@@ -1,13 +1,164 @@
-"""Writes to the evidence library. (Signatures fixed; bodies being written.)"""
+"""Writes to the evidence library.
+
+Every refusal is a ValidationError keyed by the argument it is about ("title", "upload",
+"url", "body"), with the message the learner should see; the evidence forms use the same
+names for their fields, so a view can put a refusal next to the field it concerns.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from functools import partial
+from pathlib import PurePosixPath
 
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
 
 from portfolio.models import EvidenceItem, Skill, User
+from portfolio.permissions import can_edit_evidence, can_keep_portfolio
+from portfolio.storage import private_storage
+from portfolio.uploads import (
+    ALLOWED_IMAGES_TEXT,
+    InspectedFile,
+    inspect_upload,
+    process_image,
+    read_upload,
+)
+
+logger = logging.getLogger(__name__)
+
+LINK_SCHEMES = ("http", "https")
+ORIGINAL_FILENAME_MAX = 255
+
+
+@dataclass(frozen=True)
+class _PreparedUpload:
+    """An accepted upload, ready to store: the bytes to keep and what they are."""
+
+    kind: str
+    content: bytes
+    thumbnail: bytes | None
+    extension: str
+    content_type: str
+    original_filename: str
+
+
+def link_error_message() -> str:
+    return _("Enter a web address that starts with http:// or https://.")
+
+
+def check_upload_fits_kind(*, kind: str, inspected: InspectedFile) -> None:
+    """Refuse non-image content for an item the learner asked to be an image."""
+    if kind == EvidenceItem.Kind.IMAGE and not inspected.is_image:
+        article = "an" if inspected.label[:1].lower() in "aeiou" else "a"
+        raise ValidationError(
+            _("Upload a %(images)s image; this file is %(what)s.")
+            % {"images": ALLOWED_IMAGES_TEXT, "what": f"{article} {inspected.label}"},
+            code="not_an_image",
+        )
+
+
+def _original_filename(name: str | None, extension: str) -> str:
+    # Some browsers send a full client path; keep the last part, without control characters
+    # (they have no business in a name that ends up in a header and on a page).
+    base = PurePosixPath((name or "").replace("\\", "/")).name
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    if not base:
+        return f"evidence.{extension}"
+    if len(base) > ORIGINAL_FILENAME_MAX:
+        stem, dot, suffix = base.rpartition(".")
+        if dot and len(suffix) < 20:
+            return stem[: ORIGINAL_FILENAME_MAX - len(suffix) - 1] + "." + suffix
+        return base[:ORIGINAL_FILENAME_MAX]
+    return base
+
+
+def _prepare_upload(*, kind: str, upload: UploadedFile[bytes]) -> _PreparedUpload:
+    """Read, inspect and (for images) re-encode an upload; nothing is stored yet."""
+    try:
+        data = read_upload(upload)
+        inspected = inspect_upload(data, original_name=upload.name or "")
+        check_upload_fits_kind(kind=kind, inspected=inspected)
+        if inspected.is_image:
+            image = process_image(data)
+            content, thumbnail = image.content, image.thumbnail
+            extension, content_type = image.extension, image.content_type
+        else:
+            content, thumbnail = data, None
+            extension, content_type = inspected.extension, inspected.content_type
+    except ValidationError as error:
+        raise ValidationError({"upload": error.error_list}) from None
+    return _PreparedUpload(
+        kind=EvidenceItem.Kind.IMAGE if inspected.is_image else EvidenceItem.Kind.FILE,
+        content=content,
+        thumbnail=thumbnail,
+        extension=extension,
+        content_type=content_type,
+        original_filename=_original_filename(upload.name, extension),
+    )
+
+
+def _clean_title(title: str) -> str:
+    title = title.strip()
+    if not title:
+        raise ValidationError({"title": _("Give the evidence a title.")})
+    return title
+
+
+def _clean_url(url: str) -> str:
+    url = url.strip()
+    if not url:
+        raise ValidationError({"url": _("Enter the address of the work you are linking to.")})
+    try:
+        URLValidator(schemes=list(LINK_SCHEMES))(url)
+    except ValidationError:
+        # javascript:, data:, ftp: and the like are refused: a link must open a web page.
+        raise ValidationError({"url": link_error_message()}) from None
+    return url
+
+
+def _clean_body(body: str) -> str:
+    if not body.strip():
+        raise ValidationError({"body": _("Write your reflection; it cannot be empty.")})
+    return body
+
+
+def _store(item: EvidenceItem, prepared: _PreparedUpload, stored: list[str]) -> None:
+    """Write the upload's files to storage, recording each name as soon as it exists."""
+    # upload_to replaces everything but the extension with a random name.
+    item.file.save(f"upload.{prepared.extension}", ContentFile(prepared.content), save=False)
+    stored.append(item.file.name or "")
+    if prepared.thumbnail is not None:
+        item.thumbnail.save("thumbnail.webp", ContentFile(prepared.thumbnail), save=False)
+        stored.append(item.thumbnail.name or "")
+    else:
+        item.thumbnail.name = ""
+    item.kind = prepared.kind
+    item.content_type = prepared.content_type
+    item.original_filename = prepared.original_filename
+    item.file_size = len(prepared.content)
+
+
+def _delete_stored(names: Sequence[str | None]) -> None:
+    storage = private_storage()
+    for name in names:
+        if not name:
+            continue
+        try:
+            storage.delete(name)
+        except Exception:
+            # Cleanup must never mask the error that triggered it, and each storage backend
+            # raises its own errors (OSError, botocore's ClientError); an orphaned file is
+            # untidy, not harmful.
+            logger.exception("Could not delete stored evidence file %s", name)
 
 
 def create_evidence(
@@ -26,9 +177,45 @@ def create_evidence(
 
     For kind "file" or "image" the upload's bytes decide the stored kind: image content is
     re-encoded without metadata and given a thumbnail. Raises ValidationError (with the message
-    the user should see) for refused uploads.
+    the user should see) for refused uploads, and PermissionDenied if the owner is not a
+    learner. A refusal or failure leaves no row and no stored file behind.
     """
-    raise NotImplementedError
+    if not can_keep_portfolio(owner):
+        raise PermissionDenied(_("Only learners keep an evidence library."))
+    if kind not in EvidenceItem.Kind.values:
+        raise ValidationError(_("Unknown kind of evidence: %(kind)s.") % {"kind": kind})
+    item = EvidenceItem(
+        owner=owner,
+        kind=kind,
+        title=_clean_title(title),
+        description=description.strip(),
+        work_done_on=work_done_on,
+    )
+    prepared: _PreparedUpload | None = None
+    if kind in {EvidenceItem.Kind.FILE, EvidenceItem.Kind.IMAGE}:
+        if upload is None:
+            raise ValidationError({"upload": _("Choose a file to upload.")})
+        # Decoding and re-encoding happen before the transaction: no database lock is held
+        # while Pillow works.
+        prepared = _prepare_upload(kind=kind, upload=upload)
+    elif kind == EvidenceItem.Kind.LINK:
+        item.url = _clean_url(url)
+    else:
+        item.body = _clean_body(body)
+
+    stored: list[str] = []
+    try:
+        if prepared is not None:
+            _store(item, prepared, stored)
+        item.full_clean(exclude={"owner", "skills", "file", "thumbnail"})
+        with transaction.atomic(durable=True):
+            item.save()
+            item.skills.set(list(skills))
+    except BaseException:
+        # Django has no on-rollback hook: whatever reached storage goes now, or never.
+        _delete_stored(stored)
+        raise
+    return item
 
 
 def update_evidence(
@@ -43,10 +230,73 @@ def update_evidence(
     url: str = "",
     body: str = "",
 ) -> EvidenceItem:
-    """Change an item; a new upload replaces the stored file (and its thumbnail)."""
-    raise NotImplementedError
+    """Change an item; a new upload replaces the stored file (and its thumbnail).
+
+    The kind is fixed except between file and image, which follow the new upload's content
+    (an image item still accepts images only). Without an upload the stored file is kept. The
+    replaced files are deleted after commit. Raises PermissionDenied for anyone but the owner
+    and ValidationError for refused input, leaving the item and its files as they were.
+    """
+    if not can_edit_evidence(by, item):
+        raise PermissionDenied(_("Only the owner can change this evidence."))
+    title = _clean_title(title)
+    prepared: _PreparedUpload | None = None
+    if item.kind in {EvidenceItem.Kind.FILE, EvidenceItem.Kind.IMAGE} and upload is not None:
+        prepared = _prepare_upload(kind=item.kind, upload=upload)
+    if item.kind == EvidenceItem.Kind.LINK:
+        url = _clean_url(url)
+    if item.kind == EvidenceItem.Kind.REFLECTION:
+        body = _clean_body(body)
+
+    stored: list[str] = []
+    try:
+        with transaction.atomic(durable=True):
+            # Lock the row so two replacements cannot both miss the file the other stored.
+            locked = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+            replaced = [locked.file.name, locked.thumbnail.name] if prepared else []
+            locked.title = title
+            locked.description = description.strip()
+            locked.work_done_on = work_done_on
+            changed = ["title", "description", "work_done_on", "updated_at"]
+            if locked.kind == EvidenceItem.Kind.LINK:
+                locked.url = url
+                changed.append("url")
+            if locked.kind == EvidenceItem.Kind.REFLECTION:
+                locked.body = body
+                changed.append("body")
+            if prepared is not None:
+                _store(locked, prepared, stored)
+                changed += [
+                    "kind",
+                    "file",
+                    "thumbnail",
+                    "content_type",
+                    "original_filename",
+                    "file_size",
+                ]
+            locked.full_clean(exclude={"owner", "skills", "file", "thumbnail"})
+            locked.save(update_fields=changed)
+            locked.skills.set(list(skills))
+            if replaced:
+                transaction.on_commit(partial(_delete_stored, replaced), robust=True)
+    except BaseException:
+        _delete_stored(stored)
+        raise
+    return locked
 
 
 def delete_evidence(*, item: EvidenceItem, by: User) -> None:
-    """Remove an item and its stored files."""
-    raise NotImplementedError
+    """Remove an item and its stored files.
+
+    The files are deleted after commit, so a rolled-back deletion keeps them. Idempotent: an
+    item that is already gone is not an error. Raises PermissionDenied for anyone but the owner.
+    """
+    if not can_edit_evidence(by, item):
+        raise PermissionDenied(_("Only the owner can delete this evidence."))
+    with transaction.atomic(durable=True):
+        locked = EvidenceItem.objects.select_for_update().filter(pk=item.pk).first()
+        if locked is None:
+            return
+        names = [locked.file.name, locked.thumbnail.name]
+        locked.delete()
+        transaction.on_commit(partial(_delete_stored, names), robust=True)

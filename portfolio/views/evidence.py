@@ -1,31 +1,234 @@
-"""Placeholder: being written."""
+"""The learner's evidence library, and the views that stream its stored files.
 
-from django.http import HttpRequest, HttpResponse
+The library itself (list, add, edit, delete) belongs to learners: other roles get a 404, as
+if it did not exist. An item's page and its files go through permissions.get_evidence_for, so
+the owner sees them, anyone sees a public item on a public profile, and everyone else gets a
+404 (never a 403, which would confirm the item exists).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from portfolio.forms.evidence import EvidenceFilterForm, EvidenceForm, evidence_form
+from portfolio.http import AuthenticatedHttpRequest
+from portfolio.models import EvidenceItem
+from portfolio.permissions import (
+    AnyUser,
+    can_edit_evidence,
+    can_keep_portfolio,
+    get_editable_evidence_for,
+    get_evidence_for,
+)
+from portfolio.selectors import list_evidence
+from portfolio.services.evidence import create_evidence, delete_evidence, update_evidence
+from portfolio.storage import private_storage
+from portfolio.uploads import IMAGE_FORMATS
+
+PAGE_SIZE = 12
+IMAGE_TYPES = frozenset(content_type for content_type, _ext, _label in IMAGE_FORMATS.values())
+PDF_TYPE = "application/pdf"
+# A stored file opened directly must never run script or load anything, whatever it holds.
+FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+# Chrome and Safari refuse to show any PDF under "sandbox" (no sandbox token brings it back);
+# their PDF viewers run a document's scripts isolated from our origin, so PDFs go without it.
+PDF_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
+# Stored extensions that the uploader's own name may spell differently.
+EXTENSION_SPELLINGS = {"jpg": {"jpg", "jpeg"}, "md": {"md", "markdown"}}
+ADD_LABELS = {
+    EvidenceItem.Kind.FILE: "Upload a file",
+    EvidenceItem.Kind.IMAGE: "Upload an image",
+    EvidenceItem.Kind.LINK: "Add a link",
+    EvidenceItem.Kind.REFLECTION: "Write a reflection",
+}
 
 
-def evidence_list(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+def _ensure_learner(user: AnyUser) -> None:
+    if not can_keep_portfolio(user):
+        raise Http404("No evidence library here.")
 
 
-def evidence_create(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+def _attach_error(form: EvidenceForm, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it is about."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
-def evidence_detail(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+def _add_menu() -> list[tuple[str, str]]:
+    return [(kind, str(label)) for kind, label in ADD_LABELS.items()]
 
 
-def evidence_edit(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+@login_required
+def evidence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    _ensure_learner(request.user)
+    filters = EvidenceFilterForm(request.GET, owner=request.user)
+    # An unknown kind or skill in the query string is shown as an error and ignored.
+    filters.is_valid()
+    kind = filters.cleaned_data.get("kind") or None
+    skill = filters.cleaned_data.get("skill")
+    items = list_evidence(owner=request.user, kind=kind, skill=skill)
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page_obj": page,
+        "filters": filters,
+        "is_filtered": kind is not None or skill is not None,
+        "add_menu": _add_menu(),
+    }
+    return render(request, "portfolio/evidence_list.html", context)
 
 
-def evidence_delete(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_create(request: AuthenticatedHttpRequest, kind: str) -> HttpResponse:
+    _ensure_learner(request.user)
+    if kind not in EvidenceItem.Kind.values:
+        raise Http404("No such kind of evidence.")
+    if request.method == "POST":
+        form = evidence_form(kind, data=request.POST, files=request.FILES)
+        if form.is_valid():
+            try:
+                item = create_evidence(owner=request.user, kind=kind, **form.cleaned_data)
+            except ValidationError as error:
+                _attach_error(form, error)
+            else:
+                messages.success(
+                    request,
+                    _("Added “%(title)s” to your evidence library.") % {"title": item.title},
+                )
+                return redirect("portfolio:evidence-detail", item.pk)
+        messages.error(request, _("The evidence was not saved. Check the fields marked below."))
+    else:
+        form = evidence_form(kind)
+    context = {"form": form, "kind": kind, "heading": ADD_LABELS[EvidenceItem.Kind(kind)]}
+    return render(request, "portfolio/evidence_form.html", context)
 
 
-def evidence_file(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = get_evidence_for(request.user, pk)
+    context = {
+        "item": item,
+        "skills": item.skills.all(),
+        "can_edit": can_edit_evidence(request.user, item),
+        "is_pdf": item.content_type == PDF_TYPE,
+        "is_image": item.kind == EvidenceItem.Kind.IMAGE and item.content_type in IMAGE_TYPES,
+        "download_name": _download_name(item) if item.file else "",
+        "file_label": f"{_stored_extension(item).upper()} file" if item.file else "",
+    }
+    return render(request, "portfolio/evidence_detail.html", context)
 
 
-def evidence_thumbnail(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-    raise NotImplementedError
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    _ensure_learner(request.user)
+    item = get_editable_evidence_for(request.user, pk)
+    if request.method == "POST":
+        form = evidence_form(item.kind, item=item, data=request.POST, files=request.FILES)
+        if form.is_valid():
+            try:
+                item = update_evidence(item=item, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _attach_error(form, error)
+            else:
+                messages.success(
+                    request, _("Saved your changes to “%(title)s”.") % {"title": item.title}
+                )
+                return redirect("portfolio:evidence-detail", item.pk)
+        messages.error(request, _("Your changes were not saved. Check the fields marked below."))
+    else:
+        form = evidence_form(item.kind, item=item)
+    context = {"form": form, "item": item, "kind": item.kind, "heading": _("Edit evidence")}
+    return render(request, "portfolio/evidence_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def evidence_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    _ensure_learner(request.user)
+    item = get_editable_evidence_for(request.user, pk)
+    if request.method == "POST":
+        delete_evidence(item=item, by=request.user)
+        messages.success(
+            request, _("Deleted “%(title)s” from your evidence library.") % {"title": item.title}
+        )
+        return redirect("portfolio:evidence-list")
+    return render(request, "portfolio/evidence_confirm_delete.html", {"item": item})
+
+
+@require_http_methods(["GET", "HEAD"])
+def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
+    item = get_evidence_for(request.user, pk)
+    if not item.file:
+        raise Http404("This evidence has no file.")
+    content_type = item.content_type or "application/octet-stream"
+    return _stream(
+        item.file.name,
+        content_type=content_type,
+        filename=_download_name(item),
+        inline=content_type in IMAGE_TYPES or content_type == PDF_TYPE,
+    )
+
+
+@require_http_methods(["GET", "HEAD"])
+def evidence_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
+    item = get_evidence_for(request.user, pk)
+    if not item.thumbnail:
+        raise Http404("This evidence has no thumbnail.")
+    stem = _download_name(item).rpartition(".")[0] or "evidence"
+    # process_image always makes WebP thumbnails.
+    return _stream(
+        item.thumbnail.name,
+        content_type="image/webp",
+        filename=f"{stem}-thumbnail.webp",
+        inline=True,
+    )
+
+
+def _download_name(item: EvidenceItem) -> str:
+    """The uploader's file name, with the extension of what the file really is.
+
+    A text file uploaded as "page.html" is stored as plain text; saved under its own name it
+    would open as a web page from the learner's disk, so its extension is corrected.
+    """
+    extension = _stored_extension(item)
+    name = item.original_filename or f"evidence.{extension}"
+    stem, dot, suffix = name.rpartition(".")
+    if dot and suffix.lower() in EXTENSION_SPELLINGS.get(extension, {extension}):
+        return name
+    return f"{stem if dot else name}.{extension}"
+
+
+def _stored_extension(item: EvidenceItem) -> str:
+    # Stored names end in the extension inspect_upload chose for the content.
+    return (item.file.name or "").rpartition(".")[2].lower() or "bin"
+
+
+def _stream(name: str | None, *, content_type: str, filename: str, inline: bool) -> FileResponse:
+    if not name:
+        raise Http404("No such file.")
+    try:
+        handle = private_storage().open(name, "rb")
+    except FileNotFoundError:
+        raise Http404("No such file.") from None
+    if content_type.startswith("text/"):
+        # inspect_upload accepts text only when it is valid UTF-8.
+        content_type += "; charset=utf-8"
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=not inline, filename=filename
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private"
+    response["Content-Security-Policy"] = PDF_POLICY if content_type == PDF_TYPE else FILE_POLICY
+    # Other sites may not embed private evidence, even with the visitor's cookies.
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response

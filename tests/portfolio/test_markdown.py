@@ -1,0 +1,66 @@
+from django.template import Context, Template
+
+from portfolio.markdown import render_markdown
+
+
+def test_script_tags_are_removed():
+    html = render_markdown("Hello\n\n<script>alert('x')</script>")
+    assert "<script" not in html
+    assert "alert" not in html
+    assert "<p>Hello</p>" in html
+
+
+def test_event_handlers_are_removed():
+    html = render_markdown('<img src="x" onerror="alert(1)"> <p onclick="alert(2)">Hi</p>')
+    assert "onerror" not in html
+    assert "onclick" not in html
+    assert "<img" not in html  # images are not on the allow-list at all
+
+
+def test_javascript_links_lose_their_target():
+    html = render_markdown(
+        '[click me](javascript:alert(1)) and <a href="JaVaScRiPt:alert(2)">x</a>'
+    )
+    assert "javascript" not in html.lower()
+    assert "click me" in html
+
+
+def test_style_and_iframes_are_removed():
+    html = render_markdown(
+        '<style>body{display:none}</style><iframe src="https://evil.example"></iframe>Text'
+    )
+    assert "<style" not in html
+    assert "<iframe" not in html
+
+
+def test_web_links_are_kept_with_a_safe_rel():
+    html = render_markdown("[my project](https://example.org/work)")
+    assert html == (
+        '<p><a href="https://example.org/work" rel="nofollow noopener noreferrer">my project</a></p>'
+    )
+
+
+def test_emphasis_lists_and_code_are_kept():
+    html = render_markdown("Some **bold** and *italic* text.\n\n* one\n* two\n\n`code`")
+    assert "<strong>bold</strong>" in html
+    assert "<em>italic</em>" in html
+    assert "<ul>\n<li>one</li>\n<li>two</li>\n</ul>" in html
+    assert "<code>code</code>" in html
+
+
+def test_tables_are_kept():
+    html = render_markdown("| Skill | Level |\n| --- | --- |\n| SQL | 3 |\n")
+    assert "<table>" in html
+    assert "<th>Skill</th>" in html
+    assert "<td>SQL</td>" in html
+
+
+def test_template_filter_renders_sanitised_html_unescaped():
+    template = Template("{% load markdown %}{{ body|markdown }}")
+    rendered = template.render(Context({"body": "*hi* <script>x()</script>"}))
+    assert rendered == "<p><em>hi</em> </p>"
+
+
+def test_template_filter_accepts_an_empty_value():
+    template = Template("{% load markdown %}{{ body|markdown }}")
+    assert template.render(Context({"body": None})) == ""
