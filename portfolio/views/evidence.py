@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -64,6 +66,19 @@ def _attach_error(form: EvidenceForm, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go back to after adding evidence (e.g. the application being drafted).
+
+    Only a path on this site is accepted, so the parameter cannot become an open redirect.
+    """
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
+
+
 def _add_menu() -> list[tuple[str, str]]:
     return [(kind, str(label)) for kind, label in ADD_LABELS.items()]
 
@@ -105,11 +120,17 @@ def evidence_create(request: AuthenticatedHttpRequest, kind: str) -> HttpRespons
                     request,
                     _("Added “%(title)s” to your evidence library.") % {"title": item.title},
                 )
-                return redirect("portfolio:evidence-detail", item.pk)
+                return_to = _safe_next(request)
+                return redirect(return_to or reverse("portfolio:evidence-detail", args=[item.pk]))
         messages.error(request, _("The evidence was not saved. Check the fields marked below."))
     else:
         form = evidence_form(kind)
-    context = {"form": form, "kind": kind, "heading": ADD_LABELS[EvidenceItem.Kind(kind)]}
+    context = {
+        "form": form,
+        "kind": kind,
+        "heading": ADD_LABELS[EvidenceItem.Kind(kind)],
+        "return_to": _safe_next(request),
+    }
     return render(request, "portfolio/evidence_form.html", context)
 
 

@@ -480,3 +480,22 @@ def test_other_documents_are_offered_for_download(signed_in, learner):
     assert f'<a class="button" href="{file_url}" download>Download</a>' in response.text
     assert "levels.csv" in response.text
     assert "CSV file · 18\xa0bytes" in response.text
+
+
+def test_adding_evidence_returns_to_a_safe_next_page(signed_in, learner):
+    response = signed_in.post(
+        "/evidence/new/reflection/?next=/applications/7/edit/",
+        {"title": "Retro notes", "body": "What went well."},
+    )
+    assert response.status_code == 302
+    assert response.url == "/applications/7/edit/"
+    assert learner.evidence_items.filter(title="Retro notes").exists()
+
+
+def test_adding_evidence_ignores_an_offsite_next(signed_in, learner):
+    response = signed_in.post(
+        "/evidence/new/reflection/?next=https://evil.example.com/",
+        {"title": "Retro notes", "body": "What went well."},
+    )
+    item = learner.evidence_items.get(title="Retro notes")
+    assert response.url == f"/evidence/{item.pk}/"
