@@ -488,7 +488,12 @@ def approve_application(
     Raises ReviewNotAllowed when any criterion is below its required level.
     """
     application = _lock(application_id)
-    if application.status == S.APPROVED and application.credential_id is not None:
+    # The repeated request of the assessor who approved: answer as the first time did.
+    if (
+        application.status == S.APPROVED
+        and application.credential_id is not None
+        and application.assessor_id == by.pk
+    ):
         return application
     ensure_transition(application, S.APPROVED)
     checked = _record_review(

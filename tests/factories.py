@@ -18,6 +18,12 @@ def png_bytes(size=(64, 48), colour=(31, 78, 121)) -> bytes:
     return buffer.getvalue()
 
 
+def webp_bytes(size=(32, 24), colour=(31, 78, 121)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, format="WEBP")
+    return buffer.getvalue()
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
@@ -93,9 +99,8 @@ class EvidenceItemFactory(factory.django.DjangoModelFactory):
             kind=EvidenceItem.Kind.IMAGE,
             body="",
             file=factory.LazyFunction(lambda: ContentFile(png_bytes(), name="photo.png")),
-            thumbnail=factory.LazyFunction(
-                lambda: ContentFile(png_bytes((32, 24)), name="thumb.png")
-            ),
+            # Real thumbnails are always WebP (portfolio.uploads.process_image).
+            thumbnail=factory.LazyFunction(lambda: ContentFile(webp_bytes(), name="thumb.webp")),
             content_type="image/png",
             original_filename="photo.png",
         )

@@ -19,6 +19,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portfolio.files import (
+    IMAGE_TYPES,
+    PDF_TYPE,
+    download_name,
+    serve_file,
+    serve_thumbnail,
+    stored_extension,
+)
 from portfolio.forms.evidence import EvidenceFilterForm, EvidenceForm, evidence_form
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import EvidenceItem
@@ -31,19 +39,8 @@ from portfolio.permissions import (
 )
 from portfolio.selectors import list_evidence
 from portfolio.services.evidence import create_evidence, delete_evidence, update_evidence
-from portfolio.storage import private_storage
-from portfolio.uploads import IMAGE_FORMATS
 
 PAGE_SIZE = 12
-IMAGE_TYPES = frozenset(content_type for content_type, _ext, _label in IMAGE_FORMATS.values())
-PDF_TYPE = "application/pdf"
-# A stored file opened directly must never run script or load anything, whatever it holds.
-FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-# Chrome and Safari refuse to show any PDF under "sandbox" (no sandbox token brings it back);
-# their PDF viewers run a document's scripts isolated from our origin, so PDFs go without it.
-PDF_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
-# Stored extensions that the uploader's own name may spell differently.
-EXTENSION_SPELLINGS = {"jpg": {"jpg", "jpeg"}, "md": {"md", "markdown"}}
 ADD_LABELS = {
     EvidenceItem.Kind.FILE: "Upload a file",
     EvidenceItem.Kind.IMAGE: "Upload an image",
@@ -142,8 +139,12 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit_evidence(request.user, item),
         "is_pdf": item.content_type == PDF_TYPE,
         "is_image": item.kind == EvidenceItem.Kind.IMAGE and item.content_type in IMAGE_TYPES,
-        "download_name": _download_name(item) if item.file else "",
-        "file_label": f"{_stored_extension(item).upper()} file" if item.file else "",
+        "download_name": (
+            download_name(stored_name=item.file.name, original_filename=item.original_filename)
+            if item.file
+            else ""
+        ),
+        "file_label": f"{stored_extension(item.file.name).upper()} file" if item.file else "",
     }
     return render(request, "portfolio/evidence_detail.html", context)
 
@@ -191,65 +192,18 @@ def evidence_file(request: HttpRequest, pk: int) -> FileResponse:
     item = get_evidence_for(request.user, pk)
     if not item.file:
         raise Http404("This evidence has no file.")
-    content_type = item.content_type or "application/octet-stream"
-    return _stream(
-        item.file.name,
-        content_type=content_type,
-        filename=_download_name(item),
-        inline=content_type in IMAGE_TYPES or content_type == PDF_TYPE,
+    return serve_file(
+        stored_name=item.file.name,
+        content_type=item.content_type,
+        original_filename=item.original_filename,
     )
 
 
 @require_http_methods(["GET", "HEAD"])
 def evidence_thumbnail(request: HttpRequest, pk: int) -> FileResponse:
     item = get_evidence_for(request.user, pk)
-    if not item.thumbnail:
-        raise Http404("This evidence has no thumbnail.")
-    stem = _download_name(item).rpartition(".")[0] or "evidence"
-    # process_image always makes WebP thumbnails.
-    return _stream(
-        item.thumbnail.name,
-        content_type="image/webp",
-        filename=f"{stem}-thumbnail.webp",
-        inline=True,
+    return serve_thumbnail(
+        thumbnail_name=item.thumbnail.name,
+        stored_name=item.file.name,
+        original_filename=item.original_filename,
     )
-
-
-def _download_name(item: EvidenceItem) -> str:
-    """The uploader's file name, with the extension of what the file really is.
-
-    A text file uploaded as "page.html" is stored as plain text; saved under its own name it
-    would open as a web page from the learner's disk, so its extension is corrected.
-    """
-    extension = _stored_extension(item)
-    name = item.original_filename or f"evidence.{extension}"
-    stem, dot, suffix = name.rpartition(".")
-    if dot and suffix.lower() in EXTENSION_SPELLINGS.get(extension, {extension}):
-        return name
-    return f"{stem if dot else name}.{extension}"
-
-
-def _stored_extension(item: EvidenceItem) -> str:
-    # Stored names end in the extension inspect_upload chose for the content.
-    return (item.file.name or "").rpartition(".")[2].lower() or "bin"
-
-
-def _stream(name: str | None, *, content_type: str, filename: str, inline: bool) -> FileResponse:
-    if not name:
-        raise Http404("No such file.")
-    try:
-        handle = private_storage().open(name, "rb")
-    except FileNotFoundError:
-        raise Http404("No such file.") from None
-    if content_type.startswith("text/"):
-        # inspect_upload accepts text only when it is valid UTF-8.
-        content_type += "; charset=utf-8"
-    response = FileResponse(
-        handle, content_type=content_type, as_attachment=not inline, filename=filename
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private"
-    response["Content-Security-Policy"] = PDF_POLICY if content_type == PDF_TYPE else FILE_POLICY
-    # Other sites may not embed private evidence, even with the visitor's cookies.
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response

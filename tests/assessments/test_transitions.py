@@ -273,6 +273,16 @@ def test_double_approval_issues_one_credential(in_review, assessor, micro_creden
     assert ApplicationEvent.objects.filter(to_status=S.APPROVED).count() == 1
 
 
+def test_repeated_approval_by_another_assessor_is_refused(
+    in_review, assessor, other_assessor, micro_credential
+):
+    scores = scores_at(micro_credential, 2)
+    services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+    with pytest.raises(TransitionNotAllowed):
+        services.approve_application(application_id=in_review.pk, by=other_assessor, scores=scores)
+    assert IssuedCredential.objects.count() == 1
+
+
 def test_expiry_comes_from_the_validity_period(learner, assessor):
     definition = MicroCredentialFactory(assessors=[assessor], validity_months=12)
     from credentials.services import issue_credential
