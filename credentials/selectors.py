@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
+from uuid import UUID
 
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from credentials.models import (
+    IssuedCredential,
+    Issuer,
+    MicroCredential,
+    RubricCriterion,
+    RubricLevel,
+)
 from portfolio import selectors as portfolio_selectors
-from portfolio.models import EvidenceItem, LearnerProfile, Skill
+from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
 from portfolio.permissions import get_public_profile
 
 # Keyed by the extension the upload inspector chose for the stored file, never the
@@ -51,12 +64,21 @@ class SkillShown:
 
 
 @dataclass(frozen=True)
+class ShownCredential:
+    """A credential with its status, as of the moment the page was read."""
+
+    credential: IssuedCredential
+    status: IssuedCredential.Status
+
+
+@dataclass(frozen=True)
 class PublicPortfolio:
     profile: LearnerProfile
     initials: str
     description: str
     items: list[PublicEvidence]
     skills_shown: list[SkillShown]
+    credentials: list[ShownCredential]
 
 
 def _file_label(item: EvidenceItem) -> str:
@@ -93,10 +115,29 @@ def _description(profile: LearnerProfile) -> str:
     return text if len(text) <= 160 else text[:159].rstrip() + "…"
 
 
+def list_public_credentials(*, learner: User, now: datetime) -> list[ShownCredential]:
+    """The credentials a learner shows publicly: valid ones first, then expired ones.
+
+    Revoked credentials never appear here (their own page still says they were revoked).
+    One query.
+    """
+    credentials = (
+        IssuedCredential.objects.filter(learner=learner, revoked_at__isnull=True)
+        .shown_publicly()
+        .select_related("micro_credential", "issuer")
+        .order_by("-issued_at", "-pk")
+    )
+    shown = [ShownCredential(credential=c, status=c.status_at(now)) for c in credentials]
+    # A stable sort keeps the newest first within each group.
+    shown.sort(key=lambda entry: entry.status != IssuedCredential.Status.VALID)
+    return shown
+
+
 def get_public_portfolio(*, slug: str) -> PublicPortfolio:
     """A public profile with its chosen items in order; Http404 unless the profile is public.
 
-    Three queries whatever the number of items: the profile, the items and their skills.
+    Four queries whatever the number of items and credentials: the profile, the items,
+    their skills and the credentials shown.
     """
     profile = get_public_profile(slug)
     items = [
@@ -119,4 +160,281 @@ def get_public_portfolio(*, slug: str) -> PublicPortfolio:
         description=_description(profile),
         items=items,
         skills_shown=skills_shown,
+        credentials=list_public_credentials(learner=profile.user, now=timezone.now()),
     )
+
+
+# --- The catalogue of micro-credentials ----------------------------------------------
+
+
+def list_catalogue_issuers() -> QuerySet[Issuer]:
+    """Issuers with at least one published micro-credential, for the catalogue's filter."""
+    published = MicroCredential.objects.published().filter(issuer=OuterRef("pk"))
+    return Issuer.objects.filter(Exists(published)).order_by("name")
+
+
+def list_catalogue(
+    *, query: str = "", level: str = "", issuer: Issuer | None = None
+) -> QuerySet[MicroCredential]:
+    """Published micro-credentials matching a search by title or skill name, and filters.
+
+    The cards' issuer comes with each row and their skills in one more query.
+    """
+    entries = MicroCredential.objects.published()
+    query = query.strip()
+    if query:
+        # A subquery rather than a join on skills, so a credential matching through two
+        # skills is listed (and counted) once.
+        with_skill = MicroCredential.skills.through.objects.filter(
+            microcredential_id=OuterRef("pk"), skill__name__icontains=query
+        )
+        entries = entries.filter(Q(title__icontains=query) | Exists(with_skill))
+    if level:
+        entries = entries.filter(level=level)
+    if issuer is not None:
+        entries = entries.filter(issuer=issuer)
+    return (
+        entries.select_related("issuer")
+        .prefetch_related(Prefetch("skills", queryset=Skill.objects.only("id", "name", "slug")))
+        .order_by("title", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class RubricCell:
+    level: RubricLevel
+    is_required: bool
+
+
+@dataclass(frozen=True)
+class RubricRow:
+    criterion: RubricCriterion
+    # One cell per column; None where this criterion has fewer levels than the widest.
+    cells: list[RubricCell | None]
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """The rubric as a table: criteria as rows, performance levels as columns."""
+
+    headings: list[str]
+    # True when every criterion uses the same level names, so the headings name them and
+    # the cells need only the descriptions.
+    has_shared_levels: bool
+    rows: list[RubricRow]
+
+
+@dataclass(frozen=True)
+class Holder:
+    profile: LearnerProfile
+    initials: str
+
+
+@dataclass(frozen=True)
+class CatalogueEntry:
+    micro_credential: MicroCredential
+    skills: list[Skill]
+    rubric: Rubric
+    holders: list[Holder]
+    has_more_holders: bool
+
+
+HOLDERS_SHOWN = 24
+
+
+def _rubric(criteria: list[RubricCriterion]) -> Rubric:
+    levels_by_criterion = [list(criterion.levels.all()) for criterion in criteria]
+    width = max((len(levels) for levels in levels_by_criterion), default=0)
+    names = {tuple(level.name for level in levels) for levels in levels_by_criterion}
+    has_shared_levels = len(names) == 1 and width > 0
+    if has_shared_levels:
+        headings = [level.name for level in levels_by_criterion[0]]
+    else:
+        headings = [_("Level %(n)d") % {"n": n} for n in range(1, width + 1)]
+    rows = []
+    for criterion, levels in zip(criteria, levels_by_criterion, strict=True):
+        cells: list[RubricCell | None] = [
+            RubricCell(level=level, is_required=level.pk == criterion.required_level_id)
+            for level in levels
+        ]
+        cells += [None] * (width - len(levels))
+        rows.append(RubricRow(criterion=criterion, cells=cells))
+    return Rubric(headings=headings, has_shared_levels=has_shared_levels, rows=rows)
+
+
+def list_public_holders(
+    *, micro_credential: MicroCredential, now: datetime, limit: int = HOLDERS_SHOWN
+) -> list[LearnerProfile]:
+    """Public profiles of learners who hold this credential validly and show it; one query.
+
+    Returns up to limit + 1 profiles, so a caller can tell that there are more.
+    """
+    shown = (
+        IssuedCredential.objects.valid_at(now)
+        .shown_publicly()
+        .filter(micro_credential=micro_credential)
+    )
+    return list(
+        LearnerProfile.objects.filter(is_public=True, user__in=shown.values("learner_id")).order_by(
+            "display_name", "pk"
+        )[: limit + 1]
+    )
+
+
+def get_catalogue_entry(*, slug: str) -> CatalogueEntry:
+    """A published or retired micro-credential with its rubric and public holders.
+
+    Raises Http404 for drafts, which are not public yet. Five queries, however long the
+    rubric or the list of holders.
+    """
+    criteria = RubricCriterion.objects.order_by("position").prefetch_related(
+        Prefetch("levels", queryset=RubricLevel.objects.order_by("position"))
+    )
+    try:
+        micro_credential = (
+            MicroCredential.objects.exclude(status=MicroCredential.Status.DRAFT)
+            .select_related("issuer")
+            .prefetch_related(
+                Prefetch("skills", queryset=Skill.objects.only("id", "name", "slug")),
+                Prefetch("criteria_set", queryset=criteria),
+            )
+            .get(slug=slug)
+        )
+    except MicroCredential.DoesNotExist:
+        raise Http404("No such micro-credential.") from None
+    holders = list_public_holders(micro_credential=micro_credential, now=timezone.now())
+    return CatalogueEntry(
+        micro_credential=micro_credential,
+        skills=list(micro_credential.skills.all()),
+        rubric=_rubric(list(micro_credential.criteria_set.all())),
+        holders=[
+            Holder(profile=profile, initials=portfolio_selectors.profile_initials(profile))
+            for profile in holders[:HOLDERS_SHOWN]
+        ],
+        has_more_holders=len(holders) > HOLDERS_SHOWN,
+    )
+
+
+def get_valid_credential(
+    *, learner: User, micro_credential: MicroCredential
+) -> IssuedCredential | None:
+    """The learner's currently valid credential for this micro-credential, if any."""
+    return (
+        IssuedCredential.objects.valid_at(timezone.now())
+        .filter(learner=learner, micro_credential=micro_credential)
+        .order_by("-issued_at")
+        .first()
+    )
+
+
+# --- Issued credentials --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RubricResult:
+    criterion: str
+    level: str
+    required_level: str
+
+
+@dataclass(frozen=True)
+class CitedEvidence:
+    title: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class CredentialPage:
+    """What the public page of one issued credential shows."""
+
+    credential: IssuedCredential
+    status: IssuedCredential.Status
+    holder_name: str
+    # Only a public profile is linked: a private one stays unlisted even from here.
+    holder_profile_slug: str
+    results: list[RubricResult]
+    evidence: list[CitedEvidence]
+
+
+def _text(entry: dict[object, object], key: str) -> str:
+    value = entry.get(key)
+    return "" if value is None else str(value)
+
+
+def _rubric_results(snapshot: object) -> list[RubricResult]:
+    # The snapshot is JSON written at issue time; read it defensively so a row written by
+    # an older version (or by hand) never breaks the page.
+    if not isinstance(snapshot, list):
+        return []
+    return [
+        RubricResult(
+            criterion=_text(entry, "criterion"),
+            level=_text(entry, "level"),
+            required_level=_text(entry, "required_level"),
+        )
+        for entry in snapshot
+        if isinstance(entry, dict)
+    ]
+
+
+def _cited_evidence(snapshot: object) -> list[CitedEvidence]:
+    if not isinstance(snapshot, list):
+        return []
+    kinds = dict(EvidenceItem.Kind.choices)
+    # Titles and kinds only: descriptions, files and links stay with the learner, who may
+    # not have made them public.
+    return [
+        CitedEvidence(title=_text(entry, "title"), kind=str(kinds.get(_text(entry, "kind"), "")))
+        for entry in snapshot
+        if isinstance(entry, dict)
+    ]
+
+
+def _holder(learner: User) -> tuple[str, str]:
+    try:
+        profile = learner.profile
+    except LearnerProfile.DoesNotExist:
+        return learner.get_full_name() or _("Name not given"), ""
+    return profile.display_name, profile.slug if profile.is_public else ""
+
+
+def get_credential_page(*, public_id: UUID) -> CredentialPage:
+    """An issued credential for its public page, whatever its status; one query.
+
+    Raises Http404 for an unknown identifier. Revoked and expired credentials are found too:
+    the page exists to say so.
+    """
+    try:
+        credential = IssuedCredential.objects.select_related(
+            "micro_credential", "issuer", "learner__profile"
+        ).get(public_id=public_id)
+    except IssuedCredential.DoesNotExist:
+        raise Http404("No such credential.") from None
+    holder_name, holder_profile_slug = _holder(credential.learner)
+    return CredentialPage(
+        credential=credential,
+        status=credential.status,
+        holder_name=holder_name,
+        holder_profile_slug=holder_profile_slug,
+        results=_rubric_results(credential.rubric_results),
+        evidence=_cited_evidence(credential.evidence_snapshot),
+    )
+
+
+def list_learner_credentials(*, learner: User) -> QuerySet[IssuedCredential]:
+    """All of a learner's credentials, newest first, whatever their status."""
+    return (
+        IssuedCredential.objects.filter(learner=learner)
+        .select_related("micro_credential", "issuer")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def get_own_credential(*, learner: User, public_id: UUID) -> IssuedCredential:
+    """One of the learner's own credentials; Http404 for anyone else's."""
+    try:
+        return IssuedCredential.objects.select_related("micro_credential").get(
+            public_id=public_id, learner=learner
+        )
+    except IssuedCredential.DoesNotExist:
+        raise Http404("No such credential.") from None

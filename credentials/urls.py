@@ -1,6 +1,6 @@
 from django.urls import path
 
-from credentials.views import catalogue, public
+from credentials.views import catalogue, public, revoke
 
 app_name = "credentials"
 
@@ -13,5 +13,6 @@ urlpatterns = [
         name="micro-credential-detail",
     ),
     path("c/<uuid:public_id>/", catalogue.credential_detail, name="credential-detail"),
+    path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
     path("me/credentials/", catalogue.my_credentials, name="my-credentials"),
 ]

@@ -1,0 +1,262 @@
+"""Django admin for issuers: organisations, micro-credentials with their rubrics, and the
+credentials they issued.
+
+Issuer staff who are not superusers see only their own organisations' rows. Issued
+credentials are read-only here: revoking needs a reason and goes through the revoke page,
+which calls credentials.services.revoke_credential.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.contrib import admin
+from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet, TextField
+from django.forms import ModelChoiceField, ModelMultipleChoiceField, Textarea
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from credentials.forms import MicroCredentialAdminForm, RubricCriterionAdminForm
+from credentials.models import (
+    IssuedCredential,
+    Issuer,
+    MicroCredential,
+    RubricCriterion,
+    RubricLevel,
+)
+from portfolio.models import User
+
+if TYPE_CHECKING:
+    # django-stubs makes these generic; Django's own classes are not subscriptable at run time.
+    _IssuerAdminBase = admin.ModelAdmin[Issuer]
+    _MicroCredentialAdminBase = admin.ModelAdmin[MicroCredential]
+    _CriterionAdminBase = admin.ModelAdmin[RubricCriterion]
+    _IssuedAdminBase = admin.ModelAdmin[IssuedCredential]
+    _CriterionInlineBase = admin.TabularInline[RubricCriterion, MicroCredential]
+    _LevelInlineBase = admin.TabularInline[RubricLevel, RubricCriterion]
+else:
+    _IssuerAdminBase = _MicroCredentialAdminBase = _CriterionAdminBase = _IssuedAdminBase = (
+        admin.ModelAdmin
+    )
+    _CriterionInlineBase = _LevelInlineBase = admin.TabularInline
+
+
+def managed_issuers(request: HttpRequest) -> QuerySet[Issuer]:
+    """The issuers whose rows this admin user may manage: all for superusers."""
+    if request.user.is_superuser:
+        return Issuer.objects.all()
+    return Issuer.objects.filter(staff=request.user.pk)
+
+
+@admin.register(Issuer)
+class IssuerAdmin(_IssuerAdminBase):
+    list_display = ("name", "slug", "url", "email")
+    search_fields = ("name", "slug", "email")
+    prepopulated_fields = {"slug": ("name",)}
+    filter_horizontal = ("staff",)
+    readonly_fields = ("created_at",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Issuer]:
+        return super().get_queryset(request).filter(pk__in=managed_issuers(request))
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelMultipleChoiceField[Any] | None:
+        if db_field.name == "staff":
+            kwargs["queryset"] = User.objects.filter(role=User.Role.ISSUER_STAFF).order_by("email")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class RubricCriterionInline(_CriterionInlineBase):
+    """The rubric's criteria; each one's levels are edited on the criterion's own page.
+
+    Django's admin has no nested inlines, so every row links to that page.
+    """
+
+    model = RubricCriterion
+    form = RubricCriterionAdminForm
+    fields = ("position", "title", "description", "required_level")
+    ordering = ("position",)
+    extra = 1
+    show_change_link = True
+
+
+@admin.register(MicroCredential)
+class MicroCredentialAdmin(_MicroCredentialAdminBase):
+    form = MicroCredentialAdminForm
+    inlines = (RubricCriterionInline,)
+    list_display = ("title", "issuer", "level", "status")
+    list_filter = ("status", "level", "issuer")
+    list_select_related = ("issuer",)
+    search_fields = ("title", "slug", "summary", "skills__name")
+    prepopulated_fields = {"slug": ("title",)}
+    filter_horizontal = ("skills", "assessors")
+    readonly_fields = ("created_at", "updated_at")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "issuer",
+                    "status",
+                    "level",
+                    "estimated_hours",
+                    "validity_months",
+                    "badge_image",
+                )
+            },
+        ),
+        (
+            _("What it certifies"),
+            {"fields": ("summary", "description", "criteria", "evidence_expected")},
+        ),
+        (_("Skills and assessors"), {"fields": ("skills", "assessors")}),
+        (_("Record"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[MicroCredential]:
+        return super().get_queryset(request).filter(issuer__in=managed_issuers(request))
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        if db_field.name == "issuer":
+            kwargs["queryset"] = managed_issuers(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelMultipleChoiceField[Any] | None:
+        # Only assessors can be assigned; anyone else would be offered a queue they cannot use.
+        if db_field.name == "assessors":
+            kwargs["queryset"] = User.objects.filter(role=User.Role.ASSESSOR).order_by("email")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def view_on_site(self, obj: MicroCredential) -> str:
+        return reverse("credentials:micro-credential-detail", args=[obj.slug])
+
+
+class RubricLevelInline(_LevelInlineBase):
+    model = RubricLevel
+    fields = ("position", "name", "description")
+    ordering = ("position",)
+    extra = 1
+    formfield_overrides = {TextField: {"widget": Textarea(attrs={"rows": 2})}}
+
+
+@admin.register(RubricCriterion)
+class RubricCriterionAdmin(_CriterionAdminBase):
+    form = RubricCriterionAdminForm
+    inlines = (RubricLevelInline,)
+    fields = ("micro_credential", "position", "title", "description", "required_level")
+    list_display = ("title", "micro_credential", "position", "required_level")
+    list_select_related = ("micro_credential", "required_level")
+    list_filter = ("micro_credential__issuer",)
+    search_fields = ("title", "micro_credential__title")
+    ordering = ("micro_credential__title", "position")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RubricCriterion]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(micro_credential__issuer__in=managed_issuers(request))
+        )
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: RubricCriterion | None = None
+    ) -> list[str] | tuple[Any, ...]:
+        # Moving a criterion to another micro-credential would strand its applications'
+        # answers and scores, which point at it.
+        return ("micro_credential",) if obj is not None else ()
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        if db_field.name == "micro_credential":
+            kwargs["queryset"] = MicroCredential.objects.filter(issuer__in=managed_issuers(request))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class CredentialStatusFilter(admin.SimpleListFilter):
+    """Valid, expired or revoked: derived from the dates, as the model derives it."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(status.value, str(status.label)) for status in IssuedCredential.Status]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
+        now = timezone.now()
+        not_expired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        if self.value() == IssuedCredential.Status.VALID:
+            return queryset.filter(not_expired, revoked_at__isnull=True)
+        if self.value() == IssuedCredential.Status.EXPIRED:
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == IssuedCredential.Status.REVOKED:
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(IssuedCredential)
+class IssuedCredentialAdmin(_IssuedAdminBase):
+    """Read-only: credentials are issued by approving an application and revoked, with a
+    reason, on the revoke page."""
+
+    list_display = ("micro_credential", "learner", "issued_at", "status_label", "links")
+    list_select_related = ("micro_credential", "learner", "issuer")
+    list_filter = (CredentialStatusFilter, "issuer")
+    search_fields = ("learner__email", "micro_credential__title", "=public_id")
+    date_hierarchy = "issued_at"
+    fields = (
+        "public_id",
+        "micro_credential",
+        "issuer",
+        "learner",
+        "assessor",
+        "award_reference",
+        "issued_at",
+        "expires_at",
+        "status_label",
+        "revoked_at",
+        "revoked_by",
+        "revocation_reason",
+        "is_shown_publicly",
+        "evidence_snapshot",
+        "rubric_results",
+        "links",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IssuedCredential]:
+        return super().get_queryset(request).filter(issuer__in=managed_issuers(request))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: IssuedCredential | None = None
+    ) -> bool:
+        return False
+
+    def has_delete_permission(
+        self, request: HttpRequest, obj: IssuedCredential | None = None
+    ) -> bool:
+        return False
+
+    @admin.display(description=_("status"))
+    def status_label(self, credential: IssuedCredential) -> str:
+        return str(credential.status.label)
+
+    @admin.display(description=_("links"))
+    def links(self, credential: IssuedCredential) -> str:
+        page = reverse("credentials:credential-detail", args=[credential.public_id])
+        if credential.revoked_at is not None:
+            return format_html('<a href="{}">Public page</a>', page)
+        revoke = reverse("credentials:credential-revoke", args=[credential.public_id])
+        return format_html('<a href="{}">Public page</a> · <a href="{}">Revoke…</a>', page, revoke)

@@ -1,0 +1,153 @@
+"""Forms for the catalogue, the learner's credentials, revocation and the issuer's admin.
+
+They check shape only; whether a user may revoke or change a credential is decided by
+credentials.services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from credentials.models import Issuer, MicroCredential, RubricCriterion, RubricLevel
+from credentials.validators import BADGE_MIN_SIDE, validate_badge_image
+
+if TYPE_CHECKING:
+    _MicroCredentialFormBase = forms.ModelForm[MicroCredential]
+    _CriterionFormBase = forms.ModelForm[RubricCriterion]
+    _IssuerChoiceField = forms.ModelChoiceField[Issuer]
+    _LevelChoiceField = forms.ModelChoiceField[RubricLevel]
+else:
+    # Django's form classes are generic only in django-stubs; at run time they cannot be
+    # subscripted.
+    _MicroCredentialFormBase = _CriterionFormBase = forms.ModelForm
+    _IssuerChoiceField = _LevelChoiceField = forms.ModelChoiceField
+
+REVOKE_REASON_REQUIRED = _("Give a reason for revoking: it is shown with the credential.")
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"placeholder": _("Title or skill")}),
+    )
+    level = forms.ChoiceField(
+        label=_("Level"),
+        required=False,
+        choices=[("", _("Any level")), *MicroCredential.Level.choices],
+    )
+    issuer = _IssuerChoiceField(
+        label=_("Issuer"),
+        required=False,
+        queryset=Issuer.objects.none(),
+        to_field_name="slug",
+        empty_label=_("Any issuer"),
+    )
+
+    def __init__(self, *args: Any, issuers: QuerySet[Issuer], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        issuer_field = self.fields["issuer"]
+        if isinstance(issuer_field, forms.ModelChoiceField):
+            issuer_field.queryset = issuers
+
+
+class VisibilityForm(forms.Form):
+    """One switch on /me/credentials/: show or hide one credential on the public page."""
+
+    credential = forms.UUIDField(widget=forms.HiddenInput)
+    is_shown_publicly = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for revoking"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "Shown on the credential's public page, to the holder and to anyone who checks it."
+        ),
+        error_messages={"required": REVOKE_REASON_REQUIRED},
+    )
+
+    def clean_reason(self) -> str:
+        reason: str = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(REVOKE_REASON_REQUIRED, code="required")
+        return reason
+
+
+class MicroCredentialAdminForm(_MicroCredentialFormBase):
+    # A plain FileField, not an ImageField: the badge validator gives the precise reasons,
+    # where ImageField would answer every refusal with one generic message first.
+    badge_image = forms.FileField(
+        label=_("Badge image"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png"}),
+        help_text=_("A square PNG, at least %(side)dx%(side)d pixels, up to 2 MB.")
+        % {"side": BADGE_MIN_SIDE},
+    )
+
+    class Meta:
+        model = MicroCredential
+        fields = "__all__"
+
+    def clean_badge_image(self) -> object:
+        value = self.cleaned_data.get("badge_image")
+        if not isinstance(value, UploadedFile):
+            # Unchanged (the stored file), cleared (False) or never set (None).
+            return value
+        # Stored re-encoded (no metadata, nothing hidden after the image data) and under a
+        # random name, as evidence images are.
+        badge = validate_badge_image(value)
+        return ContentFile(badge.content, name=f"{uuid.uuid4().hex}.png")
+
+
+class RubricCriterionAdminForm(_CriterionFormBase):
+    """A criterion, whose required level can only be one of its own levels."""
+
+    required_level = _LevelChoiceField(
+        label=_("Required level"),
+        queryset=RubricLevel.objects.none(),
+        required=False,
+        error_messages={
+            "invalid_choice": _("Choose one of this criterion's own levels as the required level.")
+        },
+    )
+
+    class Meta:
+        model = RubricCriterion
+        fields = ("micro_credential", "position", "title", "description", "required_level")
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("required_level")
+        if not isinstance(field, forms.ModelChoiceField):
+            return
+        if self.instance._state.adding:
+            field.help_text = _(
+                "Save the criterion and add its levels first, then choose the level that passes."
+            )
+        else:
+            field.queryset = RubricLevel.objects.filter(criterion=self.instance)
+            field.help_text = _("The lowest level that passes this criterion.")
+
+    def clean_required_level(self) -> RubricLevel | None:
+        level: RubricLevel | None = self.cleaned_data.get("required_level")
+        # The choices already hold only this criterion's levels; checking again keeps the
+        # rule true whatever the queryset becomes.
+        if level is not None and level.criterion_id != self.instance.pk:
+            raise ValidationError(
+                _("Choose one of this criterion's own levels as the required level."),
+                code="foreign_level",
+            )
+        return level

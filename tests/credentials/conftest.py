@@ -1,0 +1,93 @@
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from credentials.services import issue_credential, revoke_credential
+from tests.factories import IssuerFactory, MicroCredentialFactory, UserFactory
+
+# Every test here runs at this moment, so dates on pages are exact.
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+_references = itertools.count(1)
+
+RUBRIC_RESULTS = [
+    {
+        "criterion": "Clarity",
+        "level": "Exceeds",
+        "required_level": "Meets",
+        "comment": "Private note for the learner.",
+    },
+    {"criterion": "Use of evidence", "level": "Meets", "required_level": "Meets", "comment": ""},
+]
+EVIDENCE_SNAPSHOT = [
+    {
+        "id": 1,
+        "title": "Sales dashboard",
+        "kind": "image",
+        "description": "Only for the assessor.",
+        "url": "",
+    },
+    {
+        "id": 2,
+        "title": "Write-up of the analysis",
+        "kind": "reflection",
+        "description": "",
+        "url": "",
+    },
+]
+
+
+@pytest.fixture(autouse=True)
+def _frozen_time(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+def issue(learner, micro_credential, *, issued_at=NOW, assessor=None):
+    """Issue a credential as an approval would, with a realistic snapshot."""
+    return issue_credential(
+        learner=learner,
+        micro_credential=micro_credential,
+        award_reference=f"test:{next(_references)}",
+        assessor=assessor,
+        evidence_snapshot=EVIDENCE_SNAPSHOT,
+        rubric_results=RUBRIC_RESULTS,
+        issued_at=issued_at,
+    )
+
+
+def revoke(credential, reason="Evidence was found to be plagiarised."):
+    staff = UserFactory(issuer_staff=True)
+    credential.issuer.staff.add(staff)
+    return revoke_credential(credential_id=credential.pk, by=staff, reason=reason)
+
+
+@pytest.fixture
+def issuer(db):
+    return IssuerFactory(
+        name="Northfield Institute", slug="northfield", url="https://northfield.example.org"
+    )
+
+
+@pytest.fixture
+def micro_credential(issuer):
+    return MicroCredentialFactory(
+        issuer=issuer, title="Data Storytelling", slug="data-storytelling", validity_months=24
+    )
+
+
+@pytest.fixture
+def staff_of_issuer(issuer):
+    user = UserFactory(email="staff@northfield.example.org", issuer_staff=True)
+    issuer.staff.add(user)
+    return user
+
+
+def get_counting_queries(client, url, data=None):
+    """GET a page; return how many queries it took, and the response."""
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, data)
+    assert response.status_code == 200
+    return len(captured), response
