@@ -1,11 +1,36 @@
 import io
+from datetime import timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 from PIL import Image
 
-from portfolio.models import EvidenceItem, LearnerProfile, Skill, SkillFramework, User
+from assessments.models import (
+    Application,
+    ApplicationEvent,
+    CriterionResponse,
+    Review,
+    SubmittedEvidence,
+)
+from credentials.models import (
+    IssuedCredential,
+    Issuer,
+    MicroCredential,
+    RubricCriterion,
+    RubricLevel,
+)
+from portfolio.models import (
+    EvidenceItem,
+    LearnerProfile,
+    Notification,
+    Skill,
+    SkillFramework,
+    User,
+)
 from portfolio.selectors import list_public_evidence
 
 pytestmark = pytest.mark.django_db
@@ -15,6 +40,18 @@ DEMO_EMAILS = [
     "employer@example.com",
     "issuer@example.com",
     "learner@example.com",
+]
+QUEUE_LEARNER_EMAILS = [
+    "farah.haddad@example.com",
+    "tomasz.nowicki@example.com",
+    "meilin.zhou@example.com",
+    "kojo.amankwah@example.com",
+    "siobhan.dunleavy@example.com",
+    "rahul.venkataraman@example.com",
+    "leilani.kahale@example.com",
+    "mateo.quispe@example.com",
+    "ingrid.solberg@example.com",
+    "nnamdi.eze@example.com",
 ]
 
 
@@ -33,7 +70,25 @@ def counts():
         "evidence": EvidenceItem.objects.count(),
         "evidence_skill_tags": EvidenceItem.skills.through.objects.count(),
         "email_addresses": EmailAddress.objects.count(),
+        "issuers": Issuer.objects.count(),
+        "issuer_staff": Issuer.staff.through.objects.count(),
+        "micro_credentials": MicroCredential.objects.count(),
+        "assessor_assignments": MicroCredential.assessors.through.objects.count(),
+        "criteria": RubricCriterion.objects.count(),
+        "levels": RubricLevel.objects.count(),
+        "credentials": IssuedCredential.objects.count(),
+        "applications": Application.objects.count(),
+        "responses": CriterionResponse.objects.count(),
+        "submitted_evidence": SubmittedEvidence.objects.count(),
+        "reviews": Review.objects.count(),
+        "events": ApplicationEvent.objects.count(),
+        "notifications": Notification.objects.count(),
     }
+
+
+def assessor_queue():
+    assessor = User.objects.get(email="assessor@example.com")
+    return Application.objects.awaiting_review().filter(micro_credential__assessors=assessor)
 
 
 def test_load_demo_twice_duplicates_nothing():
@@ -41,26 +96,60 @@ def test_load_demo_twice_duplicates_nothing():
     after_first = counts()
     second_output = load_demo()
 
-    assert after_first == {
-        "users": 4,
-        "profiles": 1,
+    assert counts() == after_first
+    assert after_first | {"events": None, "notifications": None} == {
+        "users": 14,
+        "profiles": 11,
         "frameworks": 1,
         "skills": 20,
-        "evidence": 12,
-        "evidence_skill_tags": 27,
-        "email_addresses": 4,
+        "evidence": 34,
+        "evidence_skill_tags": 65,
+        "email_addresses": 14,
+        "issuers": 1,
+        "issuer_staff": 1,
+        "micro_credentials": 6,
+        "assessor_assignments": 6,
+        "criteria": 17,
+        "levels": 51,
+        "credentials": 5,
+        "applications": 18,
+        "responses": 52,
+        "submitted_evidence": 43,
+        "reviews": 10,
+        "events": None,
+        "notifications": None,
     }
-    assert counts() == after_first
+    assert after_first["events"] > after_first["applications"]
+    assert after_first["notifications"] > after_first["applications"]
     assert 'Skills: "Digital and Data Skills" has 20 skills (20 new, 0 updated).' in first_output
     assert "Evidence: 12 new items for Amara Okafor (0 already there)." in first_output
+    assert "Issuer: Harbourside Digital Skills Centre created." in first_output
+    assert "Micro-credentials: 6 new (0 already there)." in first_output
+    assert "Applications: 18 demo scenarios played (0 already there)." in first_output
     assert 'Skills: "Digital and Data Skills" has 20 skills (0 new, 0 updated).' in second_output
     assert "Evidence: 0 new items for Amara Okafor (12 already there)." in second_output
+    assert "Issuer: Harbourside Digital Skills Centre already there." in second_output
+    assert "Micro-credentials: 0 new (6 already there)." in second_output
+    assert "Learners: 0 new queue learners (10 already there), 0 new evidence items." in (
+        second_output
+    )
+    assert "Applications: 0 demo scenarios played (18 already there)." in second_output
+    assert (
+        "In the database now:\n"
+        "  Micro-credentials: 6 (5 published, 1 retired)\n"
+        "  Learners: 11, with 34 evidence items\n"
+        "  Applications: 18 (1 draft, 8 submitted, 1 changes requested, 3 resubmitted, "
+        "5 approved)\n"
+        "  Credentials: 5 (3 valid, 1 expired, 1 revoked)\n"
+    ) in second_output
     assert second_output.endswith(
         "Demo logins (password: unbundled-demo):\n"
         "  learner@example.com   Amara Okafor (learner) - public profile at /p/amara-okafor/\n"
-        "  assessor@example.com  Demo Assessor (assessor)\n"
+        "  assessor@example.com  Demo Assessor (assessor) - 11 applications waiting at /review/\n"
         "  employer@example.com  Demo Employer (employer)\n"
         "  issuer@example.com    Demo Issuer (issuer staff) - Django admin at /admin/\n"
+        "  ...and 10 more learners with applications in the queue, such as "
+        "farah.haddad@example.com\n"
     )
 
 
@@ -69,30 +158,31 @@ def test_demo_logins_work_with_mandatory_email_verification(client, settings):
     load_demo()
 
     users = {user.email: user for user in User.objects.all()}
-    assert sorted(users) == DEMO_EMAILS
-    assert {email: user.role for email, user in users.items()} == {
+    assert sorted(users) == sorted(DEMO_EMAILS + QUEUE_LEARNER_EMAILS)
+    assert {email: users[email].role for email in DEMO_EMAILS} == {
         "assessor@example.com": "assessor",
         "employer@example.com": "employer",
         "issuer@example.com": "issuer_staff",
         "learner@example.com": "learner",
     }
+    assert {users[email].role for email in QUEUE_LEARNER_EMAILS} == {"learner"}
     assert all(user.check_password("unbundled-demo") for user in users.values())
     issuer = users["issuer@example.com"]
     assert (issuer.is_staff, issuer.is_superuser) == (True, True)
-    assert not any(users[email].is_staff for email in DEMO_EMAILS if email != "issuer@example.com")
+    assert not any(user.is_staff for email, user in users.items() if email != issuer.email)
     addresses = EmailAddress.objects.filter(verified=True, primary=True)
-    assert sorted(address.email for address in addresses) == DEMO_EMAILS
-    response = client.post(
-        "/accounts/login/", {"login": "learner@example.com", "password": "unbundled-demo"}
-    )
-    assert response.status_code == 302
-    assert response.url == "/dashboard/"
+    assert sorted(address.email for address in addresses) == sorted(users)
+    for email in ("learner@example.com", "nnamdi.eze@example.com"):
+        client.logout()
+        response = client.post("/accounts/login/", {"login": email, "password": "unbundled-demo"})
+        assert response.status_code == 302
+        assert response.url == "/dashboard/"
 
 
 def test_amara_has_a_public_profile_and_a_curated_library_of_real_files():
     load_demo()
 
-    profile = LearnerProfile.objects.select_related("user").get()
+    profile = LearnerProfile.objects.select_related("user").get(user__email="learner@example.com")
     assert (profile.user.email, profile.display_name, profile.slug, profile.is_public) == (
         "learner@example.com",
         "Amara Okafor",
@@ -107,7 +197,8 @@ def test_amara_has_a_public_profile_and_a_curated_library_of_real_files():
 
     items = EvidenceItem.objects.filter(owner=profile.user)
     kinds = sorted(items.values_list("kind", flat=True))
-    assert kinds == ["file"] * 3 + ["image"] * 3 + ["link"] * 3 + ["reflection"] * 3
+    # The twelve items of her library, plus the older workbook behind her expired credential.
+    assert kinds == ["file"] * 3 + ["image"] * 3 + ["link"] * 3 + ["reflection"] * 4
     assert not items.filter(skills=None).exists()
     assert [item.title for item in list_public_evidence(owner=profile.user)] == [
         "Branch performance dashboard mock-up",
@@ -134,3 +225,179 @@ def test_amara_has_a_public_profile_and_a_curated_library_of_real_files():
         assert item.content_type == "application/pdf"
         with item.file.open("rb") as stored:
             assert stored.read(5) == b"%PDF-"
+
+
+def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired():
+    load_demo()
+
+    issuer = Issuer.objects.get()
+    assert (issuer.name, issuer.slug, issuer.url) == (
+        "Harbourside Digital Skills Centre",
+        "harbourside-digital-skills",
+        "https://harbourside.example.org/",
+    )
+    assert list(issuer.staff.values_list("email", flat=True)) == ["issuer@example.com"]
+    with issuer.logo.open("rb") as logo:
+        image = Image.open(logo)
+        assert (image.format, image.width == image.height) == ("PNG", True)
+
+    micro_credentials = MicroCredential.objects.filter(issuer=issuer)
+    assert sorted(micro_credentials.values_list("status", flat=True)) == ["published"] * 5 + [
+        "retired"
+    ]
+    assert micro_credentials.get(status="retired").slug == "cloud-and-security-essentials"
+    assert set(micro_credentials.values_list("level", flat=True)) == {
+        "foundational",
+        "intermediate",
+        "advanced",
+    }
+    validity = list(micro_credentials.values_list("validity_months", flat=True))
+    assert None in validity
+    assert {12, 24, 36} <= set(validity)
+    for micro_credential in micro_credentials:
+        assert micro_credential.summary
+        assert micro_credential.description
+        assert micro_credential.criteria
+        assert micro_credential.evidence_expected
+        assert micro_credential.estimated_hours > 0
+        assert micro_credential.skills.exists()
+        assert list(micro_credential.assessors.values_list("email", flat=True)) == [
+            "assessor@example.com"
+        ]
+        with micro_credential.badge_image.open("rb") as badge:
+            assert micro_credential.badge_image.name.endswith(".png")
+            image = Image.open(badge)
+            assert (image.format, image.size) == ("PNG", (400, 400))
+        criteria = list(micro_credential.criteria_set.prefetch_related("levels"))
+        assert 2 <= len(criteria) <= 4
+        assert [c.position for c in criteria] == list(range(1, len(criteria) + 1))
+        for criterion in criteria:
+            assert criterion.description
+            levels = list(criterion.levels.all())
+            assert [(level.position, level.name) for level in levels] == [
+                (1, "Not yet"),
+                (2, "Meets"),
+                (3, "Exceeds"),
+            ]
+            assert all(level.description for level in levels)
+            assert criterion.required_level == levels[1]
+
+
+def test_amara_holds_valid_expired_and_revoked_credentials():
+    load_demo()
+    now = timezone.now()
+
+    credentials = IssuedCredential.objects.filter(
+        learner__email="learner@example.com"
+    ).select_related("micro_credential", "revoked_by", "assessor")
+    by_slug = {c.micro_credential.slug: c for c in credentials}
+    assert len(by_slug) >= 4
+    assert {slug: c.status_at(now) for slug, c in by_slug.items()} == {
+        "cloud-and-security-essentials": "valid",
+        "spreadsheet-modelling-essentials": "expired",
+        "data-cleaning-foundations": "valid",
+        "dashboards-for-decision-makers": "valid",
+        "accessible-service-testing": "revoked",
+    }
+    # Each was issued through an application the demo assessor approved.
+    for credential in credentials:
+        assert credential.application.status == Application.Status.APPROVED
+        assert credential.assessor.email == "assessor@example.com"
+        assert credential.award_reference == f"application:{credential.application.pk}"
+        assert credential.evidence_snapshot
+        assert len(credential.rubric_results) == credential.micro_credential.criteria_set.count()
+        assert credential.issued_at < now
+    expired = by_slug["spreadsheet-modelling-essentials"]
+    assert expired.expires_at < now
+    assert expired.application.decided_at == expired.issued_at
+    revoked = by_slug["accessible-service-testing"]
+    assert revoked.revoked_by.email == "issuer@example.com"
+    assert revoked.revocation_reason.startswith("Issued in error")
+    assert revoked.issued_at < revoked.revoked_at < now
+    # Retiring a micro-credential keeps what it issued valid.
+    retired = by_slug["cloud-and-security-essentials"]
+    assert retired.micro_credential.status == MicroCredential.Status.RETIRED
+    assert IssuedCredential.objects.valid_at(now).filter(pk=retired.pk).exists()
+
+
+def test_amara_has_applications_in_draft_submitted_and_changes_requested():
+    load_demo()
+
+    open_applications = {
+        a.micro_credential.slug: a.status
+        for a in Application.objects.open()
+        .filter(learner__email="learner@example.com")
+        .select_related("micro_credential")
+    }
+    assert open_applications == {
+        "spreadsheet-modelling-essentials": "draft",
+        "accessible-service-testing": "submitted",
+        "api-testing-automation": "changes_requested",
+    }
+    changes = Application.objects.get(
+        learner__email="learner@example.com", status="changes_requested"
+    )
+    review = changes.reviews.get()
+    assert (review.decision, review.assessor.email) == ("request_changes", "assessor@example.com")
+    assert review.feedback.startswith("The test plan is excellent")
+    # None of her open applications is for a credential she validly holds.
+    valid = IssuedCredential.objects.valid_at(timezone.now()).filter(
+        learner__email="learner@example.com"
+    )
+    assert not set(valid.values_list("micro_credential__slug", flat=True)) & set(open_applications)
+
+
+def test_the_assessors_queue_has_applications_of_every_age():
+    load_demo()
+    now = timezone.now()
+
+    queue = list(assessor_queue().select_related("learner").order_by("submitted_at"))
+    assert len(queue) == 11
+    assert queue[0].learner.email == "farah.haddad@example.com"
+    assert queue[-1].learner.email == "nnamdi.eze@example.com"
+    ages = [(now - application.submitted_at).days for application in queue]
+    assert ages == sorted(ages, reverse=True)
+    assert ages[0] >= 21
+    assert ages[-1] <= 1
+    assert len(set(ages)) == len(ages)
+    assert sum(age > 7 for age in ages) >= 3
+    resubmitted = [a for a in queue if a.status == Application.Status.RESUBMITTED]
+    assert len(resubmitted) == 3
+    for application in resubmitted:
+        assert application.round == 2
+        assert application.first_submitted_at < application.submitted_at
+        assert application.reviews.get().decision == "request_changes"
+        statuses = list(application.events.values_list("to_status", flat=True))
+        assert statuses == ["submitted", "in_review", "changes_requested", "resubmitted"]
+        times = list(application.events.values_list("created_at", flat=True))
+        assert times == sorted(times)
+        assert times[-1] == application.submitted_at
+    for application in queue:
+        assert application.assessor is None
+        assert application.submitted_evidence.filter(round=application.round).exists()
+    other_learners = LearnerProfile.objects.exclude(user__email="learner@example.com")
+    assert other_learners.filter(is_public=True).exists()
+    assert other_learners.filter(is_public=False).exists()
+    for email in QUEUE_LEARNER_EMAILS:
+        assert 1 <= EvidenceItem.objects.filter(owner__email=email).count() <= 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_sends_no_email_and_prints_none(capsys):
+    # A transactional test, so that on-commit hooks (and with them the e-mail tasks) run
+    # while load_demo is running, as they do for real.
+    mailers = settings.MAILERS
+    output = load_demo()
+
+    assert mail.outbox == []
+    assert mailers == settings.MAILERS
+    notifications = Notification.objects.all()
+    assert notifications.count() > 20
+    assert set(notifications.values_list("email_state", flat=True)) == {"sent"}
+    assert "Subject:" not in output
+    captured = capsys.readouterr()
+    assert "Subject:" not in captured.out + captured.err
+    # Older notifications are marked read; the inbox's unread ones are from the last week.
+    week_ago = timezone.now() - timedelta(days=7)
+    assert not notifications.filter(read_at__isnull=True, created_at__lt=week_ago).exists()
+    assert notifications.filter(read_at__isnull=True, recipient__email="assessor@example.com")

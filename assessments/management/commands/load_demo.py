@@ -7,30 +7,82 @@ the data flows (portfolio, then credentials, then assessments).
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
-from django.urls import reverse
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.demo import load_assessments_demo
+from assessments.models import Application
+from credentials.demo import load_credentials_demo, retire_demo_micro_credentials
+from credentials.models import IssuedCredential, MicroCredential
 from portfolio.demo import DEMO_PASSWORD, DemoDataError, load_portfolio_demo
-from portfolio.models import User
+from portfolio.models import EvidenceItem, Notification, User
+
+
+@contextmanager
+def _demo_notifications_quiet() -> Iterator[None]:
+    """While loading, send the demo's notification e-mails to Django's dummy backend.
+
+    The demo goes through the real services, which notify as in real use, and without a
+    broker Celery runs each e-mail task inline: the console backend would print dozens of
+    e-mails into this command's output (and SMTP would write to the fictional example.com
+    addresses), and Celery would log a line per task. The in-app notifications are kept, as
+    part of the demo, and marked sent: their e-mail went to the dummy backend. With a broker,
+    the worker sends them with its own settings; example.com accepts no mail (RFC 2606).
+    """
+    saved_mailers = settings.MAILERS
+    settings.MAILERS = {
+        alias: {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
+        for alias in saved_mailers
+    }
+    task_logger = logging.getLogger("celery.app.trace")
+    saved_level = task_logger.level
+    task_logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        settings.MAILERS = saved_mailers
+        task_logger.setLevel(saved_level)
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demo data: a skills framework, the demo logins and Amara Okafor's evidence "
-        "library. Safe to re-run: nothing is added twice."
+        "Load the demo data: a skills framework, the demo logins, Amara Okafor's evidence "
+        "library and credentials, the demo issuer's micro-credentials and an assessor's queue "
+        "of applications. Safe to re-run: nothing is added twice."
     )
 
     def handle(self, *args: object, **options: object) -> None:
         try:
-            portfolio = load_portfolio_demo(stdout=self.stdout)
+            with _demo_notifications_quiet():
+                portfolio = load_portfolio_demo(stdout=self.stdout)
+                credentials = load_credentials_demo(portfolio=portfolio, stdout=self.stdout)
+                assessments = load_assessments_demo(
+                    portfolio=portfolio, credentials=credentials, stdout=self.stdout
+                )
+                retire_demo_micro_credentials(demo=credentials)
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
 
+        self._summary()
+        waiting = (
+            Application.objects.awaiting_review()
+            .filter(micro_credential__assessors=portfolio.assessor)
+            .exclude(learner=portfolio.assessor)
+            .count()
+        )
         profile_url = reverse(
             "credentials:public-portfolio", kwargs={"slug": portfolio.learner.profile.slug}
         )
         notes = {
             portfolio.learner.pk: f"public profile at {profile_url}",
+            portfolio.assessor.pk: f"{waiting} applications waiting at {reverse('assessments:queue')}",
             portfolio.issuer.pk: f"Django admin at {reverse('admin:index')}",
         }
         users = [portfolio.learner, portfolio.assessor, portfolio.employer, portfolio.issuer]
@@ -42,6 +94,52 @@ class Command(BaseCommand):
             if user.pk in notes:
                 line += f" - {notes[user.pk]}"
             self.stdout.write(line)
+        if assessments.learners:
+            self.stdout.write(
+                f"  ...and {len(assessments.learners)} more learners with applications in the "
+                f"queue, such as {assessments.learners[0].email}"
+            )
+
+    def _summary(self) -> None:
+        now = timezone.now()
+        micro_credentials = MicroCredential.objects.aggregate(
+            total=Count("pk"),
+            published=Count("pk", filter=Q(status=MicroCredential.Status.PUBLISHED)),
+            retired=Count("pk", filter=Q(status=MicroCredential.Status.RETIRED)),
+        )
+        statuses = dict(
+            Application.objects.values_list("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+        by_status = ", ".join(
+            f"{statuses[status]} {label.lower()}"
+            for status, label in Application.Status.choices
+            if statuses.get(status)
+        )
+        credentials = [
+            credential.status_at(now)
+            for credential in IssuedCredential.objects.only("revoked_at", "expires_at")
+        ]
+        by_validity = ", ".join(
+            f"{credentials.count(status)} {status.label.lower()}"
+            for status in IssuedCredential.Status
+        )
+        self.stdout.write("")
+        self.stdout.write("In the database now:")
+        self.stdout.write(
+            f"  Micro-credentials: {micro_credentials['total']} "
+            f"({micro_credentials['published']} published, {micro_credentials['retired']} retired)"
+        )
+        self.stdout.write(
+            f"  Learners: {User.objects.filter(role=User.Role.LEARNER).count()}, "
+            f"with {EvidenceItem.objects.count()} evidence items"
+        )
+        self.stdout.write(f"  Applications: {sum(statuses.values())} ({by_status})")
+        self.stdout.write(f"  Credentials: {len(credentials)} ({by_validity})")
+        self.stdout.write(
+            f"  Notifications: {Notification.objects.count()} (the demo's e-mails are not sent)"
+        )
 
     def _describe(self, user: User) -> str:
         name = user.profile.display_name if user.role == User.Role.LEARNER else user.get_full_name()
