@@ -4,9 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from assessments import selectors as assessment_selectors
+from assessments.models import Application
+from credentials import selectors as credential_selectors
 from portfolio import selectors
 from portfolio.http import AuthenticatedHttpRequest
-from portfolio.permissions import can_keep_portfolio
+from portfolio.permissions import can_keep_portfolio, is_assessor
+
+DASHBOARD_ROWS = 6
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -23,6 +28,19 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         context |= {
             "profile": selectors.get_profile_for_owner(user=user),
             "evidence_counts": selectors.count_evidence_by_kind(owner=user),
-            "recent_evidence": selectors.list_evidence(owner=user)[:6],
+            "recent_evidence": selectors.list_evidence(owner=user)[:DASHBOARD_ROWS],
+            "credentials": credential_selectors.list_learner_credentials(learner=user)[
+                :DASHBOARD_ROWS
+            ],
+            "open_applications": assessment_selectors.list_applications_for_learner(
+                learner=user
+            ).filter(status__in=Application.OPEN_STATUSES)[:DASHBOARD_ROWS],
+        }
+    elif is_assessor(user):
+        context |= {
+            "queue_counts": assessment_selectors.get_queue_counts(assessor=user),
+            "in_review": assessment_selectors.list_reviews_in_progress(assessor=user)[
+                :DASHBOARD_ROWS
+            ],
         }
     return render(request, "pages/dashboard.html", context)

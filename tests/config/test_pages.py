@@ -23,3 +23,56 @@ def test_pages_send_a_content_security_policy_without_inline_script(client):
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "unsafe-inline" not in policy
+
+
+def test_learner_dashboard_lists_credentials_and_open_applications(
+    client, learner, assessor, django_capture_on_commit_callbacks
+):
+    from assessments import services
+    from credentials.services import issue_credential, revoke_credential
+    from tests.factories import IssuerFactory, MicroCredentialFactory, UserFactory
+
+    issuer = IssuerFactory()
+    earned = MicroCredentialFactory(issuer=issuer, title="Spreadsheet Modelling")
+    revoked = MicroCredentialFactory(issuer=issuer, title="Data Ethics")
+    applying = MicroCredentialFactory(issuer=issuer, title="SQL Querying")
+    for definition, reference in [(earned, "a"), (revoked, "b")]:
+        issue_credential(
+            learner=learner,
+            micro_credential=definition,
+            award_reference=reference,
+            assessor=assessor,
+            evidence_snapshot=[],
+            rubric_results=[],
+        )
+    staff = UserFactory(issuer_staff=True)
+    issuer.staff.add(staff)
+    revoke_credential(
+        credential_id=learner.credentials_earned.get(micro_credential=revoked).pk,
+        by=staff,
+        reason="Error.",
+    )
+    services.start_application(learner=learner, micro_credential_id=applying.pk)
+
+    client.force_login(learner)
+    page = client.get("/dashboard/").text
+    assert (
+        'Spreadsheet Modelling</a>\n                <span class="pill pill-valid">Valid</span>'
+        in page
+    )
+    assert '<span class="pill pill-revoked">Revoked</span>' in page
+    assert "SQL Querying</a>" in page
+    assert "status-draft" in page
+
+
+def test_assessor_dashboard_shows_the_queue(
+    client, assessor, learner, django_capture_on_commit_callbacks
+):
+    from tests.factories import MicroCredentialFactory
+
+    MicroCredentialFactory(title="Dashboard Design", assessors=[assessor])
+    client.force_login(assessor)
+    page = client.get("/dashboard/").text
+    assert "<strong>0</strong> waiting" in page
+    assert "Dashboard Design: 0" in page
+    assert "Open the queue" in page
