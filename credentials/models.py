@@ -4,6 +4,7 @@ import uuid
 from datetime import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -119,6 +120,7 @@ class RubricCriterion(models.Model):
 
     class Meta:
         ordering = ["position"]
+        verbose_name_plural = "rubric criteria"
         constraints = [
             models.UniqueConstraint(
                 fields=["micro_credential", "position"], name="criterion_unique_position"
@@ -127,6 +129,13 @@ class RubricCriterion(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # The pass mark must be one of this criterion's own levels, wherever it is edited.
+        if self.required_level is not None and self.required_level.criterion_id != self.pk:
+            raise ValidationError(
+                {"required_level": _("Choose one of this criterion's own levels.")}
+            )
 
 
 class RubricLevel(models.Model):

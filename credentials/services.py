@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credentials.exceptions import RevocationNotAllowed
+from credentials.exceptions import CredentialError, RevocationNotAllowed
 from credentials.models import IssuedCredential, MicroCredential
 from credentials.permissions import can_revoke
 from portfolio.models import Notification, User
@@ -108,8 +108,15 @@ def revoke_credential(*, credential_id: int, by: User, reason: str) -> IssuedCre
 def set_credential_visibility(
     *, credential_id: int, by: User, is_shown_publicly: bool
 ) -> IssuedCredential:
-    """Choose whether a credential shows on its holder's public page (holder only)."""
-    credential = IssuedCredential.objects.select_for_update().get(pk=credential_id, learner=by)
+    """Choose whether a credential shows on its holder's public page.
+
+    Raises CredentialError for anyone but the holder.
+    """
+    credential = (
+        IssuedCredential.objects.select_for_update().filter(pk=credential_id, learner=by).first()
+    )
+    if credential is None:
+        raise CredentialError(_("Only the holder can choose where a credential shows."))
     credential.is_shown_publicly = is_shown_publicly
     credential.save(update_fields=["is_shown_publicly"])
     return credential

@@ -371,3 +371,17 @@ def test_issuer_staff_see_only_their_own_issuers_rows(client, issuer, micro_cred
     criteria = client.get("/admin/credentials/rubriccriterion/").text
     assert "Someone Else" not in criteria
     assert "Data Storytelling" in criteria
+
+
+def test_a_required_level_from_another_criterion_is_refused_by_the_model(db):
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import MicroCredentialFactory
+
+    first, second = MicroCredentialFactory().criteria_set.all()
+    first.required_level = second.levels.first()
+    with pytest.raises(ValidationError) as refused:
+        first.full_clean()
+    assert refused.value.message_dict["required_level"] == [
+        "Choose one of this criterion's own levels."
+    ]

@@ -135,3 +135,24 @@ def test_query_count_does_not_grow(client, learner):
     assert len(listed_titles(response.text)) == 6
     # The credentials and the profile, plus what every signed-in page costs.
     assert many == few <= 5
+
+
+def test_only_the_holder_can_change_where_a_credential_shows(db, learner, other_learner, assessor):
+    from credentials.exceptions import CredentialError
+    from credentials.services import issue_credential, set_credential_visibility
+    from tests.factories import MicroCredentialFactory
+
+    credential = issue_credential(
+        learner=learner,
+        micro_credential=MicroCredentialFactory(),
+        award_reference="visibility",
+        assessor=assessor,
+        evidence_snapshot=[],
+        rubric_results=[],
+    )
+    with pytest.raises(CredentialError):
+        set_credential_visibility(
+            credential_id=credential.pk, by=other_learner, is_shown_publicly=False
+        )
+    credential.refresh_from_db()
+    assert credential.is_shown_publicly is True
