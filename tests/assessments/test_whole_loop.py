@@ -18,7 +18,9 @@ def test_apply_review_resubmit_approve_issues_a_credential_and_emails_in_order(
         with django_capture_on_commit_callbacks(execute=True):
             return action(**kwargs)
 
-    application = step(services.start_application, learner=learner, micro_credential_id=micro_credential.pk)
+    application = step(
+        services.start_application, learner=learner, micro_credential_id=micro_credential.pk
+    )
     photo = EvidenceItemFactory(owner=learner, image=True, title="Dashboard photo")
     report = EvidenceItemFactory(owner=learner, pdf=True, title="Findings report")
     for criterion, item in zip(micro_credential.criteria_set.all(), [photo, report], strict=True):
@@ -78,7 +80,14 @@ def test_apply_review_resubmit_approve_issues_a_credential_and_emails_in_order(
         (learner.email, f"Your application for {title} is in review"),
         (learner.email, f"You have earned {title}"),
     ]
-    links = [queue_url, application_url, application_url, queue_url, application_url, credential_url]
+    links = [
+        queue_url,
+        application_url,
+        application_url,
+        queue_url,
+        application_url,
+        credential_url,
+    ]
     for message, link in zip(mail.outbox, links, strict=True):
         assert link in message.body
         assert f'href="{link}"' in message.alternatives[0][0]

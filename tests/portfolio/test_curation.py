@@ -182,3 +182,15 @@ def test_an_empty_library_invites_the_first_item(client, learner):
     client.force_login(learner)
     response = client.get(URL)
     assert "Your evidence library is empty, so there is nothing to show yet." in response.text
+
+
+def test_every_row_control_has_a_label_naming_its_item(client, learner):
+    from tests.factories import EvidenceItemFactory
+
+    item = EvidenceItemFactory(owner=learner, title="Sales dashboard")
+    client.force_login(learner)
+    page = client.get("/me/portfolio/").text
+    assert "Show “Sales dashboard” on the public page</label>" in page
+    assert "Position of “Sales dashboard”</label>" in page
+    assert page.count('<label class="visually-hidden" for="id_items-0-') == 2
+    assert item.pk

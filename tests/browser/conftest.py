@@ -1,0 +1,150 @@
+"""Browser-test harness: Debian's chromium driven by Playwright against pytest-django's live_server.
+
+Tests in this package mark themselves with ``pytestmark = pytest.mark.browser`` and use the
+``page`` fixture (a fresh browser context per test) with ``live_server.url``. Screenshots go to
+``test-artifacts/screenshots/<test module>/`` at the repository root, which CI keeps.
+
+Playwright never downloads a browser here: it launches the system chromium (or the binary named
+by UNBUNDLED_CHROMIUM). Without one, the tests skip, unless UNBUNDLED_REQUIRE_BROWSER=1 (set by
+CI), which turns the skip into a failure so browser tests can never silently stop running.
+"""
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+from django.db import connections
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect, sync_playwright
+
+# Playwright's sync API runs an asyncio event loop in the test thread (in a greenlet), and once
+# the session-wide browser has started, that loop counts as "running" for every later test in
+# the process, browser test or not. Django's async-unsafe guard then refuses ORM calls from the
+# test thread. The tests are still strictly sequential, so it is safe to switch the guard off
+# for the whole test process; it must happen before the first browser test, hence module level.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+# Generous waits: a loaded CI machine is slower than a laptop, and a wait ends as soon as the
+# condition holds, so passing tests do not get slower.
+TIMEOUT_MS = 10_000
+expect.set_options(timeout=TIMEOUT_MS)
+
+ScreenshotFunction = Callable[..., Path]
+
+
+def _browser_unavailable(reason: str) -> NoReturn:
+    if os.environ.get("UNBUNDLED_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"{reason} (UNBUNDLED_REQUIRE_BROWSER=1 forbids skipping browser tests)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    executable = os.environ.get("UNBUNDLED_CHROMIUM", DEFAULT_CHROMIUM)
+    if not os.access(executable, os.X_OK):
+        if "UNBUNDLED_CHROMIUM" in os.environ:
+            _browser_unavailable(f"UNBUNDLED_CHROMIUM={executable} is not an executable file")
+        _browser_unavailable("Debian's chromium is not installed: apt-get install chromium")
+    # Playwright gives every launch a fresh temporary profile (user-data-dir) of its own.
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+        # While Playwright's loop runs, Django (through asgiref's Local) keeps this thread's
+        # database connections per asyncio context rather than per thread, so the ones opened
+        # since the launch become unreachable once the loop stops. Close them while they can
+        # still be reached; on PostgreSQL an open one would stop the test database being dropped.
+        connections.close_all()
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-")
+
+
+def _screenshot_path(request: pytest.FixtureRequest, suffix: str) -> Path:
+    """test-artifacts/screenshots/<test module>/<test name>--<suffix>.png"""
+    module: str = request.node.path.stem
+    test: str = request.node.name
+    folder = SCREENSHOT_DIR / module
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{_slug(test)}--{_slug(suffix)}.png"
+
+
+@pytest.fixture
+def screenshot(request) -> ScreenshotFunction:
+    """``screenshot(page, "step-name")`` saves a numbered full-page PNG named after the test."""
+    counter = 0
+
+    def take(page, name: str) -> Path:
+        nonlocal counter
+        counter += 1
+        path = _screenshot_path(request, f"{counter:02d}-{name}")
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
+
+
+@pytest.fixture
+def new_page(browser, request) -> Iterator[Callable[[], object]]:
+    """Opens pages in fresh, isolated contexts (e.g. an anonymous visitor next to a signed-in one).
+
+    Each context is closed after the test; on failure, every open page is screenshotted first.
+    """
+    contexts = []
+    # Screenshots left by an earlier run of this test (a failure since fixed) would mislead.
+    for stale in _screenshot_path(request, "*").parent.glob(f"{_slug(request.node.name)}--*.png"):
+        stale.unlink()
+
+    def open_page():
+        context = browser.new_context(viewport=VIEWPORT)
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+
+    report = getattr(request.node, "rep_call", None)
+    failed = report is not None and report.failed
+    for number, context in enumerate(contexts, start=1):
+        if failed:
+            for tab, page in enumerate(context.pages, start=1):
+                path = _screenshot_path(request, f"FAILED-context{number}-page{tab}")
+                try:
+                    page.screenshot(path=str(path), full_page=True)
+                except PlaywrightError as error:
+                    # A crashed page must not hide the test's own failure.
+                    print(f"Could not screenshot {path.name}: {error}")
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A page in a new browser context (1280x800) for this test only."""
+    return new_page()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # Keep each phase's report on the test item so fixtures can tell, at teardown, whether the
+    # test failed (the pattern from pytest's own documentation).
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
