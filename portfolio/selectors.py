@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
+from portfolio.models import (
+    EmailPreference,
+    EvidenceItem,
+    LearnerProfile,
+    Notification,
+    Skill,
+    User,
+)
 
 
 def get_profile_for_owner(*, user: User) -> LearnerProfile:
@@ -53,3 +60,21 @@ def profile_initials(profile: LearnerProfile) -> str:
     """Up to two initials from the display name, shown where there is no avatar."""
     words = [word for word in profile.display_name.split() if word[:1].isalnum()]
     return "".join(word[0] for word in words[:2]).upper() or "?"
+
+
+def list_notifications(*, user: User) -> QuerySet[Notification]:
+    """The user's inbox, newest first (the notification_inbox_idx index)."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+def count_unread_notifications(*, user: User) -> int:
+    """How many of the user's notifications are unread: one COUNT query."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def list_enabled_email_kinds(*, user: User) -> set[str]:
+    """The kinds of notification the user still wants e-mailed: all but those turned off."""
+    turned_off = EmailPreference.objects.filter(user=user, is_enabled=False).values_list(
+        "kind", flat=True
+    )
+    return set(Notification.Kind.values) - set(turned_off)

@@ -25,6 +25,7 @@ def _reset_connection_pool():
     # The producer pool keeps the broker URL it was created with; drop it, as app.close()
     # does (closing it instead would poison kombu's shared pool registry for that URL).
     celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 @contextmanager

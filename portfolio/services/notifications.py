@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from portfolio.models import EmailPreference, Notification, User
@@ -126,6 +127,7 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "recipient": notification.recipient,
         "site_name": settings.SITE_NAME,
         "link": absolute_url(notification.link) if notification.link else "",
+        "settings_link": absolute_url(reverse("portfolio:email-settings")),
     }
     template = f"emails/{notification.kind}"
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())

@@ -130,3 +130,10 @@ def test_each_kind_has_all_three_templates(db):
         assert message.subject
         assert "http://127.0.0.1:8000/x/" in message.body
         assert message.alternatives[0][0].startswith("<!doctype html>")
+
+
+def test_every_email_links_to_the_email_settings(learner):
+    [note] = notify_learner(learner)
+    message = notifications.build_email(note)
+    assert "http://127.0.0.1:8000/me/email-settings/" in message.body
+    assert 'href="http://127.0.0.1:8000/me/email-settings/"' in message.alternatives[0][0]
