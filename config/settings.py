@@ -247,8 +247,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Celery: without a broker, tasks run inline so the embedded default needs no services.
 _broker_url = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not _broker_url
-# Eager tasks never reach a broker; the in-memory transport keeps kombu from guessing one.
-CELERY_BROKER_URL = _broker_url or "memory://"
+# Eager tasks never reach a broker, yet Celery still opens a producer for them: the
+# in-memory transport, with a host named, keeps kombu from guessing and warning.
+CELERY_BROKER_URL = _broker_url or "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
