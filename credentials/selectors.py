@@ -156,7 +156,7 @@ def get_public_portfolio(*, slug: str) -> PublicPortfolio:
     )
     return PublicPortfolio(
         profile=profile,
-        initials=portfolio_selectors.profile_initials(profile),
+        initials=profile.initials,
         description=_description(profile),
         items=items,
         skills_shown=skills_shown,
@@ -308,7 +308,7 @@ def get_catalogue_entry(*, slug: str) -> CatalogueEntry:
         skills=list(micro_credential.skills.all()),
         rubric=_rubric(list(micro_credential.criteria_set.all())),
         holders=[
-            Holder(profile=profile, initials=portfolio_selectors.profile_initials(profile))
+            Holder(profile=profile, initials=profile.initials)
             for profile in holders[:HOLDERS_SHOWN]
         ],
         has_more_holders=len(holders) > HOLDERS_SHOWN,

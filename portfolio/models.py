@@ -101,6 +101,12 @@ class LearnerProfile(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    @property
+    def initials(self) -> str:
+        """Up to two initials from the display name, shown where there is no avatar."""
+        words = [word for word in self.display_name.split() if word[:1].isalnum()]
+        return "".join(word[0] for word in words[:2]).upper() or "?"
+
 
 class SkillFramework(models.Model):
     name = models.CharField(max_length=200, unique=True)

@@ -56,12 +56,6 @@ def list_evidence_for_curation(*, owner: User) -> QuerySet[EvidenceItem]:
     )
 
 
-def profile_initials(profile: LearnerProfile) -> str:
-    """Up to two initials from the display name, shown where there is no avatar."""
-    words = [word for word in profile.display_name.split() if word[:1].isalnum()]
-    return "".join(word[0] for word in words[:2]).upper() or "?"
-
-
 def list_notifications(*, user: User) -> QuerySet[Notification]:
     """The user's inbox, newest first (the notification_inbox_idx index)."""
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")

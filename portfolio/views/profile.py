@@ -50,7 +50,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Your profile has been saved."))
             return redirect("portfolio:profile-edit")
-    context = {"form": form, "profile": profile, "initials": selectors.profile_initials(profile)}
+    context = {"form": form, "profile": profile, "initials": profile.initials}
     return render(request, "portfolio/profile_form.html", context)
 
 
