@@ -93,3 +93,42 @@ def get_public_profile(slug: str) -> LearnerProfile:
         return LearnerProfile.objects.select_related("user").get(slug=slug, is_public=True)
     except LearnerProfile.DoesNotExist:
         raise Http404("No such profile.") from None
+
+
+# What each role may do in the Django admin, granted by portfolio.backends.RolePermissionBackend
+# (so no group has to be set up by hand). Issuer staff curate the skills catalogue and their own
+# organisation's micro-credentials (the admin narrows every list to their issuers) and see
+# what was issued; revoking happens on the credential's own page, with a reason.
+ROLE_ADMIN_PERMISSIONS: dict[str, frozenset[str]] = {
+    User.Role.ISSUER_STAFF: frozenset(
+        {
+            "portfolio.view_skillframework",
+            "portfolio.add_skillframework",
+            "portfolio.change_skillframework",
+            "portfolio.view_skill",
+            "portfolio.add_skill",
+            "portfolio.change_skill",
+            "credentials.view_issuer",
+            "credentials.change_issuer",
+            "credentials.view_microcredential",
+            "credentials.add_microcredential",
+            "credentials.change_microcredential",
+            "credentials.view_rubriccriterion",
+            "credentials.add_rubriccriterion",
+            "credentials.change_rubriccriterion",
+            "credentials.delete_rubriccriterion",
+            "credentials.view_rubriclevel",
+            "credentials.add_rubriclevel",
+            "credentials.change_rubriclevel",
+            "credentials.delete_rubriclevel",
+            "credentials.view_issuedcredential",
+        }
+    ),
+}
+
+
+def role_admin_permissions(user: AnyUser) -> frozenset[str]:
+    """The model permissions a user holds by their role (inactive users hold none)."""
+    if not isinstance(user, User) or not user.is_active:
+        return frozenset()
+    return ROLE_ADMIN_PERMISSIONS.get(user.role, frozenset())

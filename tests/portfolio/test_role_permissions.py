@@ -1,0 +1,53 @@
+import pytest
+
+from portfolio.permissions import role_admin_permissions
+from tests.factories import IssuerFactory, MicroCredentialFactory, SkillFactory, UserFactory
+
+
+@pytest.fixture
+def staff_of_issuer(db):
+    """Issuer staff as the admin would make them: staff flag, no superuser, no groups."""
+    user = UserFactory(email="staff@institute.example.org", issuer_staff=True)
+    issuer = IssuerFactory(name="Own Institute")
+    issuer.staff.add(user)
+    return user, issuer
+
+
+def test_issuer_staff_manage_their_own_micro_credentials_in_the_admin(client, staff_of_issuer):
+    user, issuer = staff_of_issuer
+    MicroCredentialFactory(issuer=issuer, title="Own Credential")
+    MicroCredentialFactory(issuer=IssuerFactory(name="Other Institute"), title="Other Credential")
+    client.force_login(user)
+
+    changelist = client.get("/admin/credentials/microcredential/")
+    assert changelist.status_code == 200
+    assert "Own Credential" in changelist.text
+    assert "Other Credential" not in changelist.text
+    assert client.get("/admin/credentials/microcredential/add/").status_code == 200
+
+
+def test_issuer_staff_curate_the_skills_catalogue(client, staff_of_issuer):
+    SkillFactory(name="Data cleaning")
+    client.force_login(staff_of_issuer[0])
+    response = client.get("/admin/portfolio/skill/")
+    assert response.status_code == 200
+    assert "Data cleaning" in response.text
+
+
+def test_issuer_staff_cannot_manage_users(client, staff_of_issuer):
+    client.force_login(staff_of_issuer[0])
+    assert client.get("/admin/portfolio/user/").status_code == 403
+
+
+def test_other_roles_get_no_admin_permissions_even_with_the_staff_flag(client, db):
+    assessor = UserFactory(assessor=True, is_staff=True)
+    client.force_login(assessor)
+    assert client.get("/admin/credentials/microcredential/").status_code == 403
+    assert role_admin_permissions(assessor) == frozenset()
+
+
+def test_inactive_issuer_staff_hold_no_role_permissions(staff_of_issuer):
+    user = staff_of_issuer[0]
+    user.is_active = False
+    assert role_admin_permissions(user) == frozenset()
+    assert not user.has_perm("credentials.change_microcredential")
