@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -80,6 +81,13 @@ def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         and can_revoke(request.user, credential),
         "page_url": request.build_absolute_uri(request.path),
         "badge_url": _absolute_badge_url(request, credential.micro_credential),
+        "share_title": f"{credential.micro_credential.title} — {page.holder_name}",
+        "share_description": _("Issued by %(issuer)s on %(date)s. Status: %(status)s.")
+        % {
+            "issuer": credential.issuer.name,
+            "date": date_format(credential.issued_at, "j F Y"),
+            "status": page.status.label,
+        },
     }
     return render(request, "credentials/credential_detail.html", context)
 
