@@ -1,8 +1,14 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+
+# The admin has no login form of its own: signing in goes through allauth's, so there is one
+# login with one brute-force lockout (ACCOUNT_RATE_LIMITS), and later one place for MFA. Set
+# before admin.site.urls is read below, which binds the view.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's documented hook
 
 urlpatterns = [
     path("", views.home, name="home"),
