@@ -12,6 +12,8 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers ask for /favicon.ico on documents without a <link rel=icon>, e.g. a PDF shown inline.
+    path("favicon.ico", views.favicon),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

@@ -1,8 +1,10 @@
 """Pages that gather pieces of several apps; each app contributes through its selectors."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
+from django.views.decorators.http import require_http_methods
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Application
@@ -18,6 +20,12 @@ def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
     return render(request, "pages/home.html")
+
+
+@require_http_methods(["GET", "HEAD"])
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico on documents that name no icon, e.g. a PDF shown inline.
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
 
 
 @login_required

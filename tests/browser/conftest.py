@@ -4,6 +4,11 @@ Tests in this package mark themselves with ``pytestmark = pytest.mark.browser`` 
 ``page`` fixture (a fresh browser context per test) with ``live_server.url``. Screenshots go to
 ``test-artifacts/screenshots/<test module>/`` at the repository root, which CI keeps.
 
+Every page a test opens is watched: a console error, an uncaught script error or a
+Content-Security-Policy violation fails the test (``page_problems.allow(pattern)`` lets a test
+that provokes one on purpose say so). ``tests/browser/accessibility.py`` has the shared checks
+(axe-core, reflow, heading order) any journey can call.
+
 Playwright never downloads a browser here: it launches the system chromium (or the binary named
 by UNBUNDLED_CHROMIUM). Without one, the tests skip, unless UNBUNDLED_REQUIRE_BROWSER=1 (set by
 CI), which turns the skip into a failure so browser tests can never silently stop running.
@@ -47,6 +52,53 @@ TIMEOUT_MS = 10_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 ScreenshotFunction = Callable[..., Path]
+
+# Runs in every document before the page's own scripts (injected by the browser, so the page's
+# CSP does not apply to it). Chromium also logs violations to the console, but only the event
+# says which directive was violated and also fires for report-only policies.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__unbundledCspViolation(
+    `${event.disposition} ${event.effectiveDirective} blocked ${event.blockedURI || "inline"}`
+    + ` (${event.sourceFile || document.location.href}:${event.lineNumber})`
+  );
+});
+"""
+
+
+class PageProblems:
+    """What went wrong inside the pages of one test: console errors, script errors, CSP violations."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+        self._allowed: list[re.Pattern[str]] = []
+
+    def allow(self, pattern: str) -> None:
+        """Accept problems matching ``pattern`` (a regular expression), for a test that provokes them."""
+        self._allowed.append(re.compile(pattern))
+
+    def record(self, problem: str) -> None:
+        self.seen.append(problem)
+
+    def watch(self, context) -> None:
+        context.on("console", self._on_console)
+        context.on("weberror", lambda error: self.record(f"uncaught script error: {error.error}"))
+        context.expose_function(
+            "__unbundledCspViolation", lambda text: self.record(f"CSP violation: {text}")
+        )
+        context.add_init_script(CSP_LISTENER)
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "")
+            self.record(f"console error at {where}: {message.text}")
+
+    def unexpected(self) -> list[str]:
+        return [
+            problem
+            for problem in self.seen
+            if not any(pattern.search(problem) for pattern in self._allowed)
+        ]
 
 
 def _browser_unavailable(reason: str) -> NoReturn:
@@ -103,10 +155,17 @@ def screenshot(request) -> ScreenshotFunction:
 
 
 @pytest.fixture
-def new_page(browser, request) -> Iterator[Callable[[], object]]:
+def page_problems() -> PageProblems:
+    """Console errors, script errors and CSP violations seen by this test's pages."""
+    return PageProblems()
+
+
+@pytest.fixture
+def new_page(browser, request, page_problems) -> Iterator[Callable[[], object]]:
     """Opens pages in fresh, isolated contexts (e.g. an anonymous visitor next to a signed-in one).
 
     Each context is closed after the test; on failure, every open page is screenshotted first.
+    Any console error, script error or CSP violation in any of them fails the test.
     """
     contexts = []
     # Screenshots left by an earlier run of this test (a failure since fixed) would mislead.
@@ -116,6 +175,7 @@ def new_page(browser, request) -> Iterator[Callable[[], object]]:
     def open_page():
         context = browser.new_context(viewport=VIEWPORT)
         context.set_default_timeout(TIMEOUT_MS)
+        page_problems.watch(context)
         contexts.append(context)
         return context.new_page()
 
@@ -133,6 +193,9 @@ def new_page(browser, request) -> Iterator[Callable[[], object]]:
                     # A crashed page must not hide the test's own failure.
                     print(f"Could not screenshot {path.name}: {error}")
         context.close()
+
+    if problems := page_problems.unexpected():
+        pytest.fail("The pages reported problems:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture

@@ -76,3 +76,11 @@ def test_assessor_dashboard_shows_the_queue(
     assert "<strong>0</strong> waiting" in page
     assert "Dashboard Design: 0" in page
     assert "Open the queue" in page
+
+
+def test_favicon_ico_points_at_the_site_icon(client):
+    # Browsers request /favicon.ico for documents that name no icon, such as an inline PDF.
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response.url == "/static/img/favicon.svg"
+    assert client.get(response.url).status_code == 200
