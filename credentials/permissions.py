@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.db.models import QuerySet
+from django.http import Http404
+
 from credentials.models import IssuedCredential, MicroCredential
 from portfolio.permissions import AnyUser, is_assessor, is_issuer_staff
 
@@ -18,3 +21,25 @@ def can_assess(user: AnyUser, micro_credential: MicroCredential) -> bool:
     if not is_assessor(user):
         return False
     return micro_credential.assessors.filter(pk=user.pk).exists()
+
+
+def visible_micro_credentials() -> QuerySet[MicroCredential]:
+    """Micro-credentials that exist as far as the site's pages are concerned, for everyone.
+
+    Drafts are the issuer's work in progress, edited in the admin: no page, and no action
+    such as applying, may tell anyone that a draft's slug is taken. Retired ones stay
+    visible, so their holders' credentials still lead somewhere.
+    """
+    return MicroCredential.objects.exclude(status=MicroCredential.Status.DRAFT)
+
+
+def get_micro_credential_for(user: AnyUser, slug: str) -> MicroCredential:
+    """A visible micro-credential; Http404 for drafts and unknown slugs alike.
+
+    Issuer staff work on drafts in the admin, so the rule is the same for every user today;
+    the user is taken so a preview for them can be added here, in one place.
+    """
+    try:
+        return visible_micro_credentials().get(slug=slug)
+    except MicroCredential.DoesNotExist:
+        raise Http404("No such micro-credential.") from None

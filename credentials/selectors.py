@@ -21,6 +21,7 @@ from credentials.models import (
     RubricCriterion,
     RubricLevel,
 )
+from credentials.permissions import visible_micro_credentials
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
 from portfolio.permissions import get_public_profile
@@ -292,7 +293,7 @@ def get_catalogue_entry(*, slug: str) -> CatalogueEntry:
     )
     try:
         micro_credential = (
-            MicroCredential.objects.exclude(status=MicroCredential.Status.DRAFT)
+            visible_micro_credentials()
             .select_related("issuer")
             .prefetch_related(
                 Prefetch("skills", queryset=Skill.objects.only("id", "name", "slug")),

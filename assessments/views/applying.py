@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,7 +26,7 @@ from assessments.forms.applying import CriterionResponseForm, WithdrawForm
 from assessments.models import Application, CriterionScore, Review
 from assessments.permissions import get_own_application_for
 from assessments.transitions import SUBMITTABLE
-from credentials.models import MicroCredential
+from credentials.permissions import get_micro_credential_for
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import EvidenceItem, User
 from portfolio.permissions import is_learner
@@ -84,7 +84,8 @@ def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def application_start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     _ensure_learner(request.user)
-    micro_credential = get_object_or_404(MicroCredential.objects.only("pk", "slug"), slug=slug)
+    # Visibility before the transition: a draft's slug answers exactly like an unknown one.
+    micro_credential = get_micro_credential_for(request.user, slug)
     try:
         application = services.start_application(
             learner=request.user, micro_credential_id=micro_credential.pk

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -122,7 +122,9 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _ensure_assessor(request.user)
-    get_object_or_404(Application, pk=pk)
+    # Visibility before the transition: an application this assessor may not see answers
+    # 404, as an unknown one does, rather than a refusal that confirms it exists.
+    get_application_for(request.user, pk)
     try:
         application = services.claim_application(application_id=pk, by=request.user)
     except AssessmentError as error:
@@ -143,7 +145,9 @@ def claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _ensure_assessor(request.user)
-    get_object_or_404(Application, pk=pk)
+    # Visibility before the transition: an application this assessor may not see answers
+    # 404, as an unknown one does, rather than a refusal that confirms it exists.
+    get_application_for(request.user, pk)
     try:
         application = services.release_application(application_id=pk, by=request.user)
     except AssessmentError as error:

@@ -112,13 +112,30 @@ def test_holder_of_a_valid_credential_is_sent_back_with_the_reason(
     assert Application.objects.count() == 1
 
 
-def test_an_unpublished_micro_credential_cannot_be_applied_for(signed_in):
-    unpublished = MicroCredentialFactory(status="draft")
+def test_a_draft_micro_credential_answers_its_apply_url_like_an_unknown_slug(
+    signed_in, micro_credential
+):
+    draft = MicroCredentialFactory(status="draft")
 
-    response = signed_in.post(start_url(unpublished))
+    draft_response = signed_in.post(start_url(draft))
+    unknown_response = signed_in.post(
+        reverse("assessments:application-start", args=["no-such-micro-credential"])
+    )
+
+    assert draft_response.status_code == unknown_response.status_code == 404
+    assert not Application.objects.exists()
+    # The same learner applies for a published one at once: the 404 is about the draft.
+    assert signed_in.post(start_url(micro_credential)).status_code == 302
+    assert Application.objects.get().micro_credential == micro_credential
+
+
+def test_a_retired_micro_credential_cannot_be_applied_for(signed_in):
+    retired = MicroCredentialFactory(status="retired")
+
+    response = signed_in.post(start_url(retired))
 
     assert response["Location"] == reverse(
-        "credentials:micro-credential-detail", args=[unpublished.slug]
+        "credentials:micro-credential-detail", args=[retired.slug]
     )
     assert messages_of(response) == ["This micro-credential is not open for applications."]
     assert not Application.objects.exists()

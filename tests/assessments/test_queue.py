@@ -264,18 +264,56 @@ def test_a_claimed_application_leaves_other_assessors_queues(
     assert response.context["counts"].total == 0
 
 
-def test_claim_by_an_unassigned_assessor_is_refused(client, micro_credential):
+def test_claim_by_an_unassigned_assessor_is_a_404(client, micro_credential, other_credential):
     application = submit(micro_credential)
+    # An assessor assigned elsewhere, who can claim their own micro-credential's applications.
     outsider = UserFactory(assessor=True)
+    other_credential.assessors.add(outsider)
+    theirs = submit(other_credential)
     client.force_login(outsider)
 
-    response = client.post(reverse("assessments:claim", args=[application.pk]), follow=True)
+    response = client.post(reverse("assessments:claim", args=[application.pk]))
 
-    assert response.redirect_chain == [(QUEUE_URL, 302)]
-    assert messages_of(response) == ["You are not assigned to assess this micro-credential."]
+    assert response.status_code == 404
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
     assert application.assessor is None
+    assert client.post(reverse("assessments:claim", args=[theirs.pk])).status_code == 302
+    theirs.refresh_from_db()
+    assert theirs.assessor == outsider
+
+
+def test_claim_of_a_draft_is_a_404_even_for_an_assigned_assessor(
+    signed_in, learner, assessor, micro_credential
+):
+    draft = services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+    submitted = submit(micro_credential)
+
+    assert signed_in.post(reverse("assessments:claim", args=[draft.pk])).status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == S.DRAFT
+    assert signed_in.post(reverse("assessments:claim", args=[submitted.pk])).status_code == 302
+    submitted.refresh_from_db()
+    assert submitted.assessor == assessor
+
+
+def test_release_by_an_unassigned_assessor_is_a_404(client, assessor, micro_credential):
+    application = submit(micro_credential)
+    services.claim_application(application_id=application.pk, by=assessor)
+    outsider = UserFactory(assessor=True)
+    client.force_login(outsider)
+
+    response = client.post(reverse("assessments:release", args=[application.pk]))
+
+    assert response.status_code == 404
+    application.refresh_from_db()
+    assert application.status == S.IN_REVIEW
+    assert application.assessor == assessor
+    # The claiming assessor releases it through the same URL.
+    client.force_login(assessor)
+    assert client.post(reverse("assessments:release", args=[application.pk])).status_code == 302
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
 
 
 def test_claim_of_an_application_someone_else_just_claimed_is_refused(
