@@ -82,10 +82,13 @@ def revoke_credential(*, credential_id: int, by: User, reason: str) -> IssuedCre
     """Revoke a credential, keeping it visible as revoked with the reason.
 
     Raises RevocationNotAllowed if the user is not staff of the issuer, the reason is empty
-    or the credential is already revoked.
+    or the credential is already revoked. Tells the holder, in-app and by e-mail after commit,
+    with the reason.
     """
     credential = (
-        IssuedCredential.objects.select_for_update().select_related("issuer").get(pk=credential_id)
+        IssuedCredential.objects.select_for_update()
+        .select_related("issuer", "learner", "micro_credential")
+        .get(pk=credential_id)
     )
     if not can_revoke(by, credential):
         raise RevocationNotAllowed(
@@ -101,6 +104,18 @@ def revoke_credential(*, credential_id: int, by: User, reason: str) -> IssuedCre
     credential.revoked_by = by
     credential.revocation_reason = reason.strip()
     credential.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    title = credential.micro_credential.title
+    notify(
+        recipients=[credential.learner],
+        kind=Notification.Kind.CREDENTIAL_REVOKED,
+        subject=_("%(title)s has been revoked") % {"title": title},
+        link=reverse("credentials:credential-detail", args=[credential.public_id]),
+        context={
+            "title": title,
+            "issuer": credential.issuer.name,
+            "reason": credential.revocation_reason,
+        },
+    )
     return credential
 
 

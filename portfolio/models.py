@@ -240,6 +240,7 @@ class Notification(models.Model):
         CREDENTIAL_ISSUED = "credential_issued", _("Credential issued")
         CREDENTIAL_EXPIRING = "credential_expiring", _("Credential expiring soon")
         APPLICATION_WAITING = "application_waiting", _("Application waiting for review")
+        CREDENTIAL_REVOKED = "credential_revoked", _("Credential revoked")
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("Pending")

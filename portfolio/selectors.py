@@ -66,9 +66,33 @@ def count_unread_notifications(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
+_Kind = Notification.Kind
+
+# Which kinds of notification the services send to each role; the e-mail settings page offers
+# only these, so nobody is asked about e-mails they can never receive.
+NOTIFICATION_KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
+    User.Role.LEARNER: (
+        _Kind.APPLICATION_CLAIMED,
+        _Kind.CHANGES_REQUESTED,
+        _Kind.APPLICATION_REJECTED,
+        _Kind.CREDENTIAL_ISSUED,
+        _Kind.CREDENTIAL_EXPIRING,
+        _Kind.CREDENTIAL_REVOKED,
+    ),
+    User.Role.ASSESSOR: (_Kind.APPLICATION_SUBMITTED,),
+    User.Role.ISSUER_STAFF: (_Kind.APPLICATION_WAITING,),
+    User.Role.EMPLOYER: (),
+}
+
+
+def list_email_kinds(*, user: User) -> tuple[str, ...]:
+    """The kinds of notification the user's role can receive, in the order the page lists them."""
+    return NOTIFICATION_KINDS_BY_ROLE.get(user.role, ())
+
+
 def list_enabled_email_kinds(*, user: User) -> set[str]:
     """The kinds of notification the user still wants e-mailed: all but those turned off."""
     turned_off = EmailPreference.objects.filter(user=user, is_enabled=False).values_list(
         "kind", flat=True
     )
-    return set(Notification.Kind.values) - set(turned_off)
+    return set(list_email_kinds(user=user)) - set(turned_off)

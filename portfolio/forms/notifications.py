@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from django import forms
@@ -15,25 +15,22 @@ Kind = Notification.Kind
 
 
 def who_gets(kind: str) -> str:
-    """Who receives this kind of notification, and when, for the settings page."""
+    """When this kind of notification is sent, for the settings page."""
     texts = {
         Kind.APPLICATION_SUBMITTED: _(
-            "Assessors: a learner submits or resubmits an application for a micro-credential you assess."
+            "A learner submits or resubmits an application for a micro-credential you assess."
         ),
-        Kind.APPLICATION_CLAIMED: _("Learners: an assessor takes your application into review."),
-        Kind.CHANGES_REQUESTED: _("Learners: an assessor asks you to change your application."),
-        Kind.APPLICATION_REJECTED: _(
-            "Learners: an assessor decides not to approve your application."
-        ),
-        Kind.CREDENTIAL_ISSUED: _(
-            "Learners: you earn a credential; the e-mail has its public link."
-        ),
-        Kind.CREDENTIAL_EXPIRING: _(
-            "Learners: one of your credentials will expire within %(days)s days."
-        )
+        Kind.APPLICATION_CLAIMED: _("An assessor takes your application into review."),
+        Kind.CHANGES_REQUESTED: _("An assessor asks you to change your application."),
+        Kind.APPLICATION_REJECTED: _("An assessor decides not to approve your application."),
+        Kind.CREDENTIAL_ISSUED: _("You earn a credential; the e-mail has its public link."),
+        Kind.CREDENTIAL_EXPIRING: _("One of your credentials will expire within %(days)s days.")
         % {"days": settings.CREDENTIAL_EXPIRY_REMINDER_DAYS},
+        Kind.CREDENTIAL_REVOKED: _(
+            "The issuer revokes one of your credentials; the e-mail gives their reason."
+        ),
         Kind.APPLICATION_WAITING: _(
-            "Issuer staff: an application has waited more than %(days)s days for review."
+            "An application to your organisation has waited more than %(days)s days for review."
         )
         % {"days": settings.APPLICATION_WAITING_DAYS},
     }
@@ -52,17 +49,23 @@ class MarkReadForm(forms.Form):
 class EmailSettingsForm(forms.Form):
     """One checkbox per kind of notification: ticked means "e-mail me this too"."""
 
-    def __init__(self, *args: Any, enabled_kinds: Collection[str], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        kinds: Sequence[str],
+        enabled_kinds: Collection[str],
+        **kwargs: Any,
+    ) -> None:
         # A label beside a checkbox reads as a statement, not a question: no colon.
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        for kind, label in Kind.choices:
+        for kind in kinds:
             self.fields[kind] = forms.BooleanField(
-                label=label,
+                label=Kind(kind).label,
                 required=False,
                 initial=kind in enabled_kinds,
                 help_text=who_gets(kind),
             )
 
     def enabled_kinds(self) -> list[str]:
-        return [kind for kind in Kind.values if self.cleaned_data.get(kind)]
+        return [kind for kind in self.fields if self.cleaned_data.get(kind)]

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from portfolio.models import EmailPreference, Notification, User
+from portfolio.selectors import list_email_kinds
 
 logger = logging.getLogger(__name__)
 
@@ -167,9 +168,10 @@ def mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> i
 
 @transaction.atomic(durable=True)
 def set_email_preferences(*, user: User, enabled_kinds: Iterable[str]) -> None:
-    """Store which kinds of e-mail the user wants; every other kind is turned off."""
+    """Store which kinds of e-mail the user wants; every other kind their role receives is
+    turned off (kinds their role never receives are left alone)."""
     enabled = set(enabled_kinds)
-    for kind in Notification.Kind.values:
+    for kind in list_email_kinds(user=user):
         EmailPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"is_enabled": kind in enabled}
         )

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from portfolio.forms.notifications import EmailSettingsForm, MarkReadForm
 from portfolio.http import AuthenticatedHttpRequest
-from portfolio.selectors import list_enabled_email_kinds, list_notifications
+from portfolio.selectors import list_email_kinds, list_enabled_email_kinds, list_notifications
 from portfolio.services.notifications import mark_read, set_email_preferences
 
 PAGE_SIZE = 20
@@ -67,9 +67,10 @@ def mark_notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def email_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    kinds = list_email_kinds(user=request.user)
     enabled = list_enabled_email_kinds(user=request.user)
     if request.method == "POST":
-        form = EmailSettingsForm(request.POST, enabled_kinds=enabled)
+        form = EmailSettingsForm(request.POST, kinds=kinds, enabled_kinds=enabled)
         if form.is_valid():
             set_email_preferences(user=request.user, enabled_kinds=form.enabled_kinds())
             messages.success(
@@ -80,5 +81,5 @@ def email_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("portfolio:email-settings")
     else:
-        form = EmailSettingsForm(enabled_kinds=enabled)
+        form = EmailSettingsForm(kinds=kinds, enabled_kinds=enabled)
     return render(request, "portfolio/email_settings.html", {"form": form})

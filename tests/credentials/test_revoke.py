@@ -1,6 +1,9 @@
 import pytest
+from django.core import mail
 
 from credentials.models import IssuedCredential
+from portfolio.models import Notification
+from portfolio.selectors import NOTIFICATION_KINDS_BY_ROLE
 from tests.credentials.conftest import issue, revoke
 from tests.factories import IssuerFactory, UserFactory
 
@@ -140,3 +143,63 @@ def test_a_revoked_credential_leaves_the_public_page(client, credential, learner
     client.force_login(staff_of_issuer)
     client.post(revoke_url(credential), {"reason": "Plagiarised."})
     assert "Data Storytelling" not in client.get(profile_url).text
+
+
+def test_revoking_tells_the_holder_in_the_inbox_and_by_email_with_the_reason(
+    client, credential, learner, staff_of_issuer, django_capture_on_commit_callbacks
+):
+    Notification.objects.all().delete()  # the "you have earned" one from issuing
+    client.force_login(staff_of_issuer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(revoke_url(credential), {"reason": "The evidence was not the learner's own."})
+
+    [note] = Notification.objects.filter(recipient=learner)
+    assert note.kind == Notification.Kind.CREDENTIAL_REVOKED
+    assert note.subject == "Data Storytelling has been revoked"
+    assert note.link == f"/c/{credential.public_id}/"
+    assert note.email_state == Notification.EmailState.SENT
+
+    [message] = mail.outbox
+    assert message.to == [learner.email]
+    assert message.subject == "Data Storytelling has been revoked"
+    assert "Northfield Institute has revoked your Data Storytelling credential." in message.body
+    assert "The evidence was not the learner's own." in message.body
+    assert f"http://127.0.0.1:8000/c/{credential.public_id}/" in message.body
+    html = message.alternatives[0][0]
+    assert "The evidence was not the learner&#x27;s own." in html
+
+    client.force_login(learner)
+    inbox = client.get("/notifications/").text
+    assert f'<a href="/c/{credential.public_id}/">Data Storytelling has been revoked</a>' in inbox
+    assert "<strong>Reason:</strong> The evidence was not the learner&#x27;s own." in inbox
+
+
+def test_a_refused_revocation_tells_nobody(client, credential, staff_of_issuer):
+    revoke(credential, reason="First time.")
+    Notification.objects.all().delete()
+    client.force_login(staff_of_issuer)
+    response = client.post(revoke_url(credential), {"reason": "Second time."}, follow=True)
+    assert "This credential was already revoked." in response.text
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_holder_who_turned_revocation_emails_off_is_still_told_in_the_inbox(
+    client, credential, learner, staff_of_issuer, django_capture_on_commit_callbacks
+):
+    client.force_login(learner)
+    settings_page = client.get("/me/email-settings/").text
+    assert '<label for="id_credential_revoked">Credential revoked</label>' in settings_page
+    kept = [k for k in NOTIFICATION_KINDS_BY_ROLE["learner"] if k != "credential_revoked"]
+    client.post("/me/email-settings/", dict.fromkeys(kept, "on"))
+    Notification.objects.all().delete()  # the "you have earned" one from issuing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke(credential, reason="Plagiarised.")
+
+    [note] = Notification.objects.filter(recipient=learner)
+    assert (note.kind, note.email_state) == (
+        Notification.Kind.CREDENTIAL_REVOKED,
+        Notification.EmailState.SKIPPED,
+    )
+    assert mail.outbox == []

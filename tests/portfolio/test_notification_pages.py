@@ -1,6 +1,7 @@
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail
@@ -9,11 +10,13 @@ from django.utils import timezone
 
 from config.context_processors import unread_notifications
 from portfolio.models import EmailPreference, Notification
+from portfolio.selectors import NOTIFICATION_KINDS_BY_ROLE
 from portfolio.services import notifications
 
 INBOX = "/notifications/"
 MARK_READ = "/notifications/read/"
 EMAIL_SETTINGS = "/me/email-settings/"
+LEARNER_KINDS = NOTIFICATION_KINDS_BY_ROLE["learner"]
 
 
 def note_for(user, subject, *, kind=Notification.Kind.CREDENTIAL_ISSUED, read=False):
@@ -246,20 +249,72 @@ def test_inbox_offers_a_mark_read_button_per_unread_item(client, learner):
 # --- E-mail settings ----------------------------------------------------------------------
 
 
-def test_email_settings_offer_every_kind_ticked_by_default(client, learner):
+def test_email_settings_offer_every_kind_a_learner_receives_ticked_by_default(client, learner):
     client.force_login(learner)
     response = client.get(EMAIL_SETTINGS)
-    for kind, label in Notification.Kind.choices:
+    learner_kinds = [
+        "application_claimed",
+        "changes_requested",
+        "application_rejected",
+        "credential_issued",
+        "credential_expiring",
+        "credential_revoked",
+    ]
+    assert re.findall(r'<input type="checkbox" name="(\w+)"', response.text) == learner_kinds
+    for kind in learner_kinds:
+        label = Notification.Kind(kind).label
         assert f'<label for="id_{kind}">{label}</label>' in response.text
         assert re.search(rf'<input type="checkbox" name="{kind}"[^>]* checked', response.text)
-    assert "Issuer staff: an application has waited more than 7 days for review." in response.text
-    assert "Learners: one of your credentials will expire within 30 days." in response.text
+    assert "One of your credentials will expire within 30 days." in response.text
     assert "In-app notifications are always kept" in response.text
+    # Kinds only other roles receive are not offered.
+    assert "Application waiting for review" not in response.text
+    assert "Application submitted for review" not in response.text
+
+
+@pytest.mark.parametrize(
+    ("role_fixture", "kinds", "help_text"),
+    [
+        (
+            "assessor",
+            ["application_submitted"],
+            "A learner submits or resubmits an application for a micro-credential you assess.",
+        ),
+        (
+            "issuer_staff",
+            ["application_waiting"],
+            "An application to your organisation has waited more than 7 days for review.",
+        ),
+    ],
+)
+def test_email_settings_offer_only_the_kinds_the_role_receives(
+    client, request, role_fixture, kinds, help_text
+):
+    client.force_login(request.getfixturevalue(role_fixture))
+    response = client.get(EMAIL_SETTINGS)
+    assert re.findall(r'<input type="checkbox" name="(\w+)"', response.text) == kinds
+    assert help_text in response.text
+    assert "Credential issued" not in response.text
+
+
+def test_an_employer_is_told_there_is_nothing_to_choose(client, employer):
+    client.force_login(employer)
+    response = client.get(EMAIL_SETTINGS)
+    assert "<h1>E-mail settings</h1>" in response.text
+    assert "Nothing on Unbundled sends e-mail to your account" in response.text
+    assert 'type="checkbox"' not in response.text
+
+
+def test_saving_leaves_kinds_of_other_roles_alone(client, assessor):
+    client.force_login(assessor)
+    client.post(EMAIL_SETTINGS, {})
+    off = EmailPreference.objects.filter(user=assessor, is_enabled=False)
+    assert list(off.values_list("kind", flat=True)) == [Notification.Kind.APPLICATION_SUBMITTED]
 
 
 def test_saving_email_settings_turns_unticked_kinds_off(client, learner):
     client.force_login(learner)
-    ticked = [k for k in Notification.Kind.values if k != Notification.Kind.APPLICATION_CLAIMED]
+    ticked = [k for k in LEARNER_KINDS if k != Notification.Kind.APPLICATION_CLAIMED]
 
     response = client.post(EMAIL_SETTINGS, dict.fromkeys(ticked, "on"), follow=True)
 
@@ -280,7 +335,7 @@ def test_a_turned_off_kind_is_kept_in_the_inbox_but_not_emailed(
     client, learner, django_capture_on_commit_callbacks
 ):
     client.force_login(learner)
-    ticked = [k for k in Notification.Kind.values if k != Notification.Kind.APPLICATION_CLAIMED]
+    ticked = [k for k in LEARNER_KINDS if k != Notification.Kind.APPLICATION_CLAIMED]
     client.post(EMAIL_SETTINGS, dict.fromkeys(ticked, "on"))
 
     with django_capture_on_commit_callbacks(execute=True):
