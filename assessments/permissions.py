@@ -21,9 +21,15 @@ def can_view_application(user: AnyUser, application: Application) -> bool:
     # Drafts are the learner's private working copy.
     if application.status == Application.Status.DRAFT:
         return False
-    # Assessors see submitted applications of the micro-credentials they are assigned to.
-    if is_assessor(user) and _is_assigned(user, application):
-        return True
+    if is_assessor(user):
+        # A learner who withdraws before a decision takes the work back: assessors, even the
+        # one who held the claim, no longer see it or its frozen evidence. (Issuer staff keep
+        # the record, as they keep every application of their organisation.)
+        if application.status == Application.Status.WITHDRAWN:
+            return False
+        # Assessors see submitted applications of the micro-credentials they are assigned to.
+        if _is_assigned(user, application):
+            return True
     # Issuer staff oversee the applications for their own organisation's credentials.
     return (
         is_issuer_staff(user)
@@ -54,8 +60,9 @@ def visible_applications(user: AnyUser) -> QuerySet[Application]:
     own = Q(learner_id=user.pk)
     submitted = ~Q(status=Application.Status.DRAFT)
     if is_assessor(user):
+        withdrawn = Q(status=Application.Status.WITHDRAWN)
         return Application.objects.filter(
-            own | (submitted & Q(micro_credential__assessors=user))
+            own | (submitted & ~withdrawn & Q(micro_credential__assessors=user))
         ).distinct()
     if is_issuer_staff(user):
         return Application.objects.filter(
