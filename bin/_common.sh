@@ -9,6 +9,7 @@ cd "$UNBUNDLED_ROOT" || exit 1
 VENV_DIR="$UNBUNDLED_ROOT/.venv"
 VENV_PYTHON="$VENV_DIR/bin/python"
 INSTALL_STAMP="$VENV_DIR/.unbundled-installed"
+LOCK_FILE="$UNBUNDLED_ROOT/requirements.lock"
 MIN_PYTHON_LABEL="3.12"
 
 say() { printf '%s\n' "$*"; }
@@ -63,8 +64,12 @@ find_python() {
 }
 
 # Makes .venv with a Python 3.12+ (re-creating it when it is missing, broken or too old) and
-# installs the project with its dev dependencies. pip only runs again when pyproject.toml has
-# changed since the last successful install.
+# installs exactly what requirements.lock pins, every file checked against its hash, then the
+# project itself without dependencies. pip only runs again when the lock, pyproject.toml or the
+# Python version has changed since the last successful install.
+#
+#   ensure_venv            also checks that the lock satisfies pyproject.toml (see check_lock)
+#   ensure_venv --any-lock skips that check: bin/lock needs the venv to write a new lock
 ensure_venv() {
     local python version digest
     if [ -e "$VENV_DIR" ] && ! { [ -x "$VENV_PYTHON" ] && python_is_usable "$VENV_PYTHON"; }; then
@@ -88,17 +93,56 @@ ensure_venv() {
             die "Could not create .venv with $python. On Debian or Ubuntu: sudo apt-get install python$version-venv"
         fi
     fi
-    digest="$(python_version_of "$VENV_PYTHON") $(sha256sum pyproject.toml | cut -d' ' -f1)"
+    [ -f "$LOCK_FILE" ] || die "$(basename "$LOCK_FILE") is missing; write it with bin/lock."
+    digest="$(python_version_of "$VENV_PYTHON") $(cat "$LOCK_FILE" pyproject.toml | sha256sum | cut -d' ' -f1)"
     if [ "$(cat "$INSTALL_STAMP" 2>/dev/null)" != "$digest" ]; then
-        say "Installing Unbundled and its dev dependencies into .venv (pip) ..."
-        "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check --upgrade pip ||
-            die "Could not upgrade pip in .venv."
-        "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check -e ".[dev]" ||
-            die "pip install -e \".[dev]\" failed (see the messages above)."
+        say "Installing Unbundled and its dev dependencies into .venv from $(basename "$LOCK_FILE") (pip) ..."
+        # --no-deps: the lock is the whole environment, so pip resolves nothing and fetches
+        # nothing that is not pinned and hashed. The project is installed after it, from this
+        # checkout, without build isolation: its build backend (setuptools) is in the lock too.
+        "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check \
+            --require-hashes --no-deps -r "$LOCK_FILE" ||
+            die "Installing $(basename "$LOCK_FILE") failed (see the messages above)."
+        "$VENV_PYTHON" -m pip install --quiet --disable-pip-version-check \
+            --no-deps --no-build-isolation --editable . ||
+            die "Installing the project itself (pip install --no-deps -e .) failed (see the messages above)."
         printf '%s\n' "$digest" >"$INSTALL_STAMP"
     fi
     export PATH="$VENV_DIR/bin:$PATH"
     export VIRTUAL_ENV="$VENV_DIR"
+    if [ "${1:-}" != "--any-lock" ]; then
+        check_lock
+    fi
+}
+
+# A dependency added to pyproject.toml without re-running bin/lock would be missing from .venv
+# here and in CI, and tests would fail far from the cause. Checks every requirement of the
+# project and of its dev extra against what is installed, and names the command that fixes it.
+check_lock() {
+    local problems
+    problems="$("$VENV_PYTHON" - <<'PYTHON'
+from importlib.metadata import PackageNotFoundError, requires, version
+
+from packaging.requirements import Requirement
+
+for line in requires("unbundled") or []:
+    requirement = Requirement(line)
+    if requirement.marker and not requirement.marker.evaluate({"extra": "dev"}):
+        continue
+    try:
+        installed = version(requirement.name)
+    except PackageNotFoundError:
+        print(f"  {requirement}: not in the lock")
+        continue
+    if not requirement.specifier.contains(installed, prereleases=True):
+        print(f"  {requirement}: the lock has {installed}")
+PYTHON
+)" || die "Could not compare $(basename "$LOCK_FILE") with pyproject.toml (see the messages above)."
+    if [ -n "$problems" ]; then
+        die "$(basename "$LOCK_FILE") does not match pyproject.toml:
+$problems
+Run bin/lock to update the lock, then commit both files."
+    fi
 }
 
 # The shared-library cache, read once into a variable. (Piping ldconfig straight into
