@@ -66,11 +66,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any view middleware (CSRF) reads the body: refuses oversized ones with a page.
+    "config.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -120,12 +123,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: Redis when configured (shared by every web process), else per-process memory.
-REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", "")
+# Login rate limits live in the cache, so they only hold across processes when it is shared:
+# a deployment with a Redis broker but no REDIS_CACHE_URL keeps its cache on the broker's
+# Redis (under its own key prefix) rather than in each process's memory.
+_broker_url = env_str("CELERY_BROKER_URL", "")
+REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", "") or (
+    _broker_url if _broker_url.startswith(("redis://", "rediss://")) else ""
+)
 if REDIS_CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_CACHE_URL,
+            "KEY_PREFIX": "unbundled-cache",
         }
     }
 else:
@@ -221,6 +231,12 @@ MAX_IMAGE_PIXELS = env_int("UNBUNDLED_MAX_IMAGE_PIXELS", 40_000_000)
 # Request bodies may carry one maximal upload plus the rest of the form.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The size limit counts each file as it streams in and stops it at MAX_UPLOAD_BYTES.
+FILE_UPLOAD_HANDLERS = [
+    "config.upload_handlers.UploadSizeLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # --- E-mail (Django 6.1 MAILERS): console unless an SMTP host is configured.
 _email_host = env_str("EMAIL_HOST", "")
@@ -251,7 +267,6 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localh
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Celery: without a broker, tasks run inline so the embedded default needs no services.
-_broker_url = env_str("CELERY_BROKER_URL", "")
 CELERY_TASK_ALWAYS_EAGER = not _broker_url
 # Eager tasks never reach a broker, yet Celery still opens a producer for them: the
 # in-memory transport, with a host named, keeps kombu from guessing and warning.

@@ -10,6 +10,9 @@ from config import views
 # before admin.site.urls is read below, which binds the view.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # allauth's documented hook
 
+# Django's own 400 view re-runs the CSRF check, which fails again on an unreadable body.
+handler400 = "config.views.bad_request"
+
 urlpatterns = [
     path("", views.home, name="home"),
     # Browsers ask for /favicon.ico on documents without a <link rel=icon>, e.g. a PDF shown inline.

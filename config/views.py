@@ -52,3 +52,13 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             ],
         }
     return render(request, "pages/dashboard.html", context)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 400 page, without re-running the CSRF check on the request that was refused.
+
+    Django's own handler is wrapped in requires_csrf_token, which reads the form again: a
+    body that could not be parsed the first time (a form in another charset than UTF-8, an
+    oversized body) raised again there and turned a 400 into a 500.
+    """
+    return render(request, "400.html", status=400)

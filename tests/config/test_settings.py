@@ -266,3 +266,39 @@ def test_env_choice_falls_back_to_the_default(monkeypatch):
     monkeypatch.delenv("UNBUNDLED_EXAMPLE", raising=False)
 
     assert env_choice("UNBUNDLED_EXAMPLE", "b", ["a", "b"]) == "b"
+
+
+def test_a_redis_broker_without_a_cache_url_shares_its_redis_for_the_cache(monkeypatch, tmp_path):
+    # Login rate limits live in the cache: per-process memory would let each web worker
+    # count separately, so a deployment that has Redis uses it.
+    env = {**production_environment(tmp_path), "CELERY_BROKER_URL": "redis://redis.internal:6379/0"}
+
+    settings = load_settings(monkeypatch, env)
+
+    cache = settings["CACHES"]["default"]
+    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["LOCATION"] == "redis://redis.internal:6379/0"
+    # Its own key prefix keeps cache entries apart from the broker's keys.
+    assert cache["KEY_PREFIX"] == "unbundled-cache"
+
+
+def test_redis_cache_url_wins_over_the_broker(monkeypatch, tmp_path):
+    env = {
+        **production_environment(tmp_path),
+        "CELERY_BROKER_URL": "rediss://redis.internal:6380/0",
+        "REDIS_CACHE_URL": "redis://cache.internal:6379/1",
+    }
+
+    settings = load_settings(monkeypatch, env)
+
+    assert settings["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/1"
+
+
+def test_without_redis_the_cache_is_per_process_memory(monkeypatch, tmp_path):
+    env = {**production_environment(tmp_path), "CELERY_BROKER_URL": "amqp://rabbit.internal//"}
+
+    settings = load_settings(monkeypatch, env)
+
+    assert settings["CACHES"]["default"]["BACKEND"] == (
+        "django.core.cache.backends.locmem.LocMemCache"
+    )

@@ -8,11 +8,13 @@ import zipfile
 import zlib
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
 from portfolio.models import EvidenceItem
+from portfolio.services.evidence import create_evidence
 from tests.factories import png_bytes
 
 ALLOWED = (
@@ -105,9 +107,29 @@ def signed_in(client, learner):
 
 
 def test_oversized_upload_is_refused_with_the_limit(signed_in, settings):
+    # The upload handler stops the file as it arrives (tests/config/test_request_guards.py),
+    # so the refusal is the 413 page rather than a form error.
     settings.MAX_UPLOAD_BYTES = 1024
     response = upload(signed_in, b"a" * 2048, "notes.txt")
-    assert_upload_refused(response, "This file is 2.0\xa0KB; the limit is 1.0\xa0KB.")
+    assert response.status_code == 413
+    assert "Files can be up to 1.0\xa0KB." in response.text
+    assert not EvidenceItem.objects.exists()
+
+
+def test_the_service_refuses_an_oversized_file_it_is_handed(learner, settings):
+    # Uploads that do not come through a request (the admin, a script) meet the same limit.
+    settings.MAX_UPLOAD_BYTES = 1024
+    with pytest.raises(ValidationError) as refused:
+        create_evidence(
+            owner=learner,
+            kind="file",
+            title="Notes",
+            upload=SimpleUploadedFile("notes.txt", b"a" * 2048, "text/plain"),
+        )
+    assert refused.value.message_dict == {
+        "upload": ["This file is 2.0\xa0KB; the limit is 1.0\xa0KB."]
+    }
+    assert not EvidenceItem.objects.exists()
 
 
 def test_form_help_text_states_the_limit_and_the_allowed_types(signed_in, settings):
