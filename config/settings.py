@@ -333,11 +333,20 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if _https else "http"
 if env_bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+_log_level = env_str("DJANGO_LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every rendering step at INFO.
-    "loggers": {"weasyprint.progress": {"level": "WARNING"}},
+    "root": {"handlers": ["console"], "level": _log_level},
+    "loggers": {
+        # Django's defaults give the "django" logger a fixed INFO level and handlers of its own:
+        # a console one (with DEBUG on), whose lines the root handler then printed a second
+        # time, and mail_admins, idle without ADMINS. Without them each record prints once,
+        # through the root, at our level. ("django.server", runserver's request lines, keeps
+        # its own handler and format.)
+        "django": {"handlers": [], "level": _log_level, "propagate": True},
+        # WeasyPrint narrates every rendering step at INFO.
+        "weasyprint.progress": {"level": "WARNING"},
+    },
 }
