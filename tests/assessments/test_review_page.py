@@ -490,7 +490,11 @@ def test_a_resubmission_shows_what_changed_since_the_last_round(as_assessor, res
 
 
 def test_a_first_round_has_no_changes_section(as_assessor, claimed):
-    text = as_assessor.get(review_url(claimed)).text
+    response = as_assessor.get(review_url(claimed))
+    text = response.text
+    assert response.status_code == 200
+    assert "1. Clarity</h2>" in text
+    assert "Record decision" in text
     assert "What changed since" not in text
     assert "change-pill" not in text
 

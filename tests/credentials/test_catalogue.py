@@ -217,9 +217,13 @@ def test_detail_has_the_badge_as_open_graph_image(client, detailed):
 
 
 def test_detail_markdown_is_sanitised(client, detailed):
-    detailed.description = "<script>alert(1)</script>[x](javascript:alert(1))"
+    detailed.description = "Before <script>alert(1)</script>[the link](javascript:alert(1)) after"
     detailed.save()
-    text = client.get(DETAIL).text
+    response = client.get(DETAIL)
+    text = response.text
+    assert response.status_code == 200
+    # The description is rendered, only its active parts are gone.
+    assert '<p>Before <a rel="nofollow noopener noreferrer">the link</a> after</p>' in text
     assert "<script>alert" not in text
     assert "javascript:alert" not in text
 
@@ -308,7 +312,10 @@ def test_anonymous_visitors_are_invited_to_log_in_to_apply(client, detailed):
 @pytest.mark.parametrize("role", ["assessor", "employer", "issuer_staff"])
 def test_other_roles_get_no_apply_button(client, detailed, role):
     client.force_login(UserFactory(**{role: True}))
-    text = client.get(DETAIL).text
+    response = client.get(DETAIL)
+    text = response.text
+    assert response.status_code == 200
+    assert "<h1>Data Storytelling</h1>" in text
     assert APPLY_FORM not in text
     assert "Log in to apply" not in text
 

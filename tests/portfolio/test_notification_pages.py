@@ -153,6 +153,9 @@ def test_header_has_no_badge_when_everything_is_read(client, learner):
 
 def test_anonymous_visitors_get_no_inbox_link(client):
     response = client.get("/")
+    assert response.status_code == 200
+    # The header is there, with what an anonymous visitor gets instead.
+    assert '<a href="/accounts/login/">Log in</a>' in response.text
     assert "Inbox" not in response.text
 
 
