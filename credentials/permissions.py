@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from credentials.models import IssuedCredential, MicroCredential
+from credentials.models import IssuedCredential, Issuer, MicroCredential
 from portfolio.permissions import AnyUser, is_assessor, is_issuer_staff
 
 
@@ -43,3 +43,19 @@ def get_micro_credential_for(user: AnyUser, slug: str) -> MicroCredential:
         return visible_micro_credentials().get(slug=slug)
     except MicroCredential.DoesNotExist:
         raise Http404("No such micro-credential.") from None
+
+
+def visible_credentials(user: AnyUser) -> QuerySet[IssuedCredential]:
+    """Issued credentials whose public page (/c/<id>/) exists for this user.
+
+    A credential's page is public whatever its status, so that anyone can check it. The one
+    exception is a holder whose account is deactivated: nothing of theirs stays public, so
+    the page is a 404, except for the issuing organisation's own staff, who may still need
+    to look it up and revoke it.
+    """
+    public = Q(learner__is_active=True)
+    if not is_issuer_staff(user):
+        return IssuedCredential.objects.filter(public)
+    # A subquery rather than a join on staff, so a credential is never listed twice.
+    own_issuers = Issuer.objects.filter(staff=user.pk)
+    return IssuedCredential.objects.filter(public | Q(issuer__in=own_issuers))

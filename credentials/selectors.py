@@ -21,10 +21,10 @@ from credentials.models import (
     RubricCriterion,
     RubricLevel,
 )
-from credentials.permissions import visible_micro_credentials
+from credentials.permissions import visible_credentials, visible_micro_credentials
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
-from portfolio.permissions import get_public_profile
+from portfolio.permissions import AnyUser, get_public_profile, public_profiles
 
 # Keyed by the extension the upload inspector chose for the stored file, never the
 # uploader's file name.
@@ -276,9 +276,9 @@ def list_public_holders(
         .filter(micro_credential=micro_credential)
     )
     return list(
-        LearnerProfile.objects.filter(is_public=True, user__in=shown.values("learner_id")).order_by(
-            "display_name", "pk"
-        )[: limit + 1]
+        public_profiles()
+        .filter(user__in=shown.values("learner_id"))
+        .order_by("display_name", "pk")[: limit + 1]
     )
 
 
@@ -396,19 +396,23 @@ def _holder(learner: User) -> tuple[str, str]:
         profile = learner.profile
     except LearnerProfile.DoesNotExist:
         return learner.get_full_name() or _("Name not given"), ""
-    return profile.display_name, profile.slug if profile.is_public else ""
+    is_linked = profile.is_public and learner.is_active
+    return profile.display_name, profile.slug if is_linked else ""
 
 
-def get_credential_page(*, public_id: UUID) -> CredentialPage:
+def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
     """An issued credential for its public page, whatever its status; one query.
 
-    Raises Http404 for an unknown identifier. Revoked and expired credentials are found too:
-    the page exists to say so.
+    Raises Http404 for an unknown identifier, and for one the viewer may not see
+    (credentials.permissions.visible_credentials). Revoked and expired credentials are found
+    too: the page exists to say so.
     """
     try:
-        credential = IssuedCredential.objects.select_related(
-            "micro_credential", "issuer", "learner__profile"
-        ).get(public_id=public_id)
+        credential = (
+            visible_credentials(viewer)
+            .select_related("micro_credential", "issuer", "learner__profile")
+            .get(public_id=public_id)
+        )
     except IssuedCredential.DoesNotExist:
         raise Http404("No such credential.") from None
     holder_name, holder_profile_slug = _holder(credential.learner)

@@ -49,6 +49,9 @@ def can_view_evidence(user: AnyUser, item: EvidenceItem) -> bool:
     # shows it is public: switching the profile off hides every item at once.
     if not item.is_public:
         return False
+    # A deactivated account has nothing public anywhere (see get_public_profile).
+    if not item.owner.is_active:
+        return False
     # An owner without a profile has no public page, as in visible_evidence's join.
     try:
         return item.owner.profile.is_public
@@ -63,7 +66,7 @@ def can_edit_evidence(user: AnyUser, item: EvidenceItem) -> bool:
 
 def visible_evidence(user: AnyUser) -> QuerySet[EvidenceItem]:
     """The QuerySet form of can_view_evidence, for lists and fetchers."""
-    public = Q(is_public=True, owner__profile__is_public=True)
+    public = Q(is_public=True, owner__profile__is_public=True, owner__is_active=True)
     if user.is_authenticated:
         return EvidenceItem.objects.filter(Q(owner_id=user.pk) | public)
     return EvidenceItem.objects.filter(public)
@@ -87,10 +90,21 @@ def get_editable_evidence_for(user: AnyUser, pk: int) -> EvidenceItem:
         raise Http404("No such evidence.") from None
 
 
+def public_profiles() -> QuerySet[LearnerProfile]:
+    """Profiles anyone may see: made public by their owner, whose account is active.
+
+    Deactivating a user (is_active off, Django's way of closing an account without deleting
+    what others rely on) takes their public page, their public evidence and their name in
+    every list of holders off the site at once, without touching their own choices, so
+    reactivating restores it as it was.
+    """
+    return LearnerProfile.objects.filter(is_public=True, user__is_active=True)
+
+
 def get_public_profile(slug: str) -> LearnerProfile:
-    """A profile whose owner made it public; Http404 for private or unknown ones alike."""
+    """A public profile; Http404 for private, deactivated or unknown ones alike."""
     try:
-        return LearnerProfile.objects.select_related("user").get(slug=slug, is_public=True)
+        return public_profiles().select_related("user").get(slug=slug)
     except LearnerProfile.DoesNotExist:
         raise Http404("No such profile.") from None
 

@@ -69,7 +69,7 @@ def micro_credential_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    page = selectors.get_credential_page(public_id=public_id)
+    page = selectors.get_credential_page(public_id=public_id, viewer=request.user)
     credential = page.credential
     context = {
         "page": page,

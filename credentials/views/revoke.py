@@ -21,7 +21,7 @@ from portfolio.http import AuthenticatedHttpRequest
 @login_required
 @require_http_methods(["GET", "POST"])
 def revoke_credential(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
-    page = selectors.get_credential_page(public_id=public_id)
+    page = selectors.get_credential_page(public_id=public_id, viewer=request.user)
     credential = page.credential
     # Anyone else gets a 404, as for a credential that does not exist: the page must not
     # tell them that revoking is a thing they might try.
