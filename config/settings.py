@@ -5,6 +5,7 @@ e-mail), so one command runs the product. Each production service is switched on
 variable; README.md lists them all.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -291,6 +292,26 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 86400.0,
     },
 }
+# Redis hands an unacknowledged message to another worker after this long. It must outlast
+# the longest Celery retry wait (NOTIFICATION_EMAIL_TASK_RETRY_MAX), or held retries are
+# delivered twice (harmless, the outbox claim skips them, but wasteful).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+# --- Notification e-mail outbox (portfolio.services.notifications explains the claim).
+# An e-mail the mail server keeps refusing is given up (marked failed, for staff to resend
+# in the admin) this long after it was queued; until then it is retried with backoff.
+NOTIFICATION_EMAIL_GIVE_UP_AFTER = timedelta(days=1)
+# The first retry waits about this long; each next one twice as long, up to the maximum.
+NOTIFICATION_EMAIL_RETRY_BACKOFF = timedelta(seconds=30)
+NOTIFICATION_EMAIL_RETRY_BACKOFF_MAX = timedelta(hours=1)
+# Waits up to this long are Celery retries; longer ones are left to the beat sweep.
+NOTIFICATION_EMAIL_TASK_RETRY_MAX = timedelta(minutes=15)
+# How long a sender holds a row; also the sending task's hard time limit. Longer than an
+# SMTP conversation can take with EMAIL_TIMEOUT.
+NOTIFICATION_EMAIL_SEND_LEASE = timedelta(minutes=5)
+# The sweep leaves a row to its own task or retry until it is this much overdue.
+NOTIFICATION_EMAIL_SWEEP_GRACE = timedelta(minutes=2)
+
 # Issuer staff hear about an application that has waited this many days in the queue.
 APPLICATION_WAITING_DAYS = env_int("UNBUNDLED_APPLICATION_WAITING_DAYS", 7)
 CREDENTIAL_EXPIRY_REMINDER_DAYS = 30

@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from portfolio.models import EvidenceItem, LearnerProfile, Skill, SkillFramework, User
+from portfolio.models import (
+    EvidenceItem,
+    LearnerProfile,
+    Notification,
+    Skill,
+    SkillFramework,
+    User,
+)
+from portfolio.services.notifications import resend_failed_emails
 from portfolio.services.profiles import ensure_profile
 
 if TYPE_CHECKING:
@@ -32,12 +41,13 @@ if TYPE_CHECKING:
     _FrameworkAdminBase = admin.ModelAdmin[SkillFramework]
     _SkillAdminBase = admin.ModelAdmin[Skill]
     _EvidenceAdminBase = admin.ModelAdmin[EvidenceItem]
+    _NotificationAdminBase = admin.ModelAdmin[Notification]
 else:
     _UserAdminBase = DjangoUserAdmin
     _UserChangeFormBase = UserChangeForm
     _ProfileAdminBase = _FrameworkAdminBase = _SkillAdminBase = _EvidenceAdminBase = (
-        admin.ModelAdmin
-    )
+        _NotificationAdminBase
+    ) = admin.ModelAdmin
 
 
 def _clean_email(email: str, user: User) -> str:
@@ -206,3 +216,74 @@ class EvidenceItemAdmin(_EvidenceAdminBase):
         size = filesizeformat(item.file_size) if item.file_size is not None else "?"
         thumbnail = ", with thumbnail" if item.thumbnail else ""
         return f"{item.original_filename} ({item.content_type}, {size}{thumbnail})"
+
+
+@admin.register(Notification)
+class NotificationAdmin(_NotificationAdminBase):
+    """The e-mail outbox, read-only: staff find e-mails that failed and send them again.
+
+    Rows are written only by portfolio.services.notifications; the one change allowed here
+    is the resend action, which goes through that service.
+    """
+
+    list_display = (
+        "subject",
+        "recipient",
+        "kind",
+        "created_at",
+        "email_state",
+        "email_attempts",
+        "last_email_error",
+    )
+    list_filter = ("email_state", "kind")
+    list_select_related = ("recipient",)
+    search_fields = ("subject", "recipient__email")
+    date_hierarchy = "created_at"
+    actions = ("resend_email",)
+    fields = (
+        "recipient",
+        "kind",
+        "subject",
+        "link",
+        "created_at",
+        "read_at",
+        "email_state",
+        "email_attempts",
+        "emailed_at",
+        "next_attempt_at",
+        "sending_until",
+        "give_up_at",
+        "last_email_error",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
+        return False
+
+    @admin.action(description=_("Send the e-mail again (failed ones only)"), permissions=["change"])
+    def resend_email(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        selected = list(queryset.values_list("pk", flat=True))
+        if not isinstance(request.user, User):  # the admin lets only signed-in staff in
+            raise PermissionDenied
+        queued = resend_failed_emails(notification_ids=selected, by=request.user)
+        skipped = len(selected) - queued
+        self.message_user(
+            request,
+            ngettext("%(count)d e-mail queued again.", "%(count)d e-mails queued again.", queued)
+            % {"count": queued},
+            messages.SUCCESS if queued else messages.WARNING,
+        )
+        if skipped:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d selected e-mail was not failed and was left alone.",
+                    "%(count)d selected e-mails were not failed and were left alone.",
+                    skipped,
+                )
+                % {"count": skipped},
+                messages.WARNING,
+            )

@@ -263,13 +263,22 @@ class Notification(models.Model):
     )
     email_attempts = models.PositiveSmallIntegerField(default=0)
     emailed_at = models.DateTimeField(null=True, blank=True)
+    # The outbox claim (see portfolio.services.notifications): a pending e-mail is not tried
+    # before next_attempt_at, nobody else tries it while a sender holds it (sending_until),
+    # and it is given up as failed once give_up_at has passed.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sending_until = models.DateTimeField(null=True, blank=True)
+    give_up_at = models.DateTimeField(null=True, blank=True)
+    last_email_error = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
-            models.Index(fields=["email_state", "created_at"], name="notification_outbox_idx"),
+            models.Index(
+                fields=["email_state", "next_attempt_at"], name="notification_outbox_due_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,18 +3,43 @@
 notify() writes one row per recipient inside the caller's transaction and, after commit,
 asks Celery to e-mail it. If the broker is down the row simply stays pending and the
 periodic sweep (send_pending_notifications) delivers it later: an event is never lost.
+
+Each pending row carries its own claim, so however many task messages name it (its first
+task, a Celery retry, the sweep's, a broker redelivery) only one of them works on it at a time:
+
+- next_attempt_at: not tried before then. After a failure it is the moment of the retry
+  that is already scheduled, and the sweep leaves the row alone until that moment is
+  NOTIFICATION_EMAIL_SWEEP_GRACE overdue, so the sweep never competes with a pending retry;
+  it only stands in for a retry that was lost (broker down, worker gone).
+- sending_until: set, and committed, before the SMTP server is contacted; nobody else
+  sends the row until it has passed.
+- give_up_at: a day (NOTIFICATION_EMAIL_GIVE_UP_AFTER) after the e-mail was queued, not a
+  number of attempts. The row is then marked failed; staff see failed e-mails in the admin
+  and can resend them.
+
+Delivery is at least once, on purpose. A sender killed after claiming the row (kill -9, the
+machine lost, a hard time limit) leaves no record of whether the SMTP server took the message;
+once its claim has lapsed, the sweep sends it again. Losing an e-mail (a decision, a changed
+status) is worse than the rare duplicate, which happens only if the server had accepted the
+message in the moment before the sender died. Broker redelivery does not add a second re-send:
+a redelivered message finds the row sent, or claimed, or not yet due, and does nothing; the
+sweep alone recovers a crashed send.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import smtplib
 from collections.abc import Iterable, Mapping
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,7 +49,17 @@ from portfolio.selectors import list_email_kinds
 
 logger = logging.getLogger(__name__)
 
-MAX_EMAIL_ATTEMPTS = 8
+# What a down, refusing or unreachable mail server raises: worth trying again later.
+TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+
+@dataclass(frozen=True)
+class EmailAttempt:
+    """What one call of send_notification_email did."""
+
+    sent: bool
+    # After a failed attempt: when the next one is due (the row's next_attempt_at).
+    retry_at: datetime | None = None
 
 
 def is_email_enabled(*, user: User, kind: str) -> bool:
@@ -48,6 +83,7 @@ def notify(
     from portfolio import tasks  # tasks imports this module's senders
 
     created: list[Notification] = []
+    now = timezone.now()
     recipients = list(recipients)
     disabled = set(
         EmailPreference.objects.filter(
@@ -67,10 +103,10 @@ def notify(
                     link=link,
                     context=dict(context or {}),
                     dedupe_key=key,
-                    email_state=(
-                        Notification.EmailState.SKIPPED
+                    **(
+                        {"email_state": Notification.EmailState.SKIPPED}
                         if user.pk in disabled
-                        else Notification.EmailState.PENDING
+                        else _queued_email_fields(now)
                     ),
                 )
         except IntegrityError:
@@ -85,12 +121,48 @@ def notify(
     return created
 
 
-def send_notification_email(*, notification_id: int) -> bool:
-    """E-mail one pending notification; idempotent (a sent or skipped one is left alone).
+def _queued_email_fields(now: datetime) -> dict[str, object]:
+    """A pending e-mail, due now, given up a day (NOTIFICATION_EMAIL_GIVE_UP_AFTER) from now."""
+    return {
+        "email_state": Notification.EmailState.PENDING,
+        "next_attempt_at": now,
+        "sending_until": None,
+        "give_up_at": now + settings.NOTIFICATION_EMAIL_GIVE_UP_AFTER,
+    }
 
-    Returns True if an e-mail went out. Exceptions from the mail backend propagate so the
-    Celery task can retry; the attempt is counted first.
+
+def send_notification_email(*, notification_id: int) -> EmailAttempt:
+    """E-mail one pending notification if it is due and nobody else is sending it.
+
+    Idempotent: a sent, skipped, failed, claimed or not yet due row is left alone. A failure
+    of the mail server is recorded on the row, with the time of the next attempt (returned
+    as retry_at), or marks the row failed once give_up_at has passed; other errors propagate
+    and leave the claim to lapse, after which the sweep tries again.
     """
+    notification = _claim_for_sending(notification_id)
+    if notification is None:
+        return EmailAttempt(sent=False)
+    try:
+        build_email(notification).send()
+    except TRANSIENT_EMAIL_ERRORS as error:
+        return _record_failed_attempt(notification, error)
+    Notification.objects.filter(
+        pk=notification.pk, email_state=Notification.EmailState.PENDING
+    ).update(
+        email_state=Notification.EmailState.SENT,
+        emailed_at=timezone.now(),
+        next_attempt_at=None,
+        sending_until=None,
+        last_email_error="",
+    )
+    return EmailAttempt(sent=True)
+
+
+def _claim_for_sending(notification_id: int) -> Notification | None:
+    # The claim is committed before the mail server is contacted: a sender that dies in the
+    # middle leaves a row that says it may have been sent, and nobody sends it again until
+    # sending_until has passed.
+    now = timezone.now()
     with transaction.atomic():
         notification = (
             Notification.objects.select_for_update()
@@ -99,26 +171,61 @@ def send_notification_email(*, notification_id: int) -> bool:
             .first()
         )
         if notification is None or notification.email_state != Notification.EmailState.PENDING:
-            return False
+            return None
+        # Another sender holds it.
+        if notification.sending_until is not None and notification.sending_until > now:
+            return None
+        # A retry is scheduled for later; this is a stale message (a sweep's or a redelivery).
+        if notification.next_attempt_at is not None and notification.next_attempt_at > now:
+            return None
         notification.email_attempts += 1
-        if notification.email_attempts > MAX_EMAIL_ATTEMPTS:
-            notification.email_state = Notification.EmailState.FAILED
-            notification.save(update_fields=["email_attempts", "email_state"])
-            logger.error(
-                "Giving up e-mailing notification %s after %s attempts",
-                notification.pk,
-                MAX_EMAIL_ATTEMPTS,
-            )
-            return False
-        notification.save(update_fields=["email_attempts"])
+        notification.sending_until = now + settings.NOTIFICATION_EMAIL_SEND_LEASE
+        notification.save(update_fields=["email_attempts", "sending_until"])
+    return notification
 
-    message = build_email(notification)
-    message.send()
 
-    Notification.objects.filter(
+def _record_failed_attempt(notification: Notification, error: Exception) -> EmailAttempt:
+    now = timezone.now()
+    description = f"{type(error).__name__}: {error}"[:500]
+    pending = Notification.objects.filter(
         pk=notification.pk, email_state=Notification.EmailState.PENDING
-    ).update(email_state=Notification.EmailState.SENT, emailed_at=timezone.now())
-    return True
+    )
+    give_up_at = notification.give_up_at or now
+    if now >= give_up_at:
+        pending.update(
+            email_state=Notification.EmailState.FAILED,
+            next_attempt_at=None,
+            sending_until=None,
+            last_email_error=description,
+        )
+        logger.error(
+            "Gave up e-mailing notification %s after %s attempts: %s",
+            notification.pk,
+            notification.email_attempts,
+            description,
+        )
+        return EmailAttempt(sent=False)
+    # The last attempt falls on give_up_at itself, so the mail server gets the whole day.
+    retry_at = min(now + retry_delay(notification.email_attempts), give_up_at)
+    pending.update(next_attempt_at=retry_at, sending_until=None, last_email_error=description)
+    logger.warning(
+        "E-mailing notification %s failed (attempt %s, %s); next attempt at %s",
+        notification.pk,
+        notification.email_attempts,
+        description,
+        retry_at.isoformat(),
+    )
+    return EmailAttempt(sent=False, retry_at=retry_at)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff with jitter: the wait after the attempts-th failed attempt."""
+    base: timedelta = settings.NOTIFICATION_EMAIL_RETRY_BACKOFF
+    ceiling: timedelta = settings.NOTIFICATION_EMAIL_RETRY_BACKOFF_MAX
+    delay: timedelta = min(base * 2 ** max(attempts - 1, 0), ceiling)
+    # Jitter spreads the retries of many e-mails that failed together (one outage); it
+    # decides timing only, so the standard generator is enough.
+    return delay * random.uniform(0.5, 1.0)  # noqa: S311
 
 
 def build_email(notification: Notification) -> EmailMultiAlternatives:
@@ -145,16 +252,46 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def list_pending_notification_ids(*, older_than: timedelta) -> list[int]:
-    """Pending e-mails old enough that their own task should already have sent them."""
-    cutoff = timezone.now() - older_than
+def list_due_notification_ids(*, limit: int = 500) -> list[int]:
+    """Pending e-mails whose own task or scheduled retry is overdue, or whose sender vanished.
+
+    A row is left to its own task (or Celery retry) until next_attempt_at is
+    NOTIFICATION_EMAIL_SWEEP_GRACE in the past, and to its sender until sending_until is.
+    """
+    cutoff = timezone.now() - settings.NOTIFICATION_EMAIL_SWEEP_GRACE
     return list(
         Notification.objects.filter(
-            email_state=Notification.EmailState.PENDING, created_at__lte=cutoff
+            email_state=Notification.EmailState.PENDING, next_attempt_at__lte=cutoff
         )
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
+        .filter(Q(sending_until__isnull=True) | Q(sending_until__lte=cutoff))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
     )
+
+
+@transaction.atomic(durable=True)
+def resend_failed_emails(*, notification_ids: Iterable[int], by: User) -> int:
+    """Queue failed e-mails again, with a fresh day before they are given up.
+
+    Only failed rows are touched (a sent e-mail is never sent twice this way). Enqueues the
+    e-mail task for each after commit; returns how many were queued.
+    """
+    from portfolio import tasks  # tasks imports this module's senders
+
+    now = timezone.now()
+    failed = list(
+        Notification.objects.select_for_update()
+        .filter(pk__in=list(notification_ids), email_state=Notification.EmailState.FAILED)
+        .values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=failed).update(**_queued_email_fields(now))
+    for notification_id in failed:
+        transaction.on_commit(
+            partial(tasks.send_notification_email.delay, notification_id), robust=True
+        )
+    if failed:
+        logger.info("%s queued %s failed e-mail(s) again: %s", by, len(failed), failed)
+    return len(failed)
 
 
 @transaction.atomic(durable=True)

@@ -1,6 +1,6 @@
-import smtplib
 from datetime import timedelta
 
+import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
@@ -8,10 +8,15 @@ from django.utils import timezone
 from portfolio import tasks
 from portfolio.models import Notification
 from portfolio.services import notifications
-from tests.celery_helpers import broker_unavailable, eager_errors_contained
+from tests.celery_helpers import broker_unavailable
 from tests.factories import UserFactory
 
 KIND = Notification.Kind.CREDENTIAL_ISSUED
+
+
+@pytest.fixture
+def staff_user(db):
+    return UserFactory(email="admin@example.com", is_staff=True, is_superuser=True)
 
 
 def notify_learner(user, **extra):
@@ -58,23 +63,167 @@ def test_deduplicated_events_are_recorded_once(learner):
 
 def test_sending_twice_sends_one_email(learner):
     [note] = notify_learner(learner)
-    assert notifications.send_notification_email(notification_id=note.pk) is True
-    assert notifications.send_notification_email(notification_id=note.pk) is False
+    assert notifications.send_notification_email(notification_id=note.pk).sent is True
+    assert notifications.send_notification_email(notification_id=note.pk).sent is False
     assert len(mail.outbox) == 1
 
 
-def test_smtp_failure_keeps_the_notification_pending_and_retries(learner, settings):
-    [note] = notify_learner(learner)
+def refusing_smtp(settings):
     settings.MAILERS = {"default": {"BACKEND": "tests.mail_backends.DisconnectingSMTPBackend"}}
-    # Eager apply() replays the task's retries in-process until max_retries is spent.
-    with eager_errors_contained():
-        result = tasks.send_notification_email.apply(args=(note.pk,))
-    assert result.failed()
-    assert isinstance(result.result, smtplib.SMTPServerDisconnected)
+
+
+def working_smtp(settings):
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+
+
+def test_smtp_failure_keeps_the_notification_pending_and_schedules_the_next_attempt(
+    learner, settings
+):
+    [note] = notify_learner(learner)
+    refusing_smtp(settings)
+    before = timezone.now()
+    # Eager: the task cannot wait for a retry; the row records when the next one is due.
+    result = tasks.send_notification_email.apply(args=(note.pk,))
+    assert result.successful()
+    assert result.result is False
     note.refresh_from_db()
     assert note.email_state == Notification.EmailState.PENDING
-    # One initial try plus the task's six retries, each counted.
-    assert note.email_attempts == 7
+    assert note.email_attempts == 1
+    assert note.sending_until is None
+    assert note.last_email_error == "SMTPServerDisconnected: Connection unexpectedly closed"
+    # The first retry waits 30 s, less up to half of it for jitter.
+    assert before + timedelta(seconds=15) <= note.next_attempt_at
+    assert note.next_attempt_at <= timezone.now() + timedelta(seconds=30)
+    assert mail.outbox == []
+
+
+def test_a_notification_waiting_for_its_retry_is_not_sent_early(learner, settings):
+    [note] = notify_learner(learner)
+    refusing_smtp(settings)
+    retry_at = notifications.send_notification_email(notification_id=note.pk).retry_at
+    assert retry_at is not None
+    working_smtp(settings)
+    # A second message for the row (the sweep's, a redelivery) before the retry is due.
+    assert notifications.send_notification_email(notification_id=note.pk).sent is False
+    assert mail.outbox == []
+    with time_machine.travel(retry_at):
+        assert notifications.send_notification_email(notification_id=note.pk).sent is True
+    assert [m.to for m in mail.outbox] == [[learner.email]]
+
+
+def test_a_notification_being_sent_is_not_sent_by_anyone_else(learner, settings):
+    [note] = notify_learner(learner)
+    # A sender claimed the row and is talking to the SMTP server (or died doing so).
+    claimed = notifications._claim_for_sending(note.pk)
+    assert claimed is not None
+    note.refresh_from_db()
+    assert note.sending_until is not None
+    assert note.email_attempts == 1
+    assert notifications.send_notification_email(notification_id=note.pk).sent is False
+    assert mail.outbox == []
+    # Once the claim has lapsed the row may be sent again (at least once, see the service).
+    with time_machine.travel(note.sending_until + timedelta(seconds=1)):
+        assert notifications.send_notification_email(notification_id=note.pk).sent is True
+    assert len(mail.outbox) == 1
+
+
+def test_sweep_never_competes_with_a_pending_retry(learner, settings):
+    [note] = notify_learner(learner)
+    refusing_smtp(settings)
+    retry_at = notifications.send_notification_email(notification_id=note.pk).retry_at
+    working_smtp(settings)
+    # The row is minutes old, but its retry is scheduled: the sweep leaves it to that retry.
+    with time_machine.travel(note.created_at + timedelta(minutes=5)):
+        Notification.objects.filter(pk=note.pk).update(
+            next_attempt_at=timezone.now() + timedelta(minutes=4)
+        )
+        assert tasks.send_pending_notifications() == 0
+    assert mail.outbox == []
+    note.refresh_from_db()
+    retry_at = note.next_attempt_at
+    # Within the grace period after the retry was due, the retry still owns it.
+    with time_machine.travel(retry_at + timedelta(minutes=1)):
+        assert tasks.send_pending_notifications() == 0
+    # Well past it, the retry was evidently lost (broker down, worker gone): the sweep sends.
+    with time_machine.travel(retry_at + timedelta(minutes=3)):
+        assert tasks.send_pending_notifications() == 1
+    assert [m.to for m in mail.outbox] == [[learner.email]]
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.SENT
+    assert note.last_email_error == ""
+
+
+def test_sweep_takes_over_a_crashed_send_once_its_claim_has_lapsed(learner, settings):
+    [note] = notify_learner(learner)
+    assert notifications._claim_for_sending(note.pk) is not None  # then the sender died
+    note.refresh_from_db()
+    with time_machine.travel(note.sending_until + timedelta(minutes=1)):
+        assert tasks.send_pending_notifications() == 0
+    with time_machine.travel(note.sending_until + timedelta(minutes=3)):
+        assert tasks.send_pending_notifications() == 1
+        # The sweep's own message, delivered again, finds the row sent.
+        assert tasks.send_pending_notifications() == 0
+    assert [m.to for m in mail.outbox] == [[learner.email]]
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.SENT
+    assert note.email_attempts == 2
+
+
+def test_retries_wait_longer_each_time_up_to_an_hour(settings):
+    settings.NOTIFICATION_EMAIL_RETRY_BACKOFF = timedelta(seconds=30)
+    settings.NOTIFICATION_EMAIL_RETRY_BACKOFF_MAX = timedelta(hours=1)
+    for attempts, longest in [(1, 30), (2, 60), (3, 120), (8, 3600), (40, 3600)]:
+        delay = notifications.retry_delay(attempts)
+        assert timedelta(seconds=longest / 2) <= delay <= timedelta(seconds=longest)
+
+
+def test_gives_up_after_a_day_not_after_a_number_of_attempts(learner, settings):
+    [note] = notify_learner(learner)
+    refusing_smtp(settings)
+    # Far more attempts than the old limit of eight, but less than a day: keep trying.
+    Notification.objects.filter(pk=note.pk).update(email_attempts=30)
+    retry_at = notifications.send_notification_email(notification_id=note.pk).retry_at
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.PENDING
+    assert abs(note.give_up_at - (note.created_at + timedelta(days=1))) < timedelta(seconds=1)
+    assert retry_at is not None
+    # The backoff would overshoot the deadline; the last attempt falls on it instead.
+    with time_machine.travel(note.give_up_at - timedelta(minutes=10)):
+        Notification.objects.filter(pk=note.pk).update(next_attempt_at=timezone.now())
+        last = notifications.send_notification_email(notification_id=note.pk).retry_at
+    assert last == note.give_up_at
+    with time_machine.travel(note.give_up_at):
+        assert notifications.send_notification_email(notification_id=note.pk).retry_at is None
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.FAILED
+    assert note.email_attempts == 33
+    assert note.last_email_error.startswith("SMTPServerDisconnected")
+    assert note.next_attempt_at is None
+    assert mail.outbox == []
+    # A failed e-mail is left to staff: the sweep no longer picks it up.
+    with time_machine.travel(note.give_up_at + timedelta(hours=1)):
+        assert tasks.send_pending_notifications() == 0
+
+
+def test_resending_a_failed_email_queues_it_with_a_fresh_day(
+    learner, other_learner, staff_user, django_capture_on_commit_callbacks
+):
+    [failed] = notify_learner(learner)
+    [sent] = notify_learner(other_learner)
+    Notification.objects.filter(pk=failed.pk).update(
+        email_state=Notification.EmailState.FAILED, next_attempt_at=None, give_up_at=None
+    )
+    Notification.objects.filter(pk=sent.pk).update(email_state=Notification.EmailState.SENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = notifications.resend_failed_emails(
+            notification_ids=[failed.pk, sent.pk], by=staff_user
+        )
+    assert queued == 1
+    assert [m.to for m in mail.outbox] == [[learner.email]]
+    failed.refresh_from_db()
+    assert failed.email_state == Notification.EmailState.SENT
+    assert failed.give_up_at is not None
+    assert failed.give_up_at > timezone.now() + timedelta(hours=23)
 
 
 def test_sweep_sends_what_is_still_pending(learner, other_learner):
@@ -85,15 +234,6 @@ def test_sweep_sends_what_is_still_pending(learner, other_learner):
     assert sorted(m.to[0] for m in mail.outbox) == sorted([learner.email, other_learner.email])
     first.refresh_from_db()
     assert first.email_state == Notification.EmailState.SENT
-
-
-def test_gives_up_after_the_attempt_limit(learner):
-    [note] = notify_learner(learner)
-    Notification.objects.filter(pk=note.pk).update(email_attempts=notifications.MAX_EMAIL_ATTEMPTS)
-    assert notifications.send_notification_email(notification_id=note.pk) is False
-    note.refresh_from_db()
-    assert note.email_state == Notification.EmailState.FAILED
-    assert mail.outbox == []
 
 
 def test_mark_read_only_touches_the_users_own(learner, other_learner):

@@ -1,0 +1,93 @@
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from portfolio.models import Notification
+from portfolio.services import notifications
+from tests.factories import UserFactory
+
+CHANGELIST = reverse("admin:portfolio_notification_changelist")
+
+
+@pytest.fixture
+def site_admin_client(client, db):
+    client.force_login(UserFactory(email="admin@example.com", is_staff=True, is_superuser=True))
+    return client
+
+
+def failed_notification(user, subject):
+    [note] = notifications.notify(
+        recipients=[user], kind=Notification.Kind.CREDENTIAL_ISSUED, subject=subject
+    )
+    Notification.objects.filter(pk=note.pk).update(
+        email_state=Notification.EmailState.FAILED,
+        email_attempts=31,
+        last_email_error="SMTPServerDisconnected: Connection unexpectedly closed",
+    )
+    return note
+
+
+def test_staff_see_failed_emails_with_the_reason(site_admin_client, learner, other_learner):
+    failed_notification(learner, "You have earned Data Storytelling")
+    [sent] = notifications.notify(
+        recipients=[other_learner],
+        kind=Notification.Kind.CREDENTIAL_ISSUED,
+        subject="You have earned Spreadsheet Modelling",
+    )
+    Notification.objects.filter(pk=sent.pk).update(email_state=Notification.EmailState.SENT)
+
+    response = site_admin_client.get(CHANGELIST, {"email_state__exact": "failed"})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "You have earned Data Storytelling" in page
+    assert "learner@example.com" in page
+    assert "SMTPServerDisconnected: Connection unexpectedly closed" in page
+    assert "You have earned Spreadsheet Modelling" not in page
+
+
+def test_staff_resend_a_failed_email_from_the_admin(
+    site_admin_client, learner, other_learner, django_capture_on_commit_callbacks
+):
+    failed = failed_notification(learner, "You have earned Data Storytelling")
+    [sent] = notifications.notify(
+        recipients=[other_learner],
+        kind=Notification.Kind.CREDENTIAL_ISSUED,
+        subject="You have earned Spreadsheet Modelling",
+    )
+    Notification.objects.filter(pk=sent.pk).update(email_state=Notification.EmailState.SENT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = site_admin_client.post(
+            CHANGELIST,
+            {"action": "resend_email", "_selected_action": [failed.pk, sent.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "1 e-mail queued again." in page
+    assert "1 selected e-mail was not failed and was left alone." in page
+    assert [m.to for m in mail.outbox] == [[learner.email]]
+    failed.refresh_from_db()
+    assert failed.email_state == Notification.EmailState.SENT
+
+
+def test_notifications_cannot_be_added_or_edited_in_the_admin(site_admin_client, learner):
+    note = failed_notification(learner, "You have earned Data Storytelling")
+    assert site_admin_client.get(reverse("admin:portfolio_notification_add")).status_code == 403
+    change = site_admin_client.get(reverse("admin:portfolio_notification_change", args=[note.pk]))
+    assert change.status_code == 200
+    page = change.content.decode()
+    assert "You have earned Data Storytelling" in page
+    assert 'name="subject"' not in page  # shown, not editable
+
+
+def test_issuer_staff_do_not_see_the_outbox(client, db):
+    # Notifications hold every user's e-mail address and private events: site admins only.
+    client.force_login(UserFactory(email="issuer@example.com", issuer_staff=True, is_staff=True))
+    index = client.get(reverse("admin:index"))
+    assert index.status_code == 200
+    assert "Site administration" in index.content.decode()
+    assert CHANGELIST not in index.content.decode()
+    assert client.get(CHANGELIST).status_code == 403
