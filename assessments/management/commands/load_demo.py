@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
@@ -27,20 +28,22 @@ from portfolio.models import EvidenceItem, Notification, User
 
 @contextmanager
 def _demo_notifications_quiet() -> Iterator[None]:
-    """While loading, send the demo's notification e-mails to Django's dummy backend.
+    """While loading, run the demo's e-mail tasks inline, into Django's dummy backend.
 
-    The demo goes through the real services, which notify as in real use, and without a
-    broker Celery runs each e-mail task inline: the console backend would print dozens of
-    e-mails into this command's output (and SMTP would write to the fictional example.com
-    addresses), and Celery would log a line per task. The in-app notifications are kept, as
-    part of the demo, and marked sent: their e-mail went to the dummy backend. With a broker,
-    the worker sends them with its own settings; example.com accepts no mail (RFC 2606).
+    The demo goes through the real services, which notify as in real use. Without this, the
+    console backend would print dozens of e-mails into this command's output, and in the
+    production profile every one of them would be queued on the broker for the worker to send
+    by SMTP to the demo addresses as soon as it starts. Inline, even with a broker configured,
+    nothing reaches the broker; the in-app notifications are kept, as part of the demo, and
+    marked sent: their e-mail went to the dummy backend.
     """
     saved_mailers = settings.MAILERS
     settings.MAILERS = {
         alias: {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
         for alias in saved_mailers
     }
+    saved_eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
     task_logger = logging.getLogger("celery.app.trace")
     saved_level = task_logger.level
     task_logger.setLevel(logging.WARNING)
@@ -48,6 +51,7 @@ def _demo_notifications_quiet() -> Iterator[None]:
         yield
     finally:
         settings.MAILERS = saved_mailers
+        celery_app.conf.task_always_eager = saved_eager
         task_logger.setLevel(saved_level)
 
 
