@@ -36,6 +36,7 @@ from credentials.models import IssuedCredential, MicroCredential, RubricCriterio
 from credentials.services import issue_credential
 from portfolio.models import EvidenceItem, Notification, User
 from portfolio.permissions import is_learner
+from portfolio.selectors import has_display_name
 from portfolio.services.notifications import notify
 from portfolio.storage import private_storage
 
@@ -170,7 +171,8 @@ def save_response(
 def submit_application(*, application_id: int, by: User) -> Application:
     """Submit a draft, or resubmit after changes were requested, freezing its evidence.
 
-    Every criterion needs a statement and at least one piece of evidence. The evidence as it
+    The learner needs a display name, and every criterion a statement and at least one piece
+    of evidence. The evidence as it
     stands now is copied into the round's snapshot, so later edits or deletions in the
     library change nothing the assessor sees. Notifies the assigned assessors.
     """
@@ -181,6 +183,14 @@ def submit_application(*, application_id: int, by: User) -> Application:
         raise not_allowed(application, target)
     if application.micro_credential.status != MicroCredential.Status.PUBLISHED:
         raise ApplicationNotAllowed(_("This micro-credential is no longer open for applications."))
+    if not has_display_name(learner=application.learner):
+        # A credential is awarded to this name: never to an e-mail address or a blank.
+        raise ApplicationNotAllowed(
+            _(
+                "Add your name to your profile before you submit: it is the name a credential "
+                "is awarded to."
+            )
+        )
     responses = list(
         application.responses.select_related("criterion")
         .prefetch_related("evidence_items__skills")

@@ -168,6 +168,10 @@ ACCOUNT_EMAIL_VERIFICATION = env_choice(
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_ADAPTER = "portfolio.adapters.AccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "portfolio.forms.accounts.SignupForm",
+    "login": "portfolio.forms.accounts.LoginForm",
+}
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 
 # --- Internationalisation

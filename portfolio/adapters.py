@@ -22,5 +22,5 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
         # break every portfolio page, and a failed profile must not leave a half-made account.
         with transaction.atomic():
             saved = super().save_user(request, user, form, commit=True)
-            ensure_profile(user=saved)
+            ensure_profile(user=saved, display_name=form.cleaned_data.get("display_name", ""))
         return saved

@@ -19,6 +19,12 @@ def get_profile_for_owner(*, user: User) -> LearnerProfile:
     return LearnerProfile.objects.get(user=user)
 
 
+def has_display_name(*, learner: User) -> bool:
+    """Whether the learner has given a name (what credentials are awarded to); one query."""
+    # Every form and ensure_profile strip names, so a blank one is exactly "".
+    return LearnerProfile.objects.filter(user=learner).exclude(display_name="").exists()
+
+
 def list_evidence(
     *, owner: User, kind: str | None = None, skill: Skill | None = None
 ) -> QuerySet[EvidenceItem]:

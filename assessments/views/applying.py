@@ -30,7 +30,7 @@ from credentials.permissions import get_micro_credential_for
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import EvidenceItem, User
 from portfolio.permissions import is_learner
-from portfolio.selectors import list_evidence
+from portfolio.selectors import has_display_name, list_evidence
 
 S = Application.Status
 PAGE_SIZE = 20
@@ -146,6 +146,7 @@ def _render_edit(request: AuthenticatedHttpRequest, page: EditPage) -> HttpRespo
         "page": page,
         "application": page.application,
         "add_evidence": [(kind, str(label)) for kind, label in ADD_EVIDENCE_LABELS.items()],
+        "needs_name": not has_display_name(learner=request.user),
     }
     return render(request, "assessments/application_edit.html", context)
 

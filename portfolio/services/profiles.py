@@ -60,17 +60,24 @@ def _unique_slug(base: str) -> str:
 
 
 def ensure_profile(*, user: User, display_name: str = "") -> LearnerProfile:
-    """The learner's profile, created private on first call. Idempotent."""
+    """The learner's profile, created private on first call. Idempotent.
+
+    Without a name (an account made in the admin, say) the display name stays empty rather
+    than borrowing the e-mail's local part: a credential must never be "awarded to" a login,
+    so submit_application refuses until the learner has given a name.
+    """
     existing = LearnerProfile.objects.filter(user=user).first()
     if existing is not None:
         return existing
-    name = display_name or user.get_full_name() or user.email.split("@")[0]
+    name = display_name.strip() or user.get_full_name()
     # Two concurrent sign-ups can pick the same slug; the unique index decides and we retry.
     for _attempt in range(5):
         try:
             with transaction.atomic():
                 return LearnerProfile.objects.create(
-                    user=user, display_name=name, slug=_unique_slug(name)
+                    user=user,
+                    display_name=name,
+                    slug=_unique_slug(name or user.email.split("@")[0]),
                 )
         except IntegrityError:
             existing = LearnerProfile.objects.filter(user=user).first()

@@ -3,6 +3,7 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from assessments import services
+from assessments.exceptions import ApplicationNotAllowed
 from assessments.models import Application, ApplicationEvent, SubmittedStatement
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory
@@ -495,3 +496,63 @@ def test_an_overlong_withdrawal_comment_is_refused(signed_in, submitted):
     ]
     submitted.refresh_from_db()
     assert submitted.status == S.SUBMITTED
+
+
+# --- A name before submitting
+
+
+NAME_NEEDED = (
+    "Add your name to your profile before you submit: it is the name a credential is awarded to."
+)
+
+
+def test_a_learner_without_a_name_cannot_submit_and_keeps_the_answers(
+    signed_in, learner, new_draft, library
+):
+    learner.profile.display_name = ""
+    learner.profile.save()
+    data = answers(
+        new_draft,
+        {
+            "Clarity": ("The report.", "Meets", [library["report"]]),
+            "Use of evidence": ("The photo.", "Meets", [library["photo"]]),
+        },
+    )
+
+    response = signed_in.post(url("submit", new_draft), data, follow=True)
+
+    assert response.redirect_chain == [(url("edit", new_draft), 302)]
+    assert NAME_NEEDED in response.text
+    assert "Your answers are saved as a draft." in response.text
+    assert "<strong>Add your name before you submit.</strong>" in response.text
+    assert '<a href="/me/profile/">Add your name to your profile</a>' in response.text
+    new_draft.refresh_from_db()
+    assert new_draft.status == S.DRAFT
+    assert new_draft.responses.get(criterion__title="Clarity").statement == "The report."
+
+
+def test_the_edit_page_asks_for_a_name_only_when_there_is_none(signed_in, learner, new_draft):
+    page = signed_in.get(url("edit", new_draft))
+    assert "criteria ready to submit." in page.text
+    assert "Add your name before you submit." not in page.text
+
+    learner.profile.display_name = ""
+    learner.profile.save()
+    page = signed_in.get(url("edit", new_draft))
+    assert "Add your name before you submit." in page.text
+
+
+def test_the_service_refuses_to_submit_for_a_nameless_learner(learner, draft):
+    learner.profile.display_name = ""
+    learner.profile.save()
+    with pytest.raises(ApplicationNotAllowed) as refused:
+        services.submit_application(application_id=draft.pk, by=learner)
+    assert refused.value.message == NAME_NEEDED
+    draft.refresh_from_db()
+    assert draft.status == S.DRAFT
+
+    learner.profile.display_name = "Kim Baptiste"
+    learner.profile.save()
+    services.submit_application(application_id=draft.pk, by=learner)
+    draft.refresh_from_db()
+    assert draft.status == S.SUBMITTED

@@ -89,7 +89,7 @@ def log_in(page, base_url, email):
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Log in").click()
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name=re.compile(r"^Welcome"))).to_be_visible()
 
 

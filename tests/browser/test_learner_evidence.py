@@ -38,7 +38,7 @@ def test_learner_uploads_an_image_and_shows_it_on_the_public_page(
     page.get_by_label("Email").fill("learner@example.com")
     page.get_by_label("Password").fill(TEST_PASSWORD)
     screenshot(page, "login")
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_text("Welcome, Amara Okafor")).to_be_visible()
     screenshot(page, "dashboard")
 

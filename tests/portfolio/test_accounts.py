@@ -45,10 +45,15 @@ def link_path(body, prefix):
     return match.group(1)
 
 
-def sign_up(client, email="new.learner@example.com"):
+def sign_up(client, email="new.learner@example.com", name="Noor Haddad"):
     return client.post(
         reverse("account_signup"),
-        {"email": email, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        {
+            "display_name": name,
+            "email": email,
+            "password1": NEW_PASSWORD,
+            "password2": NEW_PASSWORD,
+        },
     )
 
 
@@ -74,7 +79,7 @@ def test_signup_then_email_verification_then_login(client):
     assert user.role == User.Role.LEARNER
     profile = LearnerProfile.objects.get(user=user)
     assert profile.is_public is False
-    assert profile.display_name == "new.learner"
+    assert profile.display_name == "Noor Haddad"
     assert logged_in_user_id(client) is None
 
     # Until the address is verified, the right password still does not let the learner in.
@@ -106,7 +111,7 @@ def test_signup_then_email_verification_then_login(client):
     assert response.url == reverse("dashboard")
     assert logged_in_user_id(client) == str(user.pk)
     dashboard = client.get(response.url)
-    assert "Welcome, new.learner" in dashboard.text
+    assert "Welcome, Noor Haddad" in dashboard.text
 
 
 @optional_verification
@@ -181,7 +186,7 @@ def test_logout_needs_a_post(client, verified_learner):
     client.force_login(verified_learner)
 
     page = client.get(reverse("account_logout"))
-    assert "Are you sure you want to sign out?" in page.text
+    assert "Are you sure you want to log out?" in page.text
     assert logged_in_user_id(client) == str(verified_learner.pk)
 
     response = client.post(reverse("account_logout"))
@@ -240,8 +245,8 @@ def test_password_reset_for_an_unknown_address_looks_the_same(client):
 @pytest.mark.parametrize(
     ("url_name", "heading", "layout"),
     [
-        ("account_login", "Sign In", "account-entrance"),
-        ("account_signup", "Sign Up", "account-entrance"),
+        ("account_login", "Log in", "account-entrance"),
+        ("account_signup", "Sign up", "account-entrance"),
         ("account_reset_password", "Password Reset", "account-entrance"),
         ("account_reset_password_done", "Password Reset", "account-entrance"),
         ("account_email_verification_sent", "Verify Your Email Address", "account-entrance"),
@@ -261,7 +266,7 @@ def test_entrance_pages_use_the_site_layout(client, url_name, heading, layout):
     [
         ("account_email", "Email Addresses"),
         ("account_change_password", "Change Password"),
-        ("account_logout", "Sign Out"),
+        ("account_logout", "Log out"),
     ],
 )
 def test_account_settings_pages_use_the_site_layout_with_their_own_navigation(
@@ -308,3 +313,60 @@ def test_email_management_lists_addresses_with_their_status(client, verified_lea
         r'<span class="pill pill-warning">\s*Unverified\s*</span>',
         page.text,
     )
+
+
+@optional_verification
+def test_signup_asks_for_the_name_first_and_the_profile_carries_it(client):
+    page = client.get(reverse("account_signup"))
+    labels = re.findall(r'<label for="id_(\w+)"', page.text)
+    assert labels[:2] == ["display_name", "email"]
+    assert '<label for="id_display_name">Your name:</label>' in page.text
+    assert 'autocomplete="name"' in page.text
+
+    sign_up(client, name="  Noor Haddad  ")
+
+    profile = LearnerProfile.objects.get(user__email="new.learner@example.com")
+    assert profile.display_name == "Noor Haddad"
+    assert profile.slug == "noor-haddad"
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_signup_without_a_name_is_refused_and_keeps_the_address(client, name):
+    response = sign_up(client, name=name)
+
+    assert response.status_code == 200
+    assert (
+        '<ul class="errorlist" id="id_display_name_error"><li>'
+        "Enter your name: it is shown on credentials you earn.</li></ul>"
+    ) in response.text
+    assert 'value="new.learner@example.com"' in response.text
+    assert not User.objects.filter(email="new.learner@example.com").exists()
+
+
+def test_an_account_made_without_a_name_gets_no_name_from_its_address(db):
+    from portfolio.services.profiles import ensure_profile
+
+    user = User.objects.create_user(email="kb40191@example.com", password=NEW_PASSWORD)
+    profile = ensure_profile(user=user)
+    assert profile.display_name == ""
+    assert profile.slug == "kb40191"
+
+
+def test_entrance_pages_use_the_sites_wording(client, verified_learner):
+    login = client.get(reverse("account_login")).text
+    assert '<label for="id_remember">Remember me</label>' in login
+    assert re.search(r'<button[^>]*type="submit"[^>]*>\s*Log in\s*</button>', login)
+    assert re.search(r"<title>\s*Log in\s", login)
+    for wording in ("Sign In", "Remember Me", "Sign Up"):
+        assert wording not in login
+
+    signup = client.get(reverse("account_signup")).text
+    assert re.search(r'<button[^>]*type="submit"[^>]*>\s*Sign up\s*</button>', signup)
+    assert re.search(r"Already have an account\? Then please <a [^>]*>\s*log in\s*</a>", signup)
+    assert "Sign Up" not in signup
+    assert "sign in" not in signup
+
+    client.force_login(verified_learner)
+    logout = client.get(reverse("account_logout")).text
+    assert "Are you sure you want to log out?" in logout
+    assert "Sign Out" not in logout
