@@ -28,6 +28,7 @@ from portfolio.models import (
     SkillFramework,
     User,
 )
+from portfolio.permissions import can_edit_skills_catalogue
 from portfolio.services.notifications import resend_failed_emails
 from portfolio.services.profiles import ensure_profile
 
@@ -131,8 +132,21 @@ class LearnerProfileAdmin(_ProfileAdminBase):
     readonly_fields = ("created_at", "updated_at")
 
 
+class SkillsCatalogueEditing:
+    """Read-only for everyone but the catalogue's owners (portfolio.permissions)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return can_edit_skills_catalogue(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return can_edit_skills_catalogue(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return can_edit_skills_catalogue(request.user)
+
+
 @admin.register(SkillFramework)
-class SkillFrameworkAdmin(_FrameworkAdminBase):
+class SkillFrameworkAdmin(SkillsCatalogueEditing, _FrameworkAdminBase):
     list_display = ("name", "slug", "publisher", "skills_link")
     search_fields = ("name", "slug", "publisher")
     prepopulated_fields = {"slug": ("name",)}
@@ -157,7 +171,7 @@ class SkillFrameworkAdmin(_FrameworkAdminBase):
 
 
 @admin.register(Skill)
-class SkillAdmin(_SkillAdminBase):
+class SkillAdmin(SkillsCatalogueEditing, _SkillAdminBase):
     list_display = ("name", "code", "framework", "uri")
     list_filter = ("framework",)
     list_select_related = ("framework",)

@@ -109,19 +109,27 @@ def get_public_profile(slug: str) -> LearnerProfile:
         raise Http404("No such profile.") from None
 
 
+def can_edit_skills_catalogue(user: AnyUser) -> bool:
+    """Whether the user may add, change or delete skill frameworks and skills.
+
+    The catalogue is shared: every issuer's micro-credentials and every learner's evidence
+    are tagged from the same skills, so renaming one changes what other organisations
+    publish. It therefore belongs to the site's administrators (superusers), not to any
+    issuer, whatever model permissions a role, a group or a hand-made grant may hold.
+    """
+    return isinstance(user, User) and user.is_active and user.is_superuser
+
+
 # What each role may do in the Django admin, granted by portfolio.backends.RolePermissionBackend
-# (so no group has to be set up by hand). Issuer staff curate the skills catalogue and their own
-# organisation's micro-credentials (the admin narrows every list to their issuers) and see
-# what was issued; revoking happens on the credential's own page, with a reason.
+# (so no group has to be set up by hand). Issuer staff manage their own organisation's
+# micro-credentials (the admin narrows every list to their issuers), read the shared skills
+# catalogue (can_edit_skills_catalogue) and see what was issued; revoking happens on the
+# credential's own page, with a reason.
 ROLE_ADMIN_PERMISSIONS: dict[str, frozenset[str]] = {
     User.Role.ISSUER_STAFF: frozenset(
         {
             "portfolio.view_skillframework",
-            "portfolio.add_skillframework",
-            "portfolio.change_skillframework",
             "portfolio.view_skill",
-            "portfolio.add_skill",
-            "portfolio.change_skill",
             "credentials.view_issuer",
             "credentials.change_issuer",
             "credentials.view_microcredential",

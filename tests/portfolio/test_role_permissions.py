@@ -26,12 +26,14 @@ def test_issuer_staff_manage_their_own_micro_credentials_in_the_admin(client, st
     assert client.get("/admin/credentials/microcredential/add/").status_code == 200
 
 
-def test_issuer_staff_curate_the_skills_catalogue(client, staff_of_issuer):
+def test_issuer_staff_read_the_skills_catalogue(client, staff_of_issuer):
     SkillFactory(name="Data cleaning")
     client.force_login(staff_of_issuer[0])
     response = client.get("/admin/portfolio/skill/")
     assert response.status_code == 200
     assert "Data cleaning" in response.text
+    # Read-only: site administrators own the shared catalogue (test_skills_catalogue_admin).
+    assert "/admin/portfolio/skill/add/" not in response.text
 
 
 def test_issuer_staff_cannot_manage_users(client, staff_of_issuer):
