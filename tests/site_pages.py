@@ -1,0 +1,154 @@
+"""Every page of the site, as concrete URLs over the demo data, for checks that must cover them all.
+
+``demo_page_urls()`` builds one or more URLs for each page (each kind of evidence, each
+application, each credential, every admin list and form), so a check that walks them sees every
+template in every state the demo holds. ``NOT_PAGES`` names the URL patterns that never answer
+with HTML of ours (POST-only actions, file downloads, the API); ``unlisted_url_names()`` finds a
+new URL pattern that is in neither list, so adding a page without covering it fails a test.
+"""
+
+from collections.abc import Iterator
+
+from django.contrib import admin
+from django.test import RequestFactory
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from assessments.models import Application
+from credentials.models import IssuedCredential, MicroCredential
+from portfolio.models import EvidenceItem, LearnerProfile, User
+
+# Pages that answer with something other than an HTML page of ours on a GET.
+NOT_PAGES = {
+    "portfolio:notifications-read",
+    "portfolio:evidence-file",
+    "portfolio:evidence-thumbnail",
+    "assessments:application-start",
+    "assessments:application-submit",
+    "assessments:claim",
+    "assessments:release",
+    "assessments:submitted-evidence-file",
+    "assessments:submitted-evidence-thumbnail",
+    "api:evidence-list",
+    "api:evidence-detail",
+    # allauth steps that need a code or key sent by e-mail first.
+    "account_confirm_email",
+    "account_reset_password_from_key",
+    "account_confirm_login_code",
+    "account_request_reauthentication_code",
+    "account_confirm_reauthentication_code",
+    "account_reauthenticate",
+    "account_set_password",
+    "account_reset_password_from_key_done",
+}
+
+
+def _url_names(patterns: list[URLPattern | URLResolver], namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if pattern.namespace == "admin":
+                continue  # the admin is covered model by model below
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from _url_names(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield f"{namespace}{pattern.name}"
+
+
+def all_url_names() -> set[str]:
+    return set(_url_names(get_resolver().url_patterns))
+
+
+def _admin_urls(superuser: User) -> Iterator[tuple[str, str]]:
+    # The forms each admin offers a superuser; some models have no add or delete on purpose.
+    request = RequestFactory().get("/")
+    request.user = superuser
+    yield "admin:index", reverse("admin:index")
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        prefix = f"admin:{opts.app_label}_{opts.model_name}"
+        yield f"{prefix}_changelist", reverse(f"{prefix}_changelist")
+        if model_admin.has_add_permission(request):
+            yield f"{prefix}_add", reverse(f"{prefix}_add")
+        first = model._default_manager.order_by("pk").first()
+        if first is not None:
+            yield f"{prefix}_change", reverse(f"{prefix}_change", args=[first.pk])
+            yield f"{prefix}_history", reverse(f"{prefix}_history", args=[first.pk])
+            if model_admin.has_delete_permission(request, first):
+                yield f"{prefix}_delete", reverse(f"{prefix}_delete", args=[first.pk])
+
+
+def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
+    """(URL name, path) for every page, over the demo data (``load_demo`` must have run).
+
+    One object per state where the state changes the page (an application per status, a
+    profile public and private), so the walk stays short enough to repeat for every role.
+    """
+    urls: list[tuple[str, str]] = [
+        ("home", reverse("home")),
+        ("account_logout", reverse("account_logout")),
+        ("dashboard", reverse("dashboard")),
+        ("not-found", "/no-such-page/"),
+        ("portfolio:profile-edit", reverse("portfolio:profile-edit")),
+        ("portfolio:portfolio-curate", reverse("portfolio:portfolio-curate")),
+        ("portfolio:email-settings", reverse("portfolio:email-settings")),
+        ("portfolio:notification-list", reverse("portfolio:notification-list")),
+        ("portfolio:evidence-list", reverse("portfolio:evidence-list")),
+        ("credentials:catalogue", reverse("credentials:catalogue")),
+        ("credentials:my-credentials", reverse("credentials:my-credentials")),
+        ("assessments:application-list", reverse("assessments:application-list")),
+        ("assessments:queue", reverse("assessments:queue")),
+    ]
+    account_pages = [
+        "account_login",
+        "account_signup",
+        "account_inactive",
+        "account_email",
+        "account_email_verification_sent",
+        "account_change_password",
+        "account_reset_password",
+        "account_reset_password_done",
+    ]
+    urls += [(name, reverse(name)) for name in account_pages]
+    urls += [
+        ("portfolio:evidence-create", reverse("portfolio:evidence-create", args=[kind]))
+        for kind in EvidenceItem.Kind.values
+    ]
+    for kind in EvidenceItem.Kind.values:
+        item = EvidenceItem.objects.filter(kind=kind).order_by("pk").first()
+        if item is not None:
+            for name in ["evidence-detail", "evidence-edit", "evidence-delete"]:
+                urls.append((f"portfolio:{name}", reverse(f"portfolio:{name}", args=[item.pk])))
+    profiles = [
+        profile
+        for is_public in (True, False)
+        if (profile := LearnerProfile.objects.filter(is_public=is_public).order_by("pk").first())
+    ]
+    for slug in [profile.slug for profile in profiles]:
+        urls.append(
+            ("credentials:public-portfolio", reverse("credentials:public-portfolio", args=[slug]))
+        )
+    for slug in MicroCredential.objects.order_by("pk").values_list("slug", flat=True):
+        urls.append(
+            (
+                "credentials:micro-credential-detail",
+                reverse("credentials:micro-credential-detail", args=[slug]),
+            )
+        )
+    for public_id in IssuedCredential.objects.order_by("pk").values_list("public_id", flat=True):
+        for name in ["credential-detail", "credential-revoke"]:
+            urls.append((f"credentials:{name}", reverse(f"credentials:{name}", args=[public_id])))
+    applications = [
+        application
+        for status in Application.Status.values
+        if (application := Application.objects.filter(status=status).order_by("pk").first())
+    ]
+    for pk in [application.pk for application in applications]:
+        for name in ["application-detail", "application-edit", "application-withdraw", "review"]:
+            urls.append((f"assessments:{name}", reverse(f"assessments:{name}", args=[pk])))
+    urls += list(_admin_urls(superuser))
+    return urls
+
+
+def unlisted_url_names(pages: list[tuple[str, str]]) -> set[str]:
+    """URL names that are neither among ``pages`` nor in ``NOT_PAGES``."""
+    covered = {name for name, _ in pages}
+    return {name for name in all_url_names() if name not in covered | NOT_PAGES}
