@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from portfolio.forms.ids import IdField
 from portfolio.models import Notification
 
 Kind = Notification.Kind
@@ -41,7 +42,7 @@ class MarkReadForm(forms.Form):
     """Which notification to mark read; without one, every unread notification is."""
 
     # Sent by the per-item button (name="notification", value=its id), not by a field.
-    notification = forms.IntegerField(required=False, min_value=1)
+    notification = IdField(required=False)
     # The inbox page to go back to afterwards.
     page = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

@@ -12,6 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from portfolio.forms.ids import IdField
 from portfolio.models import EvidenceItem, LearnerProfile
 from portfolio.services.profiles import check_slug_shape
 from portfolio.uploads import ALLOWED_IMAGES_TEXT
@@ -91,7 +92,7 @@ class ProfileForm(forms.Form):
 class CurationRowForm(forms.Form):
     """One row of the curation table: an item, whether it shows, and where."""
 
-    item_id = forms.IntegerField(widget=forms.HiddenInput)
+    item_id = IdField(widget=forms.HiddenInput)
     is_public = forms.BooleanField(label=_("Show on public page"), required=False)
     position = forms.IntegerField(
         label=_("Position"),
