@@ -2,6 +2,9 @@ import pytest
 
 from tests.factories import LearnerProfileFactory, UserFactory
 
+# The `racer` fixture, for tests that race two database connections.
+pytest_plugins = ["tests.concurrency"]
+
 
 @pytest.fixture
 def learner(db):
