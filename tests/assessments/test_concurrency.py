@@ -1,0 +1,80 @@
+from concurrent.futures import Future
+
+from django.db import transaction
+
+from assessments import services
+from assessments.exceptions import AssessmentError
+from assessments.models import Application, ApplicationEvent
+from portfolio.models import Notification
+from tests.concurrency import requires_postgresql, wait_until_blocked
+
+S = Application.Status
+
+
+def outcome(future: Future) -> object:
+    try:
+        return future.result(timeout=30)
+    except AssessmentError as refused:
+        return refused.message
+
+
+@requires_postgresql
+def test_two_assessors_claiming_at_once_get_one_claim(
+    racer, submitted, assessor, other_assessor, learner
+):
+    with transaction.atomic():
+        # Hold the row as another transaction working on the application would, so both
+        # claims are in flight at the same moment and must queue behind each other.
+        Application.objects.select_for_update().get(pk=submitted.pk)
+        first = racer.start(
+            lambda: services.claim_application(application_id=submitted.pk, by=assessor)
+        )
+        second = racer.start(
+            lambda: services.claim_application(application_id=submitted.pk, by=other_assessor)
+        )
+        wait_until_blocked(2)
+    results = [outcome(first), outcome(second)]
+    refusals = [r for r in results if isinstance(r, str)]
+    assert refusals == ["Another assessor has already claimed this application."]
+    [winner] = [r.assessor for r in results if isinstance(r, Application)]
+    assert winner in {assessor, other_assessor}
+    submitted.refresh_from_db()
+    assert submitted.status == S.IN_REVIEW
+    assert submitted.assessor == winner
+    assert (
+        ApplicationEvent.objects.filter(application=submitted, to_status=S.IN_REVIEW).count() == 1
+    )
+    assert (
+        Notification.objects.filter(
+            recipient=learner, kind=Notification.Kind.APPLICATION_CLAIMED
+        ).count()
+        == 1
+    )
+
+
+@requires_postgresql
+def test_a_withdrawal_racing_a_claim_keeps_the_history_a_chain(racer, submitted, assessor, learner):
+    with transaction.atomic():
+        Application.objects.select_for_update().get(pk=submitted.pk)
+        claim = racer.start(
+            lambda: services.claim_application(application_id=submitted.pk, by=assessor)
+        )
+        withdraw = racer.start(
+            lambda: services.withdraw_application(application_id=submitted.pk, by=learner)
+        )
+        wait_until_blocked(2)
+    outcome(claim)
+    # Either order is legal (a learner may withdraw while in review; a withdrawn application
+    # cannot be claimed), but the withdrawal always happens and no step reads a stale status.
+    assert withdraw.result(timeout=30).status == S.WITHDRAWN
+    steps = list(
+        ApplicationEvent.objects.filter(application=submitted)
+        .order_by("pk")
+        .values_list("from_status", "to_status")
+    )
+    assert steps in (
+        [(S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.IN_REVIEW), (S.IN_REVIEW, S.WITHDRAWN)],
+        [(S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.WITHDRAWN)],
+    )
+    submitted.refresh_from_db()
+    assert submitted.status == S.WITHDRAWN
