@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from credentials import urls as credentials_urls
 
 # The admin has no login form of its own: signing in goes through allauth's, so there is one
 # login with one brute-force lockout (ACCOUNT_RATE_LIMITS), and later one place for MFA. Set
@@ -22,7 +23,24 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("portfolio.api.urls")),
     path("", include("portfolio.urls")),
-    path("", include("credentials.urls")),
+    # A micro-credential's page also shows the learner's open application, which the
+    # credentials app never reads: it is composed here and joins that app's namespace.
+    path(
+        "",
+        include(
+            (
+                [
+                    path(
+                        "credentials/<slug:slug>/",
+                        views.micro_credential_detail,
+                        name="micro-credential-detail",
+                    ),
+                    *credentials_urls.urlpatterns,
+                ],
+                credentials_urls.app_name,
+            )
+        ),
+    ),
     path("", include("assessments.urls")),
 ]
 

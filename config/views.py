@@ -4,11 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Application
+from assessments.transitions import SUBMITTABLE
 from credentials import selectors as credential_selectors
+from credentials.views.catalogue import get_micro_credential_page
 from portfolio import selectors
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.permissions import can_keep_portfolio, is_assessor
@@ -52,6 +55,28 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             ],
         }
     return render(request, "pages/dashboard.html", context)
+
+
+def micro_credential_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = get_micro_credential_page(request, slug)
+    open_application = None
+    if page.learner is not None and page.held_credential is None:
+        open_application = assessment_selectors.get_open_application(
+            learner=page.learner, micro_credential_id=page.micro_credential.pk
+        )
+    context = page.context() | {
+        "open_application": open_application,
+        "can_apply": page.learner is not None
+        and page.held_credential is None
+        and open_application is None,
+    }
+    if open_application is not None:
+        # Carry on where the learner can: editing a draft, otherwise following its review.
+        name = (
+            "application-edit" if open_application.status in SUBMITTABLE else "application-detail"
+        )
+        context["continue_url"] = reverse(f"assessments:{name}", args=[open_application.pk])
+    return render(request, "credentials/micro_credential_detail.html", context)
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:

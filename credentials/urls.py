@@ -7,11 +7,6 @@ app_name = "credentials"
 urlpatterns = [
     path("p/<slug:slug>/", public.public_portfolio, name="public-portfolio"),
     path("credentials/", catalogue.catalogue, name="catalogue"),
-    path(
-        "credentials/<slug:slug>/",
-        catalogue.micro_credential_detail,
-        name="micro-credential-detail",
-    ),
     path("c/<uuid:public_id>/", catalogue.credential_detail, name="credential-detail"),
     path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
     path("me/credentials/", catalogue.my_credentials, name="my-credentials"),

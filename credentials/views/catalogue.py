@@ -3,6 +3,7 @@ learner's own list of credentials."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from uuid import UUID
 
 from django.contrib import messages
@@ -16,8 +17,9 @@ from django.views.decorators.http import require_http_methods
 
 from credentials import selectors, services
 from credentials.forms import CatalogueFilterForm, VisibilityForm
-from credentials.models import MicroCredential
+from credentials.models import IssuedCredential, MicroCredential
 from credentials.permissions import can_revoke
+from credentials.selectors import CatalogueEntry
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import User
 from portfolio.permissions import can_keep_portfolio, is_learner
@@ -47,25 +49,52 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     return render(request, "credentials/catalogue.html", context)
 
 
-def micro_credential_detail(request: HttpRequest, slug: str) -> HttpResponse:
+@dataclass(frozen=True)
+class MicroCredentialPage:
+    """What this app knows for a micro-credential's page.
+
+    The page itself is config.views.micro_credential_detail, because it also shows the
+    learner's open application, which this app never reads.
+    """
+
+    entry: CatalogueEntry
+    learner: User | None
+    held_credential: IssuedCredential | None
+    page_url: str
+    badge_url: str
+
+    @property
+    def micro_credential(self) -> MicroCredential:
+        return self.entry.micro_credential
+
+    def context(self) -> dict[str, object]:
+        mc = self.micro_credential
+        return {
+            "entry": self.entry,
+            "mc": mc,
+            "is_open": mc.status == MicroCredential.Status.PUBLISHED,
+            "held_credential": self.held_credential,
+            "page_url": self.page_url,
+            "badge_url": self.badge_url,
+        }
+
+
+def get_micro_credential_page(request: HttpRequest, slug: str) -> MicroCredentialPage:
+    """The page's pieces from this app; Http404 for a micro-credential not in the catalogue."""
     entry = selectors.get_catalogue_entry(slug=slug)
-    micro_credential = entry.micro_credential
     learner = request.user if isinstance(request.user, User) and is_learner(request.user) else None
     held = None
     if learner is not None:
-        held = selectors.get_valid_credential(learner=learner, micro_credential=micro_credential)
-    context = {
-        "entry": entry,
-        "mc": micro_credential,
-        "is_open": micro_credential.status == micro_credential.Status.PUBLISHED,
-        # Whether an application is already open is for the apply view to say: this app
-        # never reads applications.
-        "can_apply": learner is not None and held is None,
-        "held_credential": held,
-        "page_url": request.build_absolute_uri(request.path),
-        "badge_url": _absolute_badge_url(request, micro_credential),
-    }
-    return render(request, "credentials/micro_credential_detail.html", context)
+        held = selectors.get_valid_credential(
+            learner=learner, micro_credential=entry.micro_credential
+        )
+    return MicroCredentialPage(
+        entry=entry,
+        learner=learner,
+        held_credential=held,
+        page_url=request.build_absolute_uri(request.path),
+        badge_url=_absolute_badge_url(request, entry.micro_credential),
+    )
 
 
 def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
@@ -556,3 +558,70 @@ def test_the_service_refuses_to_submit_for_a_nameless_learner(learner, draft):
     services.submit_application(application_id=draft.pk, by=learner)
     draft.refresh_from_db()
     assert draft.status == S.SUBMITTED
+
+
+# --- The micro-credential's page while an application is open
+
+
+def detail_url(micro_credential):
+    return reverse("credentials:micro-credential-detail", args=[micro_credential.slug])
+
+
+def continue_link(page):
+    match = re.search(
+        r'<a class="button" href="([^"]+)">Continue your application \(([^)]+)\)</a>', page
+    )
+    return match.groups() if match else None
+
+
+def test_the_page_offers_to_apply_when_nothing_is_open(signed_in, micro_credential):
+    page = signed_in.get(detail_url(micro_credential)).text
+    assert "Apply for this micro-credential</button>" in page
+    assert continue_link(page) is None
+
+
+def test_a_draft_is_continued_on_its_edit_page(signed_in, new_draft, micro_credential):
+    page = signed_in.get(detail_url(micro_credential)).text
+    assert continue_link(page) == (url("edit", new_draft), "draft")
+    assert "Apply for this micro-credential" not in page
+
+
+def test_a_submitted_application_is_followed_on_its_status_page(
+    signed_in, submitted, micro_credential
+):
+    page = signed_in.get(detail_url(micro_credential)).text
+    assert continue_link(page) == (url("detail", submitted), "submitted")
+    assert "Apply for this micro-credential" not in page
+
+
+def test_changes_requested_are_continued_on_the_edit_page(
+    signed_in, in_review, assessor, micro_credential, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_changes(
+            application_id=in_review.pk,
+            by=assessor,
+            scores=scores_at(micro_credential, 1),
+            feedback="Label the axes.",
+        )
+    page = signed_in.get(detail_url(micro_credential)).text
+    assert continue_link(page) == (url("edit", in_review), "changes requested")
+    assert "Apply for this micro-credential" not in page
+
+
+def test_a_withdrawn_application_lets_the_learner_apply_again(
+    signed_in, learner, submitted, micro_credential
+):
+    services.withdraw_application(application_id=submitted.pk, by=learner)
+    page = signed_in.get(detail_url(micro_credential)).text
+    assert "Apply for this micro-credential</button>" in page
+    assert continue_link(page) is None
+
+
+def test_another_learners_open_application_changes_nothing(
+    client, other_learner, submitted, micro_credential
+):
+    client.force_login(other_learner)
+    page = client.get(detail_url(micro_credential)).text
+    assert "Apply for this micro-credential</button>" in page
+    assert continue_link(page) is None
