@@ -20,6 +20,7 @@ from tests.integration.harness import (
     start_worker,
     stop_worker,
 )
+from tests.integration.smtp_server import SmtpServer
 
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 
@@ -53,17 +54,48 @@ def redis_url():
 
 
 @pytest.fixture
-def worker(redis_url, transactional_db, tmp_path):
-    """A running worker on a fresh queue; this process publishes to that queue meanwhile.
+def worker_queue(redis_url, transactional_db):
+    """A fresh queue that this process publishes to for the test, and that workers consume.
 
-    It needs transactional_db: the worker is another process, so it only sees committed rows.
+    It needs transactional_db: a worker is another process, so it only sees committed rows.
     """
     queue = f"unbundled-test-{uuid.uuid4().hex}"
     with publishing_to(redis_url, queue):
         purge_queue(queue)
-        running = start_worker(broker_url=redis_url, queue=queue, tmp_path=tmp_path)
         try:
-            yield running
+            yield queue
         finally:
-            stop_worker(running)
             delete_queue(queue)
+
+
+@pytest.fixture
+def start_test_worker(redis_url, worker_queue, tmp_path):
+    """Start a worker on the test's queue (again, after one was killed); all stop at the end."""
+    started = []
+
+    def start(**options):
+        running = start_worker(
+            broker_url=redis_url,
+            queue=worker_queue,
+            tmp_path=tmp_path / f"worker-{len(started)}",
+            **options,
+        )
+        started.append(running)
+        return running
+
+    yield start
+    for running in started:
+        stop_worker(running)
+
+
+@pytest.fixture
+def worker(start_test_worker):
+    """A running worker writing e-mails to files; this process publishes to its queue."""
+    return start_test_worker()
+
+
+@pytest.fixture
+def smtp_server():
+    server = SmtpServer()
+    yield server
+    server.stop()

@@ -7,11 +7,12 @@ with Django's file-based backend into a directory the test reads.
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -118,6 +119,9 @@ class Worker:
                 pytest.fail(f"No {what} after {WAIT_SECONDS} s. The worker's log:\n{self.log()}")
             time.sleep(POLL_SECONDS)
 
+    def count_in_log(self, text):
+        return self.log().count(text)
+
     def wait_for_mails(self, count):
         """Wait until the worker has written count e-mails; more than that fails the test."""
 
@@ -130,8 +134,12 @@ class Worker:
         return mails
 
 
-def worker_environment(*, broker_url, queue, mail_dir):
-    """The test's environment, with what makes the worker share its database and queue."""
+def worker_environment(*, broker_url, queue, mail_dir, smtp_port=None, overrides=None):
+    """The test's environment, with what makes the worker share its database and queue.
+
+    E-mail goes to files in mail_dir, or with smtp_port to an SMTP server on that loopback
+    port. overrides (setting name to value, seconds for durations) go to worker_settings.
+    """
     database = {
         key: connection.settings_dict[key]
         for key in ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT", "OPTIONS")
@@ -147,15 +155,27 @@ def worker_environment(*, broker_url, queue, mail_dir):
         UNBUNDLED_TEST_WORKER_QUEUE=queue,
         UNBUNDLED_TEST_WORKER_DATABASE=json.dumps(database),
         UNBUNDLED_SITE_URL=settings.SITE_URL,
-        EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
-        EMAIL_FILE_PATH=str(mail_dir),
+        UNBUNDLED_TEST_WORKER_OVERRIDES=json.dumps(overrides or {}),
     )
+    if smtp_port is None:
+        env.update(
+            EMAIL_BACKEND="django.core.mail.backends.filebased.EmailBackend",
+            EMAIL_FILE_PATH=str(mail_dir),
+        )
+    else:
+        env.update(
+            EMAIL_HOST="127.0.0.1",
+            EMAIL_PORT=str(smtp_port),
+            EMAIL_USE_TLS="0",
+            EMAIL_TIMEOUT="5",
+        )
     return env
 
 
-def start_worker(*, broker_url, queue, tmp_path):
+def start_worker(*, broker_url, queue, tmp_path, smtp_port=None, overrides=None, beat=False):
+    """Start a worker; with beat, it also runs the periodic jobs (worker_settings' schedule)."""
     mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
+    mail_dir.mkdir(parents=True)
     log_path = tmp_path / "worker.log"
     command = [
         sys.executable,
@@ -174,13 +194,24 @@ def start_worker(*, broker_url, queue, tmp_path):
         "--without-heartbeat",
         "--loglevel=INFO",
     ]
+    if beat:
+        command += ["--beat", f"--schedule={tmp_path / 'beat-schedule'}"]
+    env = worker_environment(
+        broker_url=broker_url,
+        queue=queue,
+        mail_dir=mail_dir,
+        smtp_port=smtp_port,
+        overrides=overrides,
+    )
     with log_path.open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - a fixed command line
             command,
             cwd=REPO_ROOT,
-            env=worker_environment(broker_url=broker_url, queue=queue, mail_dir=mail_dir),
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group: embedded beat is a child process, and must go with it.
+            start_new_session=True,
         )
     return Worker(process=process, queue=queue, mail_dir=mail_dir, log_path=log_path)
 
@@ -194,3 +225,12 @@ def stop_worker(worker):
         except subprocess.TimeoutExpired:
             worker.process.kill()
             worker.process.wait()
+    # Whatever the worker left running in its group (embedded beat after a kill -9).
+    with suppress(ProcessLookupError):
+        os.killpg(worker.process.pid, signal.SIGKILL)
+
+
+def kill_worker(worker):
+    """kill -9 the worker: no warm shutdown, no acknowledgement, no clean-up."""
+    worker.process.send_signal(signal.SIGKILL)
+    worker.process.wait()
