@@ -3,7 +3,9 @@
 The type of an upload is decided by its bytes alone: the file name and the browser's
 Content-Type are attacker-controlled and ignored. Images are decoded with Pillow and
 re-encoded, which drops EXIF (GPS position, camera serial numbers) and any payload hidden
-after the image data; every other accepted format is recognised by its signature.
+after the image data, and converts colours to sRGB so that no embedded colour profile (a
+container for arbitrary bytes) survives; every other accepted format is recognised by its
+signature.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, ImageOps, UnidentifiedImageError
 
 IMAGE_FORMATS = {
     # Pillow format name: (content type, extension, label)
@@ -32,14 +34,19 @@ IMAGE_FORMATS = {
     "WEBP": ("image/webp", "webp", "WebP image"),
     "GIF": ("image/gif", "gif", "GIF image"),
 }
+# Phone cameras save multi-picture JPEG (MPO: a photo plus depth or preview frames); its
+# first frame is an ordinary JPEG, which is what we keep.
+_FORMAT_ALIASES = {"MPO": "JPEG"}
 ALLOWED_IMAGES_TEXT = "PNG, JPEG, WebP or GIF"
 ALLOWED_FILES_TEXT = (
     "PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), OpenDocument (ODT, ODS, ODP), "
     "plain text, Markdown or CSV"
 )
 THUMBNAIL_BOX = (480, 480)
-# The only parts of an uploaded image's metadata that a re-encoded copy keeps.
-_KEPT_INFO = frozenset({"icc_profile", "transparency", "duration", "loop", "background"})
+# The only parts of an uploaded image's metadata that a re-encoded copy keeps. The colour
+# profile is not one of them: pixels are converted to sRGB (what browsers assume) instead.
+_KEPT_INFO = frozenset({"transparency", "duration", "loop", "background"})
+_SRGB = ImageCms.createProfile("sRGB")
 
 _OFFICE_MARKERS = {
     "word/document.xml": (
@@ -296,7 +303,7 @@ def _image_format(data: bytes) -> str | None:
             # Opening reads only the header; the pixel ceiling is checked in process_image.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as image:
-                fmt = image.format
+                fmt = _FORMAT_ALIASES.get(image.format or "", image.format)
                 if fmt in IMAGE_FORMATS:
                     # The size comes from the header, so a bomb is refused here, at inspection,
                     # before anything decodes it.
@@ -347,7 +354,7 @@ def process_image(data: bytes) -> ProcessedImage:
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             _check_pixel_count(width * height)
-            fmt = image.format
+            fmt = _FORMAT_ALIASES.get(image.format or "", image.format)
             if fmt not in IMAGE_FORMATS:
                 raise _refuse(
                     _("Upload a %(images)s image.") % {"images": ALLOWED_IMAGES_TEXT},
@@ -372,8 +379,9 @@ def process_image(data: bytes) -> ProcessedImage:
         content = _encode_animated_gif(frames, image)
         still = frames[0]
     else:
-        # Apply the EXIF orientation to the pixels before the EXIF block is dropped.
-        still = ImageOps.exif_transpose(image)
+        # Apply the EXIF orientation to the pixels before the EXIF block is dropped, and the
+        # colour profile before the profile is.
+        still = _to_srgb(ImageOps.exif_transpose(image))
         content = _encode(still, fmt)
     return ProcessedImage(
         content=content,
@@ -393,6 +401,33 @@ def _load_frames(image: Image.Image) -> list[Image.Image]:
     return frames
 
 
+def _to_srgb(image: Image.Image) -> Image.Image:
+    """The image's pixels in sRGB, without its embedded colour profile.
+
+    A profile that cannot be read or does not fit the pixels is dropped and the pixels are
+    taken as they are, which is how a browser would show them without one.
+    """
+    icc = image.info.pop("icc_profile", None)
+    if not icc:
+        return image
+    has_alpha = image.mode in {"RGBA", "LA", "PA"} or "transparency" in image.info
+    if image.mode in {"P", "PA"}:
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    output_mode = "RGBA" if has_alpha else "RGB"
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+        converted = ImageCms.profileToProfile(image, source, _SRGB, outputMode=output_mode)
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return image
+    if converted is None:  # only with inPlace=True, which we do not ask for
+        return image
+    # Transparency now lives in the alpha channel; the rest (animation details) carries over.
+    converted.info = {
+        key: value for key, value in image.info.items() if key not in {"transparency"}
+    }
+    return converted
+
+
 def _strip_metadata(image: Image.Image) -> Image.Image:
     # Pillow writes some info entries back out on save (a GIF's comment, for one), so only
     # colour and animation details survive; the image passed in is always our own copy.
@@ -403,20 +438,18 @@ def _strip_metadata(image: Image.Image) -> Image.Image:
 def _encode(image: Image.Image, fmt: str) -> bytes:
     image = _strip_metadata(image)
     buffer = io.BytesIO()
-    # No exif= argument and no info passthrough: the new file carries pixels and, for
-    # colour accuracy, the ICC profile only.
-    icc = image.info.get("icc_profile")
-    options: dict[str, object] = {"icc_profile": icc} if icc else {}
+    # No exif= and no icc_profile= argument, and no info passthrough: the new file carries
+    # pixels (already converted to sRGB) only.
     if fmt == "JPEG":
         if image.mode not in {"RGB", "L"}:
             image = image.convert("RGB")
-        image.save(buffer, format="JPEG", quality=90, optimize=True, **options)
+        image.save(buffer, format="JPEG", quality=90, optimize=True)
     elif fmt == "WEBP":
-        image.save(buffer, format="WEBP", quality=90, **options)
+        image.save(buffer, format="WEBP", quality=90)
     elif fmt == "GIF":
         image.save(buffer, format="GIF")
     else:
-        image.save(buffer, format="PNG", optimize=True, **options)
+        image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 

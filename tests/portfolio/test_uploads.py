@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
-from PIL import Image, ImageFile, ImageSequence, PngImagePlugin
+from PIL import Image, ImageCms, ImageFile, ImageSequence, PngImagePlugin
 
 from portfolio.uploads import inspect_upload, process_image
 
@@ -247,3 +247,80 @@ def test_thumbnail_fits_the_box_and_keeps_transparency():
     thumbnail = Image.open(io.BytesIO(process_image(buffer.getvalue()).thumbnail))
     assert thumbnail.size == (480, 240)
     assert thumbnail.mode == "RGBA"
+
+
+SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+PAYLOAD = b"<script>alert(1)</script> GPS 51.5007N 0.1246W"
+
+
+def _profiled(fmt, icc, mode="RGB", colour=(10, 120, 200)):
+    buffer = io.BytesIO()
+    Image.new(mode, (40, 30), colour).save(buffer, format=fmt, icc_profile=icc)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+def test_a_colour_profile_is_applied_then_dropped_with_whatever_it_carried(fmt):
+    # A real profile with bytes tucked on after it: they rode through re-encoding before.
+    data = _profiled(fmt, SRGB_PROFILE + PAYLOAD)
+    assert Image.open(io.BytesIO(data)).info["icc_profile"].endswith(PAYLOAD)
+
+    processed = process_image(data)
+
+    result = Image.open(io.BytesIO(processed.content))
+    assert "icc_profile" not in result.info
+    assert b"<script>" not in processed.content
+    assert b"GPS" not in processed.content
+    assert b"<script>" not in processed.thumbnail
+    # sRGB to sRGB: the colours are those of the original (JPEG and WebP are lossy).
+    red, green, blue = result.convert("RGB").getpixel((20, 15))
+    assert abs(red - 10) <= 3
+    assert abs(green - 120) <= 3
+    assert abs(blue - 200) <= 3
+
+
+def test_an_unreadable_colour_profile_is_dropped_and_the_image_kept():
+    data = _profiled("PNG", PAYLOAD * 4)
+
+    processed = process_image(data)
+
+    result = Image.open(io.BytesIO(processed.content))
+    assert "icc_profile" not in result.info
+    assert PAYLOAD not in processed.content
+    assert result.convert("RGB").getpixel((0, 0)) == (10, 120, 200)
+
+
+def test_a_transparent_image_with_a_profile_keeps_its_transparency():
+    data = _profiled("PNG", SRGB_PROFILE, mode="RGBA", colour=(10, 120, 200, 0))
+
+    result = Image.open(io.BytesIO(process_image(data).content))
+
+    assert result.mode == "RGBA"
+    assert result.getpixel((0, 0))[3] == 0
+    assert "icc_profile" not in result.info
+
+
+def _mpo(first=(200, 30, 30), second=(30, 200, 30)):
+    buffer = io.BytesIO()
+    Image.new("RGB", (48, 32), first).save(
+        buffer, format="MPO", save_all=True, append_images=[Image.new("RGB", (48, 32), second)]
+    )
+    return buffer.getvalue()
+
+
+def test_a_phone_photo_in_multi_picture_jpeg_is_accepted_as_its_first_frame():
+    data = _mpo()
+    assert Image.open(io.BytesIO(data)).format == "MPO"
+
+    inspected = inspect_upload(data, original_name="IMG_0001.JPG")
+    processed = process_image(data)
+
+    assert inspected.is_image
+    assert (inspected.content_type, inspected.extension) == ("image/jpeg", "jpg")
+    result = Image.open(io.BytesIO(processed.content))
+    assert result.format == "JPEG"
+    assert getattr(result, "n_frames", 1) == 1
+    assert (processed.content_type, processed.extension) == ("image/jpeg", "jpg")
+    red, green, _blue = result.getpixel((24, 16))
+    assert red > 150
+    assert green < 80
