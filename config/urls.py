@@ -13,6 +13,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 
 # Django's own 400 view re-runs the CSRF check, which fails again on an unreadable body.
 handler400 = "config.views.bad_request"
+handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,8 +1,17 @@
 """Pages that gather pieces of several apps; each app contributes through its selectors."""
 
+import logging
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseServerError,
+)
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -15,6 +24,8 @@ from credentials.views.catalogue import get_micro_credential_page
 from portfolio import selectors
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.permissions import can_keep_portfolio, is_assessor
+
+logger = logging.getLogger(__name__)
 
 DASHBOARD_ROWS = 6
 
@@ -87,3 +98,25 @@ def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
     oversized body) raised again there and turned a 400 into a 500.
     """
     return render(request, "400.html", status=400)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page in the site's look, rendered without the request.
+
+    Whatever failed (the database, a context processor, the session) may fail again, so the
+    template gets only the site name and the stylesheet's address, and a plain text answer
+    is the last resort.
+    """
+    try:
+        stylesheet = static("css/site.css")
+    except ValueError:  # not in the static manifest, e.g. collectstatic not run
+        stylesheet = ""
+    html: str
+    try:
+        html = render_to_string(
+            "500.html", {"SITE_NAME": settings.SITE_NAME, "stylesheet": stylesheet}
+        )
+    except Exception:  # the error page must answer whatever broke
+        logger.exception("The 500 page itself failed to render")
+        html = "<h1>Server Error (500)</h1>"
+    return HttpResponseServerError(html)
