@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django import forms
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -17,13 +18,6 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import CriterionResponse
 from portfolio.models import EvidenceItem
-
-KIND_ICONS = {
-    EvidenceItem.Kind.FILE: "📄",
-    EvidenceItem.Kind.IMAGE: "🖼️",
-    EvidenceItem.Kind.LINK: "🔗",
-    EvidenceItem.Kind.REFLECTION: "✍️",
-}
 
 
 class EvidenceChoiceField(forms.TypedMultipleChoiceField):
@@ -46,9 +40,11 @@ def evidence_label(item: EvidenceItem) -> SafeString:
             reverse("portfolio:evidence-thumbnail", args=[item.pk]),
         )
     else:
+        # The same SVG kind icons as the evidence library, not emoji (which every platform
+        # draws differently, and screen readers announce).
         media = format_html(
-            '<span class="evidence-option-thumb evidence-option-icon" aria-hidden="true">{}</span>',
-            KIND_ICONS.get(EvidenceItem.Kind(item.kind), "📎"),
+            '<img class="evidence-option-thumb evidence-option-icon" src="{}" alt="">',
+            static(f"img/kinds/{EvidenceItem.Kind(item.kind).value}.svg"),
         )
     return format_html(
         '{}<span class="evidence-option-text"><span class="evidence-option-title">{}</span>'

@@ -625,3 +625,14 @@ def test_another_learners_open_application_changes_nothing(
     page = client.get(detail_url(micro_credential)).text
     assert "Apply for this micro-credential</button>" in page
     assert continue_link(page) is None
+
+
+def test_the_evidence_checklist_uses_the_sites_kind_icons(signed_in, new_draft, library):
+    page = signed_in.get(url("edit", new_draft)).text
+    for kind in ("file", "reflection"):
+        assert (
+            '<img class="evidence-option-thumb evidence-option-icon" '
+            f'src="/static/img/kinds/{kind}.svg" alt="">'
+        ) in page
+    for emoji in ("📄", "🖼", "🔗", "✍", "📎"):
+        assert emoji not in page
