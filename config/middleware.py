@@ -7,9 +7,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template.defaultfilters import filesizeformat
 
 from config.upload_handlers import UploadTooLarge
+from portfolio.uploads import format_size_limit
 
 # Powerful browser features no page of ours uses, off for the page and anything it embeds.
 PERMISSIONS_POLICY = ", ".join(
@@ -81,7 +81,4 @@ def too_large(request: HttpRequest) -> HttpResponse:
 
 
 def upload_limit_text() -> str:
-    limit = int(settings.MAX_UPLOAD_BYTES)
-    megabyte = 1024 * 1024
-    # "20 MB", not filesizeformat's "20.0 MB", for the usual whole number of megabytes.
-    return f"{limit // megabyte} MB" if limit % megabyte == 0 else filesizeformat(limit)
+    return format_size_limit(int(settings.MAX_UPLOAD_BYTES))

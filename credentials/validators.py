@@ -12,7 +12,7 @@ from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from portfolio.uploads import ProcessedImage, inspect_upload, process_image
+from portfolio.uploads import ProcessedImage, format_size_limit, inspect_upload, process_image
 
 BADGE_MAX_BYTES = 2 * 1024 * 1024
 BADGE_MIN_SIDE = 200
@@ -35,7 +35,7 @@ def validate_badge_image(file: File[bytes]) -> ProcessedImage:
     if size > BADGE_MAX_BYTES:
         raise ValidationError(
             _("The badge image is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(size), "limit": filesizeformat(BADGE_MAX_BYTES)},
+            % {"size": filesizeformat(size), "limit": format_size_limit(BADGE_MAX_BYTES)},
             code="too_large",
         )
     file.seek(0)
@@ -43,7 +43,7 @@ def validate_badge_image(file: File[bytes]) -> ProcessedImage:
     if len(data) > BADGE_MAX_BYTES:
         raise ValidationError(
             _("The badge image is larger than the limit of %(limit)s.")
-            % {"limit": filesizeformat(BADGE_MAX_BYTES)},
+            % {"limit": format_size_limit(BADGE_MAX_BYTES)},
             code="too_large",
         )
     if not data:

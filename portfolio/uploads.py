@@ -183,13 +183,21 @@ def _is_text(data: bytes) -> bool:
     return True
 
 
+def format_size_limit(limit: int) -> str:
+    """A size limit as people write it: "20 MB", not filesizeformat's "20.0 MB"."""
+    for unit, size in (("MB", 1024 * 1024), ("KB", 1024)):
+        if limit >= size and limit % size == 0:
+            return f"{limit // size}\N{NO-BREAK SPACE}{unit}"
+    return filesizeformat(limit)
+
+
 def read_upload(upload: UploadedFile[bytes]) -> bytes:
     """The upload's bytes, refusing anything over the configured size before reading it."""
     limit = settings.MAX_UPLOAD_BYTES
     if upload.size is not None and upload.size > limit:
         raise _refuse(
             _("This file is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": filesizeformat(limit)},
+            % {"size": filesizeformat(upload.size), "limit": format_size_limit(limit)},
             "too_large",
         )
     upload.seek(0)
@@ -197,7 +205,7 @@ def read_upload(upload: UploadedFile[bytes]) -> bytes:
     if len(data) > limit:
         raise _refuse(
             _("This file is larger than the limit of %(limit)s.")
-            % {"limit": filesizeformat(limit)},
+            % {"limit": format_size_limit(limit)},
             "too_large",
         )
     if not data:

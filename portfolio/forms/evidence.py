@@ -17,7 +17,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
-from django.template.defaultfilters import filesizeformat
 
 from portfolio.models import EvidenceItem, Skill, User
 from portfolio.services.evidence import LINK_SCHEMES, check_upload_fits_kind, link_error_message
@@ -25,6 +24,7 @@ from portfolio.uploads import (
     ALLOWED_FILES_TEXT,
     ALLOWED_IMAGES_TEXT,
     IMAGE_FORMATS,
+    format_size_limit,
     inspect_upload,
     read_upload,
 )
@@ -99,7 +99,7 @@ class UploadEvidenceForm(EvidenceForm):
     def __init__(self, *args: object, kind: str, replacing: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.kind = kind
-        limit = filesizeformat(settings.MAX_UPLOAD_BYTES)
+        limit = format_size_limit(settings.MAX_UPLOAD_BYTES)
         field = self.fields["upload"]
         field.required = not replacing
         if kind == EvidenceItem.Kind.IMAGE:

@@ -156,7 +156,7 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading_the_body(cli
     assert response.status_code == 413
     assert stream.bytes_read == 0
     assert "That file is too large" in response.text
-    assert "Files can be up to 2 MB" in response.text
+    assert "Files can be up to 2\xa0MB" in response.text
     assert not EvidenceItem.objects.exists()
 
 
@@ -178,7 +178,7 @@ def test_an_upload_over_the_limit_is_cut_off_while_it_arrives(client, learner):
 
     assert response.status_code == 413
     assert "That file is too large" in response.text
-    assert "Files can be up to 1 MB" in response.text
+    assert "Files can be up to 1\xa0MB" in response.text
     # Reading stopped one chunk (64 KiB) past the limit at most, far short of the body.
     assert stream.bytes_read <= 1024 * 1024 + 2 * 65_536
     assert len(body) - stream.bytes_read > 700_000

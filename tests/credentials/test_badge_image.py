@@ -100,7 +100,7 @@ def test_every_problem_is_reported_at_once():
 
 def test_a_badge_over_2_mb_is_refused_before_it_is_read():
     data = png_bytes((256, 256)) + b"\0" * (3 * 1024 * 1024)
-    assert messages_for(data) == ["The badge image is 3.0\xa0MB; the limit is 2.0\xa0MB."]
+    assert messages_for(data) == ["The badge image is 3.0\xa0MB; the limit is 2\xa0MB."]
 
 
 @pytest.mark.django_db

@@ -112,7 +112,7 @@ def test_oversized_upload_is_refused_with_the_limit(signed_in, settings):
     settings.MAX_UPLOAD_BYTES = 1024
     response = upload(signed_in, b"a" * 2048, "notes.txt")
     assert response.status_code == 413
-    assert "Files can be up to 1.0\xa0KB." in response.text
+    assert "Files can be up to 1\xa0KB." in response.text
     assert not EvidenceItem.objects.exists()
 
 
@@ -127,7 +127,7 @@ def test_the_service_refuses_an_oversized_file_it_is_handed(learner, settings):
             upload=SimpleUploadedFile("notes.txt", b"a" * 2048, "text/plain"),
         )
     assert refused.value.message_dict == {
-        "upload": ["This file is 2.0\xa0KB; the limit is 1.0\xa0KB."]
+        "upload": ["This file is 2.0\xa0KB; the limit is 1\xa0KB."]
     }
     assert not EvidenceItem.objects.exists()
 
@@ -137,11 +137,11 @@ def test_form_help_text_states_the_limit_and_the_allowed_types(signed_in, settin
     response = signed_in.get(reverse("portfolio:evidence-create", args=["file"]))
     assert (
         "PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), OpenDocument (ODT, ODS, ODP), plain "
-        "text, Markdown or CSV, or an image (PNG, JPEG, WebP or GIF); up to 5.0\xa0MB."
+        "text, Markdown or CSV, or an image (PNG, JPEG, WebP or GIF); up to 5\xa0MB."
     ) in response.text
     response = signed_in.get(reverse("portfolio:evidence-create", args=["image"]))
     assert (
-        "PNG, JPEG, WebP or GIF, up to 5.0\xa0MB. Location and camera details are removed "
+        "PNG, JPEG, WebP or GIF, up to 5\xa0MB. Location and camera details are removed "
         "before it is stored."
     ) in response.text
 
@@ -288,3 +288,9 @@ def test_accepted_documents_are_stored_under_a_random_name(
     with item.file.open("rb") as stored:
         assert stored.read() == content
     assert not item.thumbnail
+
+
+def test_the_default_limit_reads_as_a_whole_number_of_megabytes(signed_in):
+    response = signed_in.get(reverse("portfolio:evidence-create", args=["image"]))
+    assert "PNG, JPEG, WebP or GIF, up to 20\xa0MB." in response.text
+    assert "20.0" not in response.text
