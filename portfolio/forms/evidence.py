@@ -8,6 +8,7 @@ anything: the views pass cleaned data to the services.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from itertools import groupby
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
 from django.forms.models import ModelChoiceIterator
+from django.utils.formats import date_format
 
 from portfolio.models import EvidenceItem, Skill, User
 from portfolio.services.evidence import LINK_SCHEMES, check_upload_fits_kind, link_error_message
@@ -66,6 +68,22 @@ def _skills_field() -> SkillsField:
     )
 
 
+# Dates are written as the rest of the site shows them ("14 March 2026"). A browser's date
+# picker would show the visitor's system format instead (03/14/2026 in a US English browser),
+# so the field is text; ISO and day/month/year numbers are accepted too.
+DATE_INPUT_FORMATS = ["%d %B %Y", "%d %b %Y", "%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y"]
+
+
+class SiteDateInput(forms.DateInput):
+    def __init__(self) -> None:
+        super().__init__(attrs={"autocomplete": "off", "inputmode": "text"})
+
+    def format_value(self, value: object) -> str | None:
+        if isinstance(value, date):
+            return date_format(value, "j F Y")
+        return super().format_value(value)
+
+
 class EvidenceForm(forms.Form):
     """What every kind of evidence has."""
 
@@ -80,7 +98,10 @@ class EvidenceForm(forms.Form):
     work_done_on = forms.DateField(
         required=False,
         label="Date of the work",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="For example, 14 March 2026.",
+        input_formats=DATE_INPUT_FORMATS,
+        widget=SiteDateInput(),
+        error_messages={"invalid": "Enter a date such as 14 March 2026."},
     )
 
     field_order = ["title", "upload", "url", "body", "description", "work_done_on", "skills"]

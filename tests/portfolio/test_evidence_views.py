@@ -163,13 +163,43 @@ def test_create_page_for_an_unknown_kind_is_404(signed_in):
     assert signed_in.get(reverse("portfolio:evidence-create", args=["video"])).status_code == 404
 
 
-def test_create_form_groups_skills_by_framework_and_uses_a_date_input(signed_in):
+def test_create_form_groups_skills_by_framework_and_asks_for_a_date_as_the_site_writes_it(
+    signed_in,
+):
     data = SkillFrameworkFactory(name="Data skills")
     SkillFactory(framework=data, name="SQL")
     response = signed_in.get(reverse("portfolio:evidence-create", args=["link"]))
     assert "<label>Data skills</label>" in response.text
     assert 'type="checkbox" name="skills"' in response.text
-    assert '<input type="date" name="work_done_on"' in response.text
+    # Not type="date": the browser would show its own system format, not the site's.
+    assert '<input type="text" name="work_done_on"' in response.text
+    assert "For example, 14 March 2026." in response.text
+
+
+@pytest.mark.parametrize("typed", ["31 January 2026", "31 Jan 2026", "2026-01-31", "31/01/2026"])
+def test_the_date_of_the_work_is_read_in_the_sites_format_and_others(signed_in, learner, typed):
+    signed_in.post(
+        reverse("portfolio:evidence-create", args=["link"]),
+        {"title": "Site", "url": "https://example.org/me", "work_done_on": typed},
+    )
+    assert EvidenceItem.objects.get(owner=learner).work_done_on == date(2026, 1, 31)
+
+
+def test_an_unreadable_date_is_refused_with_an_example_and_keeps_the_text(signed_in, learner):
+    response = signed_in.post(
+        reverse("portfolio:evidence-create", args=["link"]),
+        {"title": "Site", "url": "https://example.org/me", "work_done_on": "next Tuesday"},
+    )
+    assert response.status_code == 200
+    assert "Enter a date such as 14 March 2026." in response.text
+    assert 'value="next Tuesday"' in response.text
+    assert not EvidenceItem.objects.exists()
+
+
+def test_the_edit_form_shows_the_date_as_the_site_writes_it(signed_in, learner):
+    item = EvidenceItemFactory(owner=learner)  # work done on 14 March 2026
+    response = signed_in.get(reverse("portfolio:evidence-edit", args=[item.pk]))
+    assert re.search(r'<input type="text" name="work_done_on" value="14 March 2026"', response.text)
 
 
 def test_create_a_link(signed_in, learner):
@@ -256,7 +286,7 @@ def test_edit_form_is_filled_from_the_item(signed_in, learner):
     item = make_evidence(owner=learner, title="Survey analysis", skills=[skill])
     response = signed_in.get(reverse("portfolio:evidence-edit", args=[item.pk]))
     assert 'value="Survey analysis"' in response.text
-    assert 'value="2026-03-14"' in response.text
+    assert 'value="14 March 2026"' in response.text
     assert re.search(
         rf'<input type="checkbox" name="skills" value="{skill.pk}"[^>]* checked>', response.text
     )
