@@ -76,10 +76,6 @@ def _safe_next(request: HttpRequest) -> str:
     return ""
 
 
-def _add_menu() -> list[tuple[str, str]]:
-    return [(kind, str(label)) for kind, label in ADD_LABELS.items()]
-
-
 @login_required
 def evidence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _ensure_learner(request.user)
@@ -94,7 +90,6 @@ def evidence_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "page_obj": page,
         "filters": filters,
         "is_filtered": kind is not None or skill is not None,
-        "add_menu": _add_menu(),
     }
     return render(request, "portfolio/evidence_list.html", context)
 

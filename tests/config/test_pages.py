@@ -84,3 +84,17 @@ def test_favicon_ico_points_at_the_site_icon(client):
     assert response.status_code == 301
     assert response.url == "/static/img/favicon.svg"
     assert client.get(response.url).status_code == 200
+
+
+def test_add_evidence_on_the_dashboard_opens_the_kind_chooser(client, learner):
+    client.force_login(learner)
+    page = client.get("/dashboard/").text
+    assert '<summary class="button">Add evidence</summary>' in page
+    for kind, label in [
+        ("file", "Upload a file"),
+        ("image", "Upload an image"),
+        ("link", "Add a link"),
+        ("reflection", "Write a reflection"),
+    ]:
+        assert f'<li><a href="/evidence/new/{kind}/">{label}</a></li>' in page
+    assert "/static/css/evidence.css" in page
