@@ -10,19 +10,27 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet, TextField
 from django.forms import ModelChoiceField, ModelMultipleChoiceField, Textarea
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from credentials.forms import MicroCredentialAdminForm, RubricCriterionAdminForm
+from credentials import permissions, services
+from credentials.exceptions import CredentialError
+from credentials.forms import (
+    IssuerInvitationAdminForm,
+    MicroCredentialAdminForm,
+    RubricCriterionAdminForm,
+)
 from credentials.models import (
     IssuedCredential,
     Issuer,
+    IssuerInvitation,
     MicroCredential,
     RubricCriterion,
     RubricLevel,
@@ -35,20 +43,19 @@ if TYPE_CHECKING:
     _MicroCredentialAdminBase = admin.ModelAdmin[MicroCredential]
     _CriterionAdminBase = admin.ModelAdmin[RubricCriterion]
     _IssuedAdminBase = admin.ModelAdmin[IssuedCredential]
+    _InvitationAdminBase = admin.ModelAdmin[IssuerInvitation]
     _CriterionInlineBase = admin.TabularInline[RubricCriterion, MicroCredential]
     _LevelInlineBase = admin.TabularInline[RubricLevel, RubricCriterion]
 else:
     _IssuerAdminBase = _MicroCredentialAdminBase = _CriterionAdminBase = _IssuedAdminBase = (
-        admin.ModelAdmin
-    )
+        _InvitationAdminBase
+    ) = admin.ModelAdmin
     _CriterionInlineBase = _LevelInlineBase = admin.TabularInline
 
 
 def managed_issuers(request: HttpRequest) -> QuerySet[Issuer]:
     """The issuers whose rows this admin user may manage: all for superusers."""
-    if request.user.is_superuser:
-        return Issuer.objects.all()
-    return Issuer.objects.filter(staff=request.user.pk)
+    return permissions.managed_issuers(request.user)
 
 
 @admin.register(Issuer)
@@ -56,7 +63,7 @@ class IssuerAdmin(_IssuerAdminBase):
     list_display = ("name", "slug", "url", "email")
     search_fields = ("name", "slug", "email")
     prepopulated_fields = {"slug": ("name",)}
-    filter_horizontal = ("staff",)
+    filter_horizontal = ("staff", "assessors")
     readonly_fields = ("created_at",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Issuer]:
@@ -65,8 +72,16 @@ class IssuerAdmin(_IssuerAdminBase):
     def formfield_for_manytomany(
         self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelMultipleChoiceField[Any] | None:
+        # Issuer staff can remove their own people here; adding someone new is an
+        # invitation (IssuerInvitationAdmin), so no other organisation's people are listed.
         if db_field.name == "staff":
-            kwargs["queryset"] = User.objects.filter(role=User.Role.ISSUER_STAFF).order_by("email")
+            kwargs["queryset"] = permissions.people_choosable_for(
+                request.user, role=User.Role.ISSUER_STAFF
+            )
+        if db_field.name == "assessors":
+            kwargs["queryset"] = permissions.people_choosable_for(
+                request.user, role=User.Role.ASSESSOR
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
@@ -132,9 +147,12 @@ class MicroCredentialAdmin(_MicroCredentialAdminBase):
     def formfield_for_manytomany(
         self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
     ) -> ModelMultipleChoiceField[Any] | None:
-        # Only assessors can be assigned; anyone else would be offered a queue they cannot use.
+        # Only the issuer's own assessors can be assigned (the form checks which issuer);
+        # anyone else is invited to the issuer first.
         if db_field.name == "assessors":
-            kwargs["queryset"] = User.objects.filter(role=User.Role.ASSESSOR).order_by("email")
+            kwargs["queryset"] = permissions.people_choosable_for(
+                request.user, role=User.Role.ASSESSOR
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def view_on_site(self, obj: MicroCredential) -> str:
@@ -260,3 +278,63 @@ class IssuedCredentialAdmin(_IssuedAdminBase):
             return format_html('<a href="{}">Public page</a>', page)
         revoke = reverse("credentials:credential-revoke", args=[credential.public_id])
         return format_html('<a href="{}">Public page</a> · <a href="{}">Revoke…</a>', page, revoke)
+
+
+@admin.register(IssuerInvitation)
+class IssuerInvitationAdmin(_InvitationAdminBase):
+    """Invite someone to join an issuer; they accept on the site (credentials.views.invitations).
+
+    Invitations are written by credentials.services.invite_to_issuer, never saved directly,
+    and cannot be edited; deleting an open one withdraws it.
+    """
+
+    form = IssuerInvitationAdminForm
+    list_display = ("email", "issuer", "role", "invited_by", "created_at", "state")
+    list_filter = ("role", "issuer")
+    list_select_related = ("issuer", "invited_by")
+    search_fields = ("email",)
+    fields = ("issuer", "email", "role")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[IssuerInvitation]:
+        return super().get_queryset(request).filter(issuer__in=managed_issuers(request))
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        if db_field.name == "issuer":
+            kwargs["queryset"] = managed_issuers(request)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: IssuerInvitation | None = None
+    ) -> bool:
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: IssuerInvitation, form: Any, change: bool
+    ) -> None:
+        # The form has checked the issuer and membership; the service checks again, inside
+        # the admin's transaction, and a refusal there (a race) is reported by add_view.
+        if not isinstance(request.user, User):
+            raise PermissionDenied
+        invitation = services.invite_to_issuer(
+            issuer_id=obj.issuer_id, email=obj.email, role=obj.role, by=request.user
+        )
+        obj.pk = invitation.pk
+
+    def add_view(
+        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().add_view(request, form_url, extra_context)
+        except CredentialError as error:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(request.get_full_path())
+
+    @admin.display(description=_("state"))
+    def state(self, invitation: IssuerInvitation) -> str:
+        if invitation.accepted_at is not None:
+            return str(_("Accepted"))
+        if invitation.expires_at <= timezone.now():
+            return str(_("Expired"))
+        return str(_("Open"))

@@ -126,6 +126,8 @@ def _ensure_issuer(portfolio: DemoPortfolio, stdout: TextSink) -> Issuer:
         _write(stdout, f"Issuer: {issuer.name} already there.")
     # The demo issuer login is how the README says to manage and revoke: keep it on the staff.
     issuer.staff.add(portfolio.issuer)
+    # ... and the demo assessor one of its assessors, so it can be assigned below.
+    issuer.assessors.add(portfolio.assessor)
     return issuer
 
 

@@ -8,3 +8,7 @@ class CredentialError(Exception):
 
 class RevocationNotAllowed(CredentialError):
     pass
+
+
+class InvitationNotAllowed(CredentialError):
+    pass

@@ -16,18 +16,25 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from credentials.models import Issuer, MicroCredential, RubricCriterion, RubricLevel
+from credentials.models import (
+    Issuer,
+    IssuerInvitation,
+    MicroCredential,
+    RubricCriterion,
+    RubricLevel,
+)
 from credentials.validators import BADGE_MIN_SIDE, validate_badge_image
 
 if TYPE_CHECKING:
     _MicroCredentialFormBase = forms.ModelForm[MicroCredential]
     _CriterionFormBase = forms.ModelForm[RubricCriterion]
+    _InvitationFormBase = forms.ModelForm[IssuerInvitation]
     _IssuerChoiceField = forms.ModelChoiceField[Issuer]
     _LevelChoiceField = forms.ModelChoiceField[RubricLevel]
 else:
     # Django's form classes are generic only in django-stubs; at run time they cannot be
     # subscripted.
-    _MicroCredentialFormBase = _CriterionFormBase = forms.ModelForm
+    _MicroCredentialFormBase = _CriterionFormBase = _InvitationFormBase = forms.ModelForm
     _IssuerChoiceField = _LevelChoiceField = forms.ModelChoiceField
 
 REVOKE_REASON_REQUIRED = _("Give a reason for revoking: it is shown with the credential.")
@@ -100,6 +107,25 @@ class MicroCredentialAdminForm(_MicroCredentialFormBase):
         model = MicroCredential
         fields = "__all__"
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        issuer = cleaned.get("issuer")
+        assessors = cleaned.get("assessors")
+        if isinstance(issuer, Issuer) and assessors is not None:
+            # Whoever edits, the assessors of a micro-credential are its issuer's own.
+            own = set(issuer.assessors.values_list("pk", flat=True))
+            outsiders = sorted(user.email for user in assessors if user.pk not in own)
+            if outsiders:
+                self.add_error(
+                    "assessors",
+                    _(
+                        "Not assessors of %(issuer)s: %(emails)s. Invite them to the issuer "
+                        "first (Issuer invitations)."
+                    )
+                    % {"issuer": issuer.name, "emails": ", ".join(outsiders)},
+                )
+        return cleaned
+
     def clean_badge_image(self) -> object:
         value = self.cleaned_data.get("badge_image")
         if not isinstance(value, UploadedFile):
@@ -151,3 +177,33 @@ class RubricCriterionAdminForm(_CriterionFormBase):
                 code="foreign_level",
             )
         return level
+
+
+class IssuerInvitationAdminForm(_InvitationFormBase):
+    """Who to invite to which issuer, as what; credentials.services.invite_to_issuer sends it."""
+
+    class Meta:
+        model = IssuerInvitation
+        fields = ("issuer", "email", "role")
+        help_texts = {
+            "email": _(
+                "They accept on the site, signed in with this address and an account of the "
+                "matching role; they are told in their inbox and by e-mail."
+            )
+        }
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"]
+        return email.strip().lower()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        issuer, email, role = cleaned.get("issuer"), cleaned.get("email"), cleaned.get("role")
+        if isinstance(issuer, Issuer) and email and role:
+            members = issuer.staff if role == IssuerInvitation.Role.STAFF else issuer.assessors
+            if members.filter(email__iexact=email).exists():
+                raise ValidationError(
+                    _("%(email)s is already a member of %(issuer)s in this role.")
+                    % {"email": email, "issuer": issuer.name}
+                )
+        return cleaned

@@ -26,6 +26,14 @@ class Issuer(models.Model):
         related_name="issuers",
         help_text=_("Issuer staff who may revoke."),
     )
+    # The assessors this organisation works with: the only people its micro-credentials can
+    # be assigned to. Someone from outside joins by accepting an IssuerInvitation.
+    assessors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="assessing_for_issuers",
+        help_text=_("Assessors its micro-credentials can be assigned to."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -33,6 +41,50 @@ class Issuer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IssuerInvitation(models.Model):
+    """An offer to join an issuer as staff or as an assessor, which the invitee accepts.
+
+    Issuer staff never pick people from other organisations in the admin: they invite an
+    e-mail address, and whoever holds an account with that address and the matching role
+    accepts (credentials.services.accept_invitation).
+    """
+
+    class Role(models.TextChoices):
+        STAFF = "staff", _("Issuer staff")
+        ASSESSOR = "assessor", _("Assessor")
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(max_length=20, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["email", "accepted_at"], name="invitation_email_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=["staff", "assessor"]), name="invitation_role_valid"
+            ),
+            # Inviting again renews the open invitation rather than adding a second one.
+            models.UniqueConstraint(
+                fields=["issuer", "email", "role"],
+                condition=Q(accepted_at__isnull=True),
+                name="invitation_one_open_per_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.issuer} ({self.get_role_display()})"
 
 
 class MicroCredentialQuerySet(models.QuerySet["MicroCredential"]):

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from credentials.models import IssuedCredential, Issuer, MicroCredential
+from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
+from portfolio.models import User
 from portfolio.permissions import AnyUser, is_assessor, is_issuer_staff
 
 
@@ -59,3 +61,66 @@ def visible_credentials(user: AnyUser) -> QuerySet[IssuedCredential]:
     # A subquery rather than a join on staff, so a credential is never listed twice.
     own_issuers = Issuer.objects.filter(staff=user.pk)
     return IssuedCredential.objects.filter(public | Q(issuer__in=own_issuers))
+
+
+def managed_issuers(user: AnyUser) -> QuerySet[Issuer]:
+    """The issuers whose micro-credentials, people and invitations the user manages.
+
+    Site administrators (superusers) manage every issuer; issuer staff their own.
+    """
+    if isinstance(user, User) and user.is_active and user.is_superuser:
+        return Issuer.objects.all()
+    if not is_issuer_staff(user):
+        return Issuer.objects.none()
+    return Issuer.objects.filter(staff=user.pk)
+
+
+def can_manage_issuer(user: AnyUser, issuer: Issuer) -> bool:
+    return managed_issuers(user).filter(pk=issuer.pk).exists()
+
+
+def people_choosable_for(user: AnyUser, *, role: str) -> QuerySet[User]:
+    """Who the user may pick as an issuer's staff or assessor in the admin.
+
+    Site administrators see everyone with the role. Issuer staff see only the people already
+    in their own organisations: anyone else joins by invitation, so nobody learns the
+    e-mail addresses of another organisation's people from a chooser.
+    """
+    people = User.objects.filter(role=role).order_by("email")
+    if isinstance(user, User) and user.is_active and user.is_superuser:
+        return people
+    issuers = managed_issuers(user)
+    if role == User.Role.ASSESSOR:
+        return people.filter(assessing_for_issuers__in=issuers).distinct()
+    return people.filter(issuers__in=issuers).distinct()
+
+
+# What each kind of invitation needs the invitee's account to be, and makes of them.
+INVITATION_ROLES: dict[str, str] = {
+    IssuerInvitation.Role.STAFF: User.Role.ISSUER_STAFF,
+    IssuerInvitation.Role.ASSESSOR: User.Role.ASSESSOR,
+}
+
+
+def visible_invitations(user: AnyUser) -> QuerySet[IssuerInvitation]:
+    """Open invitations addressed to this user: their e-mail address and their role.
+
+    Anyone else's invitation does not exist for them (Http404 from get_invitation_for).
+    """
+    if not isinstance(user, User) or not user.is_active:
+        return IssuerInvitation.objects.none()
+    roles = [kind for kind, role in INVITATION_ROLES.items() if role == user.role]
+    return IssuerInvitation.objects.filter(
+        email__iexact=user.email,
+        role__in=roles,
+        accepted_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+
+
+def get_invitation_for(user: AnyUser, pk: int) -> IssuerInvitation:
+    """An open invitation addressed to the user; Http404 otherwise."""
+    try:
+        return visible_invitations(user).select_related("issuer").get(pk=pk)
+    except IssuerInvitation.DoesNotExist:
+        raise Http404("No such invitation.") from None

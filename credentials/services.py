@@ -7,13 +7,19 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credentials.exceptions import CredentialError, RevocationNotAllowed
-from credentials.models import IssuedCredential, MicroCredential
-from credentials.permissions import can_revoke
+from credentials.exceptions import CredentialError, InvitationNotAllowed, RevocationNotAllowed
+from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
+from credentials.permissions import (
+    INVITATION_ROLES,
+    can_manage_issuer,
+    can_revoke,
+    visible_invitations,
+)
 from portfolio.models import Notification, User
 from portfolio.services.notifications import notify
 
@@ -171,3 +177,100 @@ def remind_expiring_credentials(*, now: datetime | None = None) -> int:
                 )
             )
     return sent
+
+
+# --- Joining an issuer ---------------------------------------------------------------
+
+INVITATION_VALID_FOR = timedelta(days=14)
+
+
+def _members(issuer: Issuer, role: str) -> QuerySet[User]:
+    return (issuer.staff if role == IssuerInvitation.Role.STAFF else issuer.assessors).all()
+
+
+# Not durable: the admin calls it inside its own transaction; the notice is still only
+# e-mailed after the outermost commit.
+@transaction.atomic
+def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> IssuerInvitation:
+    """Invite an e-mail address to join an issuer as staff or assessor.
+
+    Inviting the same address for the same role again renews the open invitation (one per
+    person, by a unique constraint) and tells them again. If an account with the address and
+    the matching role exists, its owner is told in their inbox and by e-mail; otherwise the
+    invitation waits until such an account signs in. The inviter is never told which, so an
+    invitation reveals nothing about who has an account. Raises InvitationNotAllowed if `by`
+    does not manage the issuer, or the person is already one of its members.
+    """
+    issuer = Issuer.objects.select_for_update().get(pk=issuer_id)
+    if not can_manage_issuer(by, issuer):
+        raise InvitationNotAllowed(_("You can only invite people to your own organisation."))
+    email = email.strip().lower()
+    if _members(issuer, role).filter(email__iexact=email).exists():
+        raise InvitationNotAllowed(
+            _("%(email)s is already one of %(issuer)s's %(role)s.")
+            % {"email": email, "issuer": issuer.name, "role": _role_plural(role)}
+        )
+    expires_at = timezone.now() + INVITATION_VALID_FOR
+    invitation, created = IssuerInvitation.objects.get_or_create(
+        issuer=issuer,
+        email=email,
+        role=role,
+        accepted_at__isnull=True,
+        defaults={"invited_by": by, "expires_at": expires_at},
+    )
+    if not created:
+        invitation.invited_by, invitation.expires_at = by, expires_at
+        invitation.save(update_fields=["invited_by", "expires_at"])
+    invitees = User.objects.filter(email__iexact=email, role=INVITATION_ROLES[role], is_active=True)
+    role_label = str(IssuerInvitation.Role(role).label).lower()
+    notify(
+        recipients=invitees,
+        kind=Notification.Kind.ISSUER_INVITATION,
+        subject=_("%(issuer)s invites you to join them as %(role)s")
+        % {"issuer": issuer.name, "role": role_label},
+        link=reverse("credentials:invitation-list"),
+        context={
+            "issuer": issuer.name,
+            "role": role_label,
+            "inviter": by.get_full_name() or by.email,
+            "expires_on": expires_at.date().isoformat(),
+        },
+        # One notice per sending: a renewed invitation is told again.
+        dedupe_key=f"issuer-invitation:{invitation.pk}:{expires_at.isoformat()}",
+    )
+    return invitation
+
+
+def _role_plural(role: str) -> str:
+    return str(_("staff")) if role == IssuerInvitation.Role.STAFF else str(_("assessors"))
+
+
+@transaction.atomic(durable=True)
+def accept_invitation(*, invitation_id: int, by: User) -> IssuerInvitation:
+    """Join the invitation's issuer; only the invitee may, while it is open.
+
+    Accepting staff membership also opens the admin to them (is_staff). Raises
+    InvitationNotAllowed for an invitation that is not open to `by` (someone else's, expired,
+    or accepted a moment ago in another tab); views fetch through get_invitation_for first,
+    so other people's invitations are a 404 there.
+    """
+    invitation = (
+        visible_invitations(by)
+        .select_for_update()
+        .select_related("issuer")
+        .filter(pk=invitation_id)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationNotAllowed(_("This invitation is no longer open."))
+    issuer = invitation.issuer
+    if invitation.role == IssuerInvitation.Role.STAFF:
+        issuer.staff.add(by)
+        if not by.is_staff:
+            by.is_staff = True
+            by.save(update_fields=["is_staff"])
+    else:
+        issuer.assessors.add(by)
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), by
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return invitation

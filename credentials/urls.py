@@ -1,6 +1,6 @@
 from django.urls import path
 
-from credentials.views import catalogue, public, revoke
+from credentials.views import catalogue, invitations, public, revoke
 
 app_name = "credentials"
 
@@ -10,4 +10,10 @@ urlpatterns = [
     path("c/<uuid:public_id>/", catalogue.credential_detail, name="credential-detail"),
     path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
     path("me/credentials/", catalogue.my_credentials, name="my-credentials"),
+    path("me/invitations/", invitations.invitation_list, name="invitation-list"),
+    path(
+        "me/invitations/<int:pk>/accept/",
+        invitations.invitation_accept,
+        name="invitation-accept",
+    ),
 ]

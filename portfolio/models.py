@@ -241,6 +241,7 @@ class Notification(models.Model):
         CREDENTIAL_EXPIRING = "credential_expiring", _("Credential expiring soon")
         APPLICATION_WAITING = "application_waiting", _("Application waiting for review")
         CREDENTIAL_REVOKED = "credential_revoked", _("Credential revoked")
+        ISSUER_INVITATION = "issuer_invitation", _("Invitation to join an issuer")
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("Pending")

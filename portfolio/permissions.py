@@ -144,6 +144,9 @@ ROLE_ADMIN_PERMISSIONS: dict[str, frozenset[str]] = {
             "credentials.change_rubriclevel",
             "credentials.delete_rubriclevel",
             "credentials.view_issuedcredential",
+            "credentials.view_issuerinvitation",
+            "credentials.add_issuerinvitation",
+            "credentials.delete_issuerinvitation",
         }
     ),
 }

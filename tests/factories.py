@@ -168,4 +168,6 @@ class MicroCredentialFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def assessors(obj, create, extracted, **kwargs):
         if create and extracted:
+            # As in the admin, only the issuer's own assessors are assigned.
+            obj.issuer.assessors.add(*extracted)
             obj.assessors.set(extracted)

@@ -34,6 +34,9 @@ def who_gets(kind: str) -> str:
             "An application to your organisation has waited more than %(days)s days for review."
         )
         % {"days": settings.APPLICATION_WAITING_DAYS},
+        Kind.ISSUER_INVITATION: _(
+            "An organisation invites you to join it as its staff or as an assessor."
+        ),
     }
     return texts[Kind(kind)]
 

@@ -138,6 +138,7 @@ def form_data(issuer, **overrides):
 
 
 def test_a_micro_credential_is_created_with_its_rubric_criteria(staff_client, issuer, assessor):
+    issuer.assessors.add(assessor)
     response = staff_client.post(
         "/admin/credentials/microcredential/add/",
         form_data(issuer, assessors=[assessor.pk], badge_image=badge_upload()),

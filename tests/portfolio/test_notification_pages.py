@@ -280,12 +280,12 @@ def test_email_settings_offer_every_kind_a_learner_receives_ticked_by_default(cl
     [
         (
             "assessor",
-            ["application_submitted"],
+            ["application_submitted", "issuer_invitation"],
             "A learner submits or resubmits an application for a micro-credential you assess.",
         ),
         (
             "issuer_staff",
-            ["application_waiting"],
+            ["application_waiting", "issuer_invitation"],
             "An application to your organisation has waited more than 7 days for review.",
         ),
     ],
@@ -312,7 +312,10 @@ def test_saving_leaves_kinds_of_other_roles_alone(client, assessor):
     client.force_login(assessor)
     client.post(EMAIL_SETTINGS, {})
     off = EmailPreference.objects.filter(user=assessor, is_enabled=False)
-    assert list(off.values_list("kind", flat=True)) == [Notification.Kind.APPLICATION_SUBMITTED]
+    assert set(off.values_list("kind", flat=True)) == {
+        Notification.Kind.APPLICATION_SUBMITTED,
+        Notification.Kind.ISSUER_INVITATION,
+    }
 
 
 def test_saving_email_settings_turns_unticked_kinds_off(client, learner):
