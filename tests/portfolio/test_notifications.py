@@ -277,3 +277,18 @@ def test_every_email_links_to_the_email_settings(learner):
     message = notifications.build_email(note)
     assert "http://127.0.0.1:8000/me/email-settings/" in message.body
     assert 'href="http://127.0.0.1:8000/me/email-settings/"' in message.alternatives[0][0]
+
+
+def test_redelivery_settings_agree_with_the_outbox_claim(settings):
+    task = tasks.send_notification_email
+    # A worker that dies before acknowledging leaves the message for redelivery...
+    assert task.acks_late is True
+    # ...but a killed pool process does not bring it back: the sweep owns crashed sends.
+    assert task.reject_on_worker_lost is False
+    # A Celery retry is held by the worker until due; Redis must not hand it out again first.
+    visibility = timedelta(seconds=settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"])
+    assert visibility > settings.NOTIFICATION_EMAIL_TASK_RETRY_MAX
+    # A hung sender is stopped no later than its claim lapses.
+    assert task.time_limit <= settings.NOTIFICATION_EMAIL_SEND_LEASE.total_seconds()
+    # The claim outlasts a whole SMTP conversation at EMAIL_TIMEOUT per step.
+    assert timedelta(seconds=4 * 20) < settings.NOTIFICATION_EMAIL_SEND_LEASE
