@@ -159,3 +159,38 @@ def test_a_credential_of_a_retired_micro_credential_stays_valid(client, credenti
 def test_the_page_costs_one_query(client, credential, django_assert_num_queries):
     with django_assert_num_queries(1):
         client.get(url(credential))
+
+
+def test_an_expired_credential_looks_expired_on_its_own_page(client, credential, time_machine):
+    valid = client.get(url(credential)).text
+    assert '<header class="mc-hero credential-hero credential-hero-valid">' in valid
+
+    time_machine.move_to(NOW.replace(year=2029), tick=False)
+    text = client.get(url(credential)).text
+    assert "EXPIRED" in text
+    # The class greys the badge out, as on the holder's public page (css/credentials.css).
+    assert '<header class="mc-hero credential-hero credential-hero-expired">' in text
+
+
+def test_a_revoked_credentials_badge_image_says_so_in_its_text(client, credential):
+    credential.micro_credential.badge_image.save("badge.png", ContentFile(png_bytes((256, 256))))
+    revoke(credential)
+    text = client.get(url(credential)).text
+    assert '<header class="mc-hero credential-hero credential-hero-revoked">' in text
+    assert 'alt="Badge of Data Storytelling (revoked)"' in text
+
+
+def test_a_credential_from_a_retired_micro_credential_says_so(client, credential):
+    valid = client.get(url(credential)).text
+    assert "Awarded to" in valid
+    assert "Retired micro-credential" not in valid
+
+    credential.micro_credential.status = "retired"
+    credential.micro_credential.save()
+    text = client.get(url(credential)).text
+    assert (
+        "<strong>Retired micro-credential:</strong> Northfield Institute no longer awards "
+        "Data Storytelling. This credential was issued before that and keeps the status shown "
+        "above."
+    ) in text
+    assert "VALID" in text
