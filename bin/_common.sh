@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Shared functions for bin/run, bin/test and .ci/run. Source it; do not run it.
+# Shared functions for bin/run, bin/test, bin/worker, bin/lock and .ci/run. Source it; do not run it.
 #
 # Every function works from the repository root, whatever directory the caller started in.
 
@@ -63,14 +63,18 @@ find_python() {
     exit 1
 }
 
+# Makes .venv and checks that the lock it was installed from satisfies pyproject.toml.
+ensure_venv() {
+    install_venv
+    check_lock
+}
+
 # Makes .venv with a Python 3.12+ (re-creating it when it is missing, broken or too old) and
 # installs exactly what requirements.lock pins, every file checked against its hash, then the
 # project itself without dependencies. pip only runs again when the lock, pyproject.toml or the
-# Python version has changed since the last successful install.
-#
-#   ensure_venv            also checks that the lock satisfies pyproject.toml (see check_lock)
-#   ensure_venv --any-lock skips that check: bin/lock needs the venv to write a new lock
-ensure_venv() {
+# Python version has changed since the last successful install. bin/lock uses it alone: the lock
+# it is about to rewrite may not match pyproject.toml yet.
+install_venv() {
     local python version digest
     if [ -e "$VENV_DIR" ] && ! { [ -x "$VENV_PYTHON" ] && python_is_usable "$VENV_PYTHON"; }; then
         say "The virtual environment in .venv is broken or older than Python $MIN_PYTHON_LABEL; re-creating it."
@@ -110,9 +114,6 @@ ensure_venv() {
     fi
     export PATH="$VENV_DIR/bin:$PATH"
     export VIRTUAL_ENV="$VENV_DIR"
-    if [ "${1:-}" != "--any-lock" ]; then
-        check_lock
-    fi
 }
 
 # A dependency added to pyproject.toml without re-running bin/lock would be missing from .venv
