@@ -199,10 +199,20 @@ if AWS_STORAGE_BUCKET_NAME:
         "secret_key": env_str("AWS_SECRET_ACCESS_KEY", ""),
         "file_overwrite": False,
     }
+    _public_acl = env_str("AWS_S3_PUBLIC_ACL", "public-read")
     STORAGES = {
+        # Avatars and badge images are linked from public pages, e-mails and Open Graph tags,
+        # so their URLs must be plain and lasting: unsigned, and the objects readable by anyone.
+        # A bucket with ACLs disabled sets AWS_S3_PUBLIC_ACL=none and grants public read on
+        # public/* with a bucket policy instead.
         "default": {
             "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {**_s3_options, "location": "public"},
+            "OPTIONS": {
+                **_s3_options,
+                "location": "public",
+                "default_acl": None if _public_acl == "none" else _public_acl,
+                "querystring_auth": False,
+            },
         },
         "private": {
             "BACKEND": "storages.backends.s3.S3Storage",
