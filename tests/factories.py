@@ -4,6 +4,7 @@ import io
 from datetime import date
 
 import factory
+import pikepdf
 from django.core.files.base import ContentFile
 from PIL import Image
 
@@ -15,6 +16,16 @@ TEST_PASSWORD = "correct-horse-battery-staple"
 def png_bytes(size=(64, 48), colour=(31, 78, 121)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def pdf_bytes(title="Report") -> bytes:
+    """A real one-page PDF: uploads are parsed and rewritten by qpdf, so stand-ins will not do."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(200, 200))
+    pdf.docinfo["/Title"] = title
+    buffer = io.BytesIO()
+    pdf.save(buffer, static_id=True)
     return buffer.getvalue()
 
 
@@ -107,11 +118,7 @@ class EvidenceItemFactory(factory.django.DjangoModelFactory):
         pdf = factory.Trait(
             kind=EvidenceItem.Kind.FILE,
             body="",
-            file=factory.LazyFunction(
-                lambda: ContentFile(
-                    b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", name="report.pdf"
-                )
-            ),
+            file=factory.LazyFunction(lambda: ContentFile(pdf_bytes(), name="report.pdf")),
             content_type="application/pdf",
             original_filename="report.pdf",
         )

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portfolio.models import EvidenceItem, Skill, User
+from portfolio.pdfs import strip_active_content
 from portfolio.permissions import can_edit_evidence, can_keep_portfolio
 from portfolio.storage import private_storage
 from portfolio.uploads import (
@@ -36,6 +37,7 @@ from portfolio.uploads import (
 logger = logging.getLogger(__name__)
 
 LINK_SCHEMES = ("http", "https")
+PDF_TYPE = "application/pdf"
 ORIGINAL_FILENAME_MAX = 255
 
 
@@ -82,7 +84,10 @@ def _original_filename(name: str | None, extension: str) -> str:
 
 
 def _prepare_upload(*, kind: str, upload: UploadedFile[bytes]) -> _PreparedUpload:
-    """Read, inspect and (for images) re-encode an upload; nothing is stored yet."""
+    """Read, inspect and clean an upload (images re-encoded, PDFs stripped of active content).
+
+    Nothing is stored yet.
+    """
     try:
         data = read_upload(upload)
         inspected = inspect_upload(data, original_name=upload.name or "")
@@ -91,6 +96,9 @@ def _prepare_upload(*, kind: str, upload: UploadedFile[bytes]) -> _PreparedUploa
             image = process_image(data)
             content, thumbnail = image.content, image.thumbnail
             extension, content_type = image.extension, image.content_type
+        elif inspected.content_type == PDF_TYPE:
+            content, thumbnail = strip_active_content(data), None
+            extension, content_type = inspected.extension, inspected.content_type
         else:
             content, thumbnail = data, None
             extension, content_type = inspected.extension, inspected.content_type

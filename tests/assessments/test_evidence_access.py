@@ -5,9 +5,9 @@ from django.urls import reverse
 from assessments import services
 from portfolio.services.evidence import delete_evidence
 from portfolio.storage import private_storage
-from tests.factories import EvidenceItemFactory, UserFactory
+from tests.factories import EvidenceItemFactory, UserFactory, pdf_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 FILE_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 

@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from portfolio.models import EvidenceItem, Skill, SkillFramework
 from portfolio.services.evidence import create_evidence, delete_evidence, update_evidence
 from portfolio.storage import private_storage
-from tests.factories import EvidenceItemFactory, SkillFactory, png_bytes
+from tests.factories import EvidenceItemFactory, SkillFactory, pdf_bytes, png_bytes
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def stored_names(folder=""):
