@@ -383,5 +383,7 @@ LOGGING = {
         "django": {"handlers": [], "level": _log_level, "propagate": True},
         # WeasyPrint narrates every rendering step at INFO.
         "weasyprint.progress": {"level": "WARNING"},
+        # pikepdf announces its logging bridge at INFO in every process that cleans a PDF.
+        "pikepdf": {"level": "WARNING"},
     },
 }
