@@ -6,6 +6,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from credentials import services
+from credentials.exceptions import InvitationNotAllowed
 from credentials.models import IssuerInvitation, MicroCredential
 from credentials.permissions import people_choosable_for, visible_invitations
 from portfolio.models import Notification, User
@@ -414,3 +416,45 @@ def test_visible_invitations_match_address_role_and_openness(issuer_b, staff_b):
     assert list(visible_invitations(inactive)) == []
     invitee.role = User.Role.ISSUER_STAFF
     assert list(visible_invitations(invitee)) == []
+
+
+# --- The services, without HTTP
+
+
+def test_the_service_refuses_an_inviter_who_does_not_manage_the_issuer(issuer_a, issuer_b):
+    with pytest.raises(InvitationNotAllowed) as refused:
+        services.invite_to_issuer(
+            issuer_id=issuer_b.pk,
+            email="someone@c.example.org",
+            role="assessor",
+            by=issuer_a.staff.get(),
+        )
+
+    assert refused.value.message == "You can only invite people to your own organisation."
+    assert not IssuerInvitation.objects.exists()
+
+
+def test_the_service_refuses_to_invite_an_existing_member(issuer_b, staff_b):
+    with pytest.raises(InvitationNotAllowed) as refused:
+        services.invite_to_issuer(
+            issuer_id=issuer_b.pk, email="Assessor@B.example.org", role="assessor", by=staff_b
+        )
+
+    assert refused.value.message == "assessor@b.example.org is already one of Issuer B's assessors."
+    assert not IssuerInvitation.objects.exists()
+
+
+def test_an_invitation_is_accepted_once(issuer_a, issuer_b, staff_b):
+    invitee = issuer_a.assessors.get()
+    invitation = services.invite_to_issuer(
+        issuer_id=issuer_b.pk, email=invitee.email, role="assessor", by=staff_b
+    )
+    services.accept_invitation(invitation_id=invitation.pk, by=invitee)
+
+    with pytest.raises(InvitationNotAllowed) as refused:
+        services.accept_invitation(invitation_id=invitation.pk, by=invitee)
+
+    assert refused.value.message == "This invitation is no longer open."
+    assert list(issuer_b.assessors.filter(pk=invitee.pk)) == [invitee]
+    invitation.refresh_from_db()
+    assert invitation.accepted_by == invitee
