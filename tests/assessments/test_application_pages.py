@@ -199,10 +199,12 @@ def test_list_with_no_applications_points_to_the_catalogue(signed_in):
 
 
 @pytest.mark.parametrize("who", ["assessor", "employer", "issuer_staff"])
-def test_list_is_only_for_learners(client, request, who):
+def test_list_is_only_for_learners(client, request, who, learner):
     client.force_login(request.getfixturevalue(who))
 
     assert client.get(reverse("assessments:application-list")).status_code == 404
+    client.force_login(learner)
+    assert client.get(reverse("assessments:application-list")).status_code == 200
 
 
 def test_list_asks_anonymous_visitors_to_log_in(client, db):

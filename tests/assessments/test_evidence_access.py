@@ -106,6 +106,8 @@ def test_the_thumbnail_is_served_inline(as_assessor, application):
 def test_evidence_without_a_file_or_thumbnail_is_a_404(as_assessor, application):
     report = snapshot(application, "Findings report")
     assert fetch(as_assessor, "thumbnail", report)[0].status_code == 404
+    # The report itself is there: it has a file, only no thumbnail.
+    assert fetch(as_assessor, "file", report)[0].status_code == 200
 
 
 def test_the_frozen_copy_survives_deletion_from_the_library(
@@ -132,7 +134,9 @@ def test_the_learner_and_the_issuers_staff_may_open_it(
     photo = snapshot(application, "Dashboard photo")
     for user in (learner, issuer_staff):
         client.force_login(user)
-        assert fetch(client, name, photo)[0].status_code == 200
+        response, body = fetch(client, name, photo)
+        assert response.status_code == 200
+        assert body.startswith(b"\x89PNG" if name == "file" else b"RIFF")
 
 
 @pytest.mark.parametrize("who", ["unassigned_assessor", "other_learner", "employer", "staff"])

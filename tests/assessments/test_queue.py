@@ -224,6 +224,8 @@ def test_an_empty_queue_says_so(signed_in, micro_credential):
 def test_only_assessors_have_a_queue(client, db, role):
     client.force_login(UserFactory(role=role))
     assert client.get(QUEUE_URL).status_code == 404
+    client.force_login(UserFactory(assessor=True))
+    assert client.get(QUEUE_URL).status_code == 200
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client, db):

@@ -33,9 +33,11 @@ def test_login_is_required(client, db):
 
 
 @pytest.mark.parametrize("role", ["assessor", "employer", "issuer_staff"])
-def test_other_roles_have_no_such_page(client, db, role):
+def test_other_roles_have_no_such_page(client, db, role, learner):
     client.force_login(UserFactory(**{role: True}))
     assert client.get(URL).status_code == 404
+    client.force_login(learner)
+    assert client.get(URL).status_code == 200
 
 
 def test_lists_the_learners_credentials_newest_first_with_status(

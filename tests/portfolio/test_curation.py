@@ -61,6 +61,8 @@ def test_curation_sets_exactly_the_chosen_items_in_the_chosen_order(learner, lib
 def test_curation_with_no_ids_hides_everything(learner, library):
     curate_portfolio(owner=learner, public_item_ids_in_order=[])
     assert not EvidenceItem.objects.filter(owner=learner, is_public=True).exists()
+    # Hidden, not gone.
+    assert EvidenceItem.objects.filter(owner=learner).count() == len(library)
 
 
 def test_curation_refuses_another_learners_item_and_changes_nothing(

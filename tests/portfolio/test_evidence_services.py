@@ -255,7 +255,8 @@ def test_delete_removes_stored_files_after_commit(learner, django_capture_on_com
 
 def test_delete_is_idempotent(learner, django_capture_on_commit_callbacks):
     item = EvidenceItemFactory(owner=learner)
+    kept = EvidenceItemFactory(owner=learner, title="Kept")
     with django_capture_on_commit_callbacks(execute=True):
         delete_evidence(item=item, by=learner)
         delete_evidence(item=item, by=learner)
-    assert not EvidenceItem.objects.exists()
+    assert list(EvidenceItem.objects.values_list("pk", flat=True)) == [kept.pk]

@@ -151,10 +151,14 @@ def test_list_query_count_does_not_grow_with_items(
 
 
 @pytest.mark.parametrize("role", ["assessor", "employer", "issuer_staff"])
-def test_other_roles_have_no_evidence_library(client, request, role):
+def test_other_roles_have_no_evidence_library(client, request, role, learner):
     client.force_login(request.getfixturevalue(role))
     assert client.get(LIST_URL).status_code == 404
     assert client.get(reverse("portfolio:evidence-create", args=["link"])).status_code == 404
+    # The same pages exist, for a learner.
+    client.force_login(learner)
+    assert client.get(LIST_URL).status_code == 200
+    assert client.get(reverse("portfolio:evidence-create", args=["link"])).status_code == 200
 
 
 def test_anonymous_visitors_are_sent_to_log_in(client):
@@ -504,6 +508,13 @@ def test_items_without_files_have_no_file_or_thumbnail(signed_in, learner):
     item = EvidenceItemFactory(owner=learner)
     assert signed_in.get(reverse("portfolio:evidence-file", args=[item.pk])).status_code == 404
     assert signed_in.get(reverse("portfolio:evidence-thumbnail", args=[item.pk])).status_code == 404
+    # The item itself is there, and an item with a file serves both.
+    assert signed_in.get(reverse("portfolio:evidence-detail", args=[item.pk])).status_code == 200
+    image = EvidenceItemFactory(owner=learner, image=True)
+    assert signed_in.get(reverse("portfolio:evidence-file", args=[image.pk])).status_code == 200
+    assert (
+        signed_in.get(reverse("portfolio:evidence-thumbnail", args=[image.pk])).status_code == 200
+    )
 
 
 def test_other_documents_are_offered_for_download(signed_in, learner):

@@ -265,10 +265,13 @@ def test_remove_and_replace_at_once_is_refused(client, learner):
 
 @pytest.mark.parametrize("role", ["assessor", "employer", "issuer_staff"])
 @pytest.mark.parametrize("url", [URL, "/me/portfolio/"])
-def test_other_roles_get_404(client, request, role, url):
+def test_other_roles_get_404(client, request, role, url, learner):
     client.force_login(request.getfixturevalue(role))
     assert client.get(url).status_code == 404
     assert client.post(url, {"display_name": "x", "slug": "some-slug"}).status_code == 404
+    assert not LearnerProfile.objects.filter(slug="some-slug").exists()
+    client.force_login(learner)
+    assert client.get(url).status_code == 200
 
 
 @pytest.mark.parametrize("url", [URL, "/me/portfolio/"])
@@ -311,8 +314,16 @@ def test_update_profile_refuses_a_taken_slug_by_field(learner, public_learner):
 
 
 def test_remove_avatar_is_idempotent(learner):
+    upload = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
+    set_avatar(profile=learner.profile, by=learner, upload=upload)
+    assert LearnerProfile.objects.get(user=learner).avatar
+
+    remove_avatar(profile=learner.profile, by=learner)
     profile = remove_avatar(profile=learner.profile, by=learner)
+
+    assert profile.pk == learner.profile.pk
     assert not profile.avatar
+    assert not LearnerProfile.objects.get(user=learner).avatar
 
 
 @pytest.mark.parametrize(

@@ -39,6 +39,8 @@ def test_issuer_staff_read_the_skills_catalogue(client, staff_of_issuer):
 def test_issuer_staff_cannot_manage_users(client, staff_of_issuer):
     client.force_login(staff_of_issuer[0])
     assert client.get("/admin/portfolio/user/").status_code == 403
+    # Signed in to the admin all the same: only this part is closed to them.
+    assert client.get("/admin/").status_code == 200
 
 
 def test_other_roles_get_no_admin_permissions_even_with_the_staff_flag(client, db):
