@@ -23,17 +23,18 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
+from assessments import services
 from assessments.models import SubmittedEvidence
 from portfolio.models import EvidenceItem, LearnerProfile
 from tests.config.test_settings import load_settings, production_environment
-from tests.factories import MicroCredentialFactory, UserFactory, png_bytes
+from tests.factories import MicroCredentialFactory, UserFactory, pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db
 
 ACCESS_KEY = "unbundled-test"
 SECRET_KEY = "unbundled-test-secret"
 REGION = "us-east-1"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()
 
 
 def _free_port() -> int:
@@ -89,7 +90,7 @@ class Bucket:
         assert isinstance(storage, S3Storage)
         self.client = storage.connection.meta.client
 
-    def keys(self) -> list[str]:
+    def object_keys(self) -> list[str]:
         listing = self.client.list_objects_v2(Bucket=self.name)
         return sorted(item["Key"] for item in listing.get("Contents", []))
 
@@ -162,7 +163,7 @@ def test_an_avatar_uploaded_through_the_profile_page_has_a_lasting_public_url(
 
     profile = LearnerProfile.objects.get(pk=profile.pk)
     url = profile.avatar.url
-    assert bucket.keys() == [f"public/{profile.avatar.name}"]
+    assert bucket.object_keys() == [f"public/{profile.avatar.name}"]
     # Plain and lasting: no signature or expiry, the same URL every time it is asked for.
     assert url == bucket.plain_url(f"public/{profile.avatar.name}")
     assert "?" not in url
@@ -197,7 +198,7 @@ def test_evidence_is_private_in_the_bucket_and_served_only_through_the_site(clie
     assert response.status_code == 302
     item = EvidenceItem.objects.get(owner=learner)
     key = f"private/{item.file.name}"
-    assert bucket.keys() == [key]
+    assert bucket.object_keys() == [key]
 
     # Without the keys the object cannot be read, and nobody was granted it.
     status, _body = anonymous_get(bucket.plain_url(key))
@@ -209,9 +210,52 @@ def test_evidence_is_private_in_the_bucket_and_served_only_through_the_site(clie
     file_url = reverse("portfolio:evidence-file", args=[item.pk])
     served = client.get(file_url)
     assert served.status_code == 200
-    assert b"".join(served.streaming_content) == PDF
+    with item.file.open("rb") as stored:
+        assert b"".join(served.streaming_content) == stored.read()
     detail = client.get(reverse("portfolio:evidence-detail", args=[item.pk])).text
     assert file_url in detail
     assert bucket.endpoint not in detail
     client.force_login(UserFactory(email="someone.else@example.com"))
     assert client.get(file_url).status_code == 404
+
+
+def test_submitting_an_application_freezes_evidence_in_the_bucket_for_its_assessor(
+    client, bucket, assessor, django_capture_on_commit_callbacks
+):
+    learner = UserFactory(email="applicant@example.com")
+    micro_credential = MicroCredentialFactory(assessors=[assessor])
+    client.force_login(learner)
+    client.post(
+        reverse("portfolio:evidence-create", args=["image"]),
+        {"title": "Whiteboard", "upload": SimpleUploadedFile("board.png", png_bytes((64, 48)))},
+    )
+    item = EvidenceItem.objects.get(owner=learner)
+    application = services.start_application(
+        learner=learner, micro_credential_id=micro_credential.pk
+    )
+    for criterion in micro_credential.criteria_set.all():
+        services.save_response(
+            application_id=application.pk,
+            by=learner,
+            criterion_id=criterion.pk,
+            statement="How I meet it.",
+            self_assessed_level_id=criterion.required_level_id,
+            evidence_item_ids=[item.pk],
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.submit_application(application_id=application.pk, by=learner)
+        services.claim_application(application_id=application.pk, by=assessor)
+
+    frozen = SubmittedEvidence.objects.get(application=application)
+    frozen_key = f"private/{frozen.file.name}"
+    assert frozen_key in bucket.object_keys()
+    assert frozen.file.name != item.file.name
+    assert anonymous_get(bucket.plain_url(frozen_key))[0] == 403
+    # The learner deletes the library copy; the assessor still gets the frozen one.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portfolio:evidence-delete", args=[item.pk]))
+    assert f"private/{item.file.name}" not in bucket.object_keys()
+    client.force_login(assessor)
+    served = client.get(reverse("assessments:submitted-evidence-file", args=[frozen.pk]))
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
