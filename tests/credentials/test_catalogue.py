@@ -282,6 +282,10 @@ def test_a_draft_is_404_to_everyone(client, detailed, staff_of_issuer):
     assert client.get(DETAIL).status_code == 404
     client.force_login(staff_of_issuer)
     assert client.get(DETAIL).status_code == 404
+    # Published, the same address is a page.
+    detailed.status = "published"
+    detailed.save()
+    assert client.get(DETAIL).status_code == 200
 
 
 def test_an_unknown_slug_is_404(client, db):

@@ -149,6 +149,9 @@ def test_private_or_unknown_profiles_are_404(client, public_learner, learner, sl
     EvidenceItemFactory(owner=public_learner, public=True)
     assert client.get(f"/p/{slug}/").status_code == 404
     assert client.get(f"/p/{learner.profile.slug}/").status_code == 404
+    # Made public, the profile has its page again.
+    LearnerProfile.objects.filter(user=public_learner).update(is_public=True)
+    assert client.get("/p/public-learner/").status_code == 200
 
 
 def test_switching_the_profile_off_hides_the_page(client, public_learner):

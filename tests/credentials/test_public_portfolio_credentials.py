@@ -73,6 +73,7 @@ def test_no_credentials_means_no_section(client, public_learner):
 
 def test_a_private_profile_stays_404_whatever_its_credentials(client, public_learner):
     earn(public_learner, "Shown")
+    assert "Shown" in client.get(URL).text
     LearnerProfile.objects.filter(user=public_learner).update(is_public=False)
     assert client.get(URL).status_code == 404
 
