@@ -185,6 +185,10 @@ class EvidenceItem(models.Model):
     # REFLECTION: Markdown, sanitised when rendered.
     body = models.TextField(_("reflection"), max_length=50_000, blank=True)
 
+    # The add-evidence form's per-render token: the same form sent twice (a double click,
+    # a resend after a timeout) finds the item its first submission made.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
+
     # Curation: public items show on the public page in ascending position.
     is_public = models.BooleanField(_("show on my public portfolio"), default=False)
     public_position = models.PositiveIntegerField(default=0)
@@ -201,6 +205,11 @@ class EvidenceItem(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "submission_token"],
+                condition=Q(submission_token__isnull=False),
+                name="evidence_one_item_per_submission",
+            ),
             models.CheckConstraint(
                 condition=Q(kind__in=["file", "image", "link", "reflection"]),
                 name="evidence_kind_valid",

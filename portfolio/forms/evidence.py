@@ -7,6 +7,7 @@ anything: the views pass cleaned data to the services.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import date
 from itertools import groupby
@@ -106,9 +107,21 @@ class EvidenceForm(forms.Form):
 
     field_order = ["title", "upload", "url", "body", "description", "work_done_on", "skills"]
 
-    def __init__(self, *args: object, **kwargs: object) -> None:
+    def __init__(self, *args: object, creating: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]  # passed straight through
         self.fields["skills"] = _skills_field()
+        if creating:
+            # A new token each time the add form is rendered; sending the same page twice
+            # sends the same token, and create_evidence makes one item per token.
+            self.fields["submission_token"] = forms.UUIDField(
+                widget=forms.HiddenInput,
+                required=False,
+                initial=uuid.uuid4,
+                error_messages={
+                    "invalid": "This form was not one we sent. Reload the page and add the "
+                    "evidence again."
+                },
+            )
         self.order_fields(self.field_order)
 
 
@@ -117,8 +130,15 @@ class UploadEvidenceForm(EvidenceForm):
 
     upload = forms.FileField(widget=forms.FileInput)
 
-    def __init__(self, *args: object, kind: str, replacing: bool = False, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self,
+        *args: object,
+        kind: str,
+        replacing: bool = False,
+        creating: bool = False,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(*args, creating=creating, **kwargs)
         self.kind = kind
         limit = format_size_limit(settings.MAX_UPLOAD_BYTES)
         field = self.fields["upload"]
@@ -199,13 +219,14 @@ def evidence_form(
             "url": item.url,
             "body": item.body,
         }
+    creating = item is None
     if kind in {EvidenceItem.Kind.FILE, EvidenceItem.Kind.IMAGE}:
         return UploadEvidenceForm(
-            data, files, initial=initial, kind=kind, replacing=item is not None
+            data, files, initial=initial, kind=kind, replacing=not creating, creating=creating
         )
     if kind == EvidenceItem.Kind.LINK:
-        return LinkEvidenceForm(data, files, initial=initial)
-    return ReflectionEvidenceForm(data, files, initial=initial)
+        return LinkEvidenceForm(data, files, initial=initial, creating=creating)
+    return ReflectionEvidenceForm(data, files, initial=initial, creating=creating)
 
 
 class EvidenceFilterForm(forms.Form):

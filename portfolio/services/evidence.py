@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import PurePosixPath
+from uuid import UUID
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portfolio.models import EvidenceItem, Skill, User
@@ -180,6 +181,7 @@ def create_evidence(
     upload: UploadedFile[bytes] | None = None,
     url: str = "",
     body: str = "",
+    submission_token: UUID | None = None,
 ) -> EvidenceItem:
     """Add an item to the owner's library.
 
@@ -187,6 +189,9 @@ def create_evidence(
     re-encoded without metadata and given a thumbnail. Raises ValidationError (with the message
     the user should see) for refused uploads, and PermissionDenied if the owner is not a
     learner. A refusal or failure leaves no row and no stored file behind.
+
+    Idempotent per submission_token (the add form's per-render token): a second call with
+    the owner's same token returns the item the first one made and stores nothing.
     """
     if not can_keep_portfolio(owner):
         raise PermissionDenied(_("Only learners keep an evidence library."))
@@ -216,14 +221,29 @@ def create_evidence(
         if prepared is not None:
             _store(item, prepared, stored)
         item.full_clean(exclude={"owner", "skills", "file", "thumbnail"})
+        item.submission_token = submission_token
         with transaction.atomic(durable=True):
             item.save()
             item.skills.set(list(skills))
+    except IntegrityError:
+        _delete_stored(stored)
+        # The unique (owner, submission_token) constraint, not a check ahead of the insert,
+        # decides which of two simultaneous submissions of one form wins.
+        first = _item_of_submission(owner, submission_token)
+        if first is None:
+            raise
+        return first
     except BaseException:
         # Django has no on-rollback hook: whatever reached storage goes now, or never.
         _delete_stored(stored)
         raise
     return item
+
+
+def _item_of_submission(owner: User, submission_token: UUID | None) -> EvidenceItem | None:
+    if submission_token is None:
+        return None
+    return EvidenceItem.objects.filter(owner=owner, submission_token=submission_token).first()
 
 
 def update_evidence(
