@@ -22,6 +22,7 @@ NOT_PAGES = {
     "portfolio:notifications-read",
     "portfolio:evidence-file",
     "portfolio:evidence-thumbnail",
+    "credentials:invitation-accept",
     "assessments:application-start",
     "assessments:application-submit",
     "assessments:claim",
@@ -94,6 +95,7 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
         ("portfolio:evidence-list", reverse("portfolio:evidence-list")),
         ("credentials:catalogue", reverse("credentials:catalogue")),
         ("credentials:my-credentials", reverse("credentials:my-credentials")),
+        ("credentials:invitation-list", reverse("credentials:invitation-list")),
         ("assessments:application-list", reverse("assessments:application-list")),
         ("assessments:queue", reverse("assessments:queue")),
     ]

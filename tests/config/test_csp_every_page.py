@@ -15,6 +15,7 @@ from django.db import transaction
 from django.test import Client
 
 from credentials.models import Issuer
+from credentials.services import invite_to_issuer
 from portfolio.models import User
 from tests.factories import UserFactory
 from tests.site_pages import demo_page_urls, unlisted_url_names
@@ -31,7 +32,15 @@ NONCE = re.compile(r'\snonce="[^"]+"')
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["anonymous", "learner", "assessor", "employer", "issuer staff", "site admin"]
+ROLES = [
+    "anonymous",
+    "learner",
+    "assessor",
+    "invited assessor",
+    "employer",
+    "issuer staff",
+    "site admin",
+]
 
 
 def problems_in(html: str) -> list[str]:
@@ -77,11 +86,16 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, User | None]]
         try:
             call_command("load_demo", stdout=None)
             staff = UserFactory(email="plain.staff@example.com", issuer_staff=True)
-            Issuer.objects.order_by("pk")[0].staff.add(staff)
+            issuer = Issuer.objects.order_by("pk")[0]
+            issuer.staff.add(staff)
+            # An open invitation, so the invitee's list has something to show.
+            invitee = UserFactory(email="invited.assessor@example.com", assessor=True)
+            invite_to_issuer(issuer_id=issuer.pk, email=invitee.email, role="assessor", by=staff)
             yield {
                 "anonymous": None,
                 "learner": User.objects.get(email="learner@example.com"),
                 "assessor": User.objects.get(email="assessor@example.com"),
+                "invited assessor": invitee,
                 "employer": User.objects.get(email="employer@example.com"),
                 "issuer staff": staff,
                 "site admin": User.objects.get(email="issuer@example.com"),
@@ -105,6 +119,7 @@ KEY_PAGE = {
     "anonymous": "account_login",
     "learner": "portfolio:evidence-list",
     "assessor": "assessments:queue",
+    "invited assessor": "credentials:invitation-list",
     "employer": "credentials:catalogue",
     "issuer staff": "admin:credentials_issuedcredential_changelist",
     "site admin": "admin:portfolio_skill_changelist",
