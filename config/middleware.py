@@ -77,8 +77,9 @@ class RequestBodyLimitMiddleware:
 
 def too_large(request: HttpRequest) -> HttpResponse:
     """The site's page for a body over the limit (the WSGI server discards the unread rest)."""
-    return render(request, "413.html", {"limit": upload_limit_text()}, status=413)
-
-
-def upload_limit_text() -> str:
-    return format_size_limit(int(settings.MAX_UPLOAD_BYTES))
+    return render(
+        request,
+        "413.html",
+        {"limit": format_size_limit(int(settings.MAX_UPLOAD_BYTES))},
+        status=413,
+    )

@@ -143,6 +143,9 @@ class UploadEvidenceForm(EvidenceForm):
         limit = format_size_limit(settings.MAX_UPLOAD_BYTES)
         field = self.fields["upload"]
         field.required = not replacing
+        # static/js/upload-limit.js refuses a larger file before the form is sent.
+        field.widget.attrs["data-max-bytes"] = str(settings.MAX_UPLOAD_BYTES)
+        field.widget.attrs["data-limit-text"] = limit
         if kind == EvidenceItem.Kind.IMAGE:
             field.label = "Replace the image" if replacing else "Image"
             field.help_text = (

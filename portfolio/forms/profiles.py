@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.forms.ids import IdField
 from portfolio.models import EvidenceItem, LearnerProfile
 from portfolio.services.profiles import check_slug_shape
-from portfolio.uploads import ALLOWED_IMAGES_TEXT
+from portfolio.uploads import ALLOWED_IMAGES_TEXT, format_size_limit
 
 
 class ProfileForm(forms.Form):
@@ -70,6 +71,10 @@ class ProfileForm(forms.Form):
             },
         )
         super().__init__(*args, **kwargs)
+        # static/js/upload-limit.js refuses a larger file before the form is sent.
+        avatar = self.fields["avatar"].widget.attrs
+        avatar["data-max-bytes"] = str(settings.MAX_UPLOAD_BYTES)
+        avatar["data-limit-text"] = format_size_limit(settings.MAX_UPLOAD_BYTES)
         if not profile.avatar:
             # Nothing to remove: the checkbox would only confuse.
             del self.fields["remove_avatar"]
