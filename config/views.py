@@ -45,7 +45,10 @@ def favicon(request: HttpRequest) -> HttpResponse:
 @login_required
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    context: dict[str, object] = {"role": user.get_role_display()}
+    context: dict[str, object] = {
+        "role": user.get_role_display(),
+        "open_invitation_count": credential_selectors.count_open_invitations(user=user),
+    }
     if can_keep_portfolio(user):
         context |= {
             "profile": selectors.get_profile_for_owner(user=user),

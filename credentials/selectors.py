@@ -21,7 +21,11 @@ from credentials.models import (
     RubricCriterion,
     RubricLevel,
 )
-from credentials.permissions import visible_credentials, visible_micro_credentials
+from credentials.permissions import (
+    visible_credentials,
+    visible_invitations,
+    visible_micro_credentials,
+)
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
 from portfolio.permissions import AnyUser, get_public_profile, public_profiles
@@ -443,3 +447,12 @@ def get_own_credential(*, learner: User, public_id: UUID) -> IssuedCredential:
         )
     except IssuedCredential.DoesNotExist:
         raise Http404("No such credential.") from None
+
+
+def count_open_invitations(*, user: User) -> int:
+    """How many invitations to join an issuer wait for this user: one COUNT query at most.
+
+    An account made after the invitation was sent was never told about it; the dashboard
+    shows the count, so the invitation is found anyway.
+    """
+    return visible_invitations(user).count()

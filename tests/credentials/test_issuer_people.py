@@ -458,3 +458,17 @@ def test_an_invitation_is_accepted_once(issuer_a, issuer_b, staff_b):
     assert list(issuer_b.assessors.filter(pk=invitee.pk)) == [invitee]
     invitation.refresh_from_db()
     assert invitation.accepted_by == invitee
+
+
+def test_the_dashboard_points_to_open_invitations(client, issuer_a, issuer_b, staff_b):
+    invitee = issuer_a.assessors.get()
+    client.force_login(invitee)
+    assert "See your invitations" not in client.get(reverse("dashboard")).text
+
+    services.invite_to_issuer(
+        issuer_id=issuer_b.pk, email=invitee.email, role="assessor", by=staff_b
+    )
+    text = client.get(reverse("dashboard")).text
+
+    assert "1 organisation invites you to join it." in text
+    assert f'<a href="{INVITATIONS}">See your invitations</a>' in text
