@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import default_storage, storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
@@ -108,19 +108,31 @@ def anonymous_get(url: str) -> tuple[int, bytes]:
 
 
 @pytest.fixture
-def bucket(s3_endpoint, settings, monkeypatch, tmp_path) -> Bucket:
+def bucket(s3_endpoint, monkeypatch, tmp_path) -> Bucket:
     """A fresh bucket, with the site's storages switched to what config/settings.py makes of it."""
     name = f"unbundled-{uuid.uuid4().hex[:16]}"
     with monkeypatch.context() as environment:
         loaded = load_settings(environment, s3_environment(tmp_path, s3_endpoint, name))
-    settings.STORAGES = {**loaded["STORAGES"], "staticfiles": settings.STORAGES["staticfiles"]}
-    bucket = Bucket(s3_endpoint, name)
-    bucket.client.create_bucket(Bucket=name)
+    # The storage objects themselves are swapped, not the STORAGES setting: changing the setting
+    # makes Django build new storages afterwards too, and the in-memory ones of the other tests
+    # would no longer be the objects their model fields hold.
+    s3 = {
+        alias: storages.create_storage(loaded["STORAGES"][alias])
+        for alias in ("default", "private")
+    }
+    for alias, storage in s3.items():
+        # Built now if it was not yet, so that undoing the swap puts back the one in use.
+        assert storages[alias] is not None
+        # The handler caches built storages here; django-stubs leaves the private name out.
+        monkeypatch.setitem(storages._storages, alias, storage)  # type: ignore[attr-defined]
+    monkeypatch.setattr(default_storage, "_wrapped", s3["default"])
     # Evidence fields took the private storage when their models were defined; follow the
     # switch, as a process started with these settings would have them from the start.
     for model in (EvidenceItem, SubmittedEvidence):
         for field_name in ("file", "thumbnail"):
-            monkeypatch.setattr(model._meta.get_field(field_name), "storage", storages["private"])
+            monkeypatch.setattr(model._meta.get_field(field_name), "storage", s3["private"])
+    bucket = Bucket(s3_endpoint, name)
+    bucket.client.create_bucket(Bucket=name)
     return bucket
 
 
