@@ -1,0 +1,41 @@
+"""Every service that changes state owns its transaction (transaction.atomic(durable=True)).
+
+Its work is committed when it returns, so the e-mails and tasks it queues on commit go out
+and its row locks are held for exactly its own work. Calling it inside someone else's
+transaction is a programming error that Django refuses before the service does anything.
+"""
+
+import pytest
+from django.db import transaction
+
+from assessments import services as assessments
+from credentials import services as credentials
+from portfolio.services import curation, notifications, skills
+
+SERVICES_OWNING_THEIR_TRANSACTION = [
+    assessments.start_application,
+    assessments.save_response,
+    assessments.submit_application,
+    assessments.withdraw_application,
+    assessments.claim_application,
+    assessments.release_application,
+    assessments.request_changes,
+    assessments.reject_application,
+    assessments.approve_application,
+    credentials.revoke_credential,
+    credentials.set_credential_visibility,
+    curation.curate_portfolio,
+    notifications.resend_failed_emails,
+    notifications.mark_read,
+    notifications.set_email_preferences,
+    skills.import_skills_csv,
+]
+
+
+@pytest.mark.parametrize(
+    "service", SERVICES_OWNING_THEIR_TRANSACTION, ids=lambda service: service.__name__
+)
+def test_a_service_refuses_to_run_inside_another_transaction(db, service):
+    with transaction.atomic(), pytest.raises(RuntimeError, match="durable atomic block"):
+        # No arguments: the refusal comes before the service reads any.
+        service()
