@@ -421,16 +421,34 @@ def import_time_lines(source: str, lines: range) -> range:
     return range(1, len(source.splitlines()) + 1)
 
 
-def signature_lines(source: str, lines: range) -> range:
-    """A mutation in a signature (a default value) shows in the body's tests."""
-    for node in ast.walk(ast.parse(source)):
+def selection_lines(source: str, lines: range) -> range:
+    """The lines whose covering tests run for a mutation inside a function.
+
+    A mutation in a signature (a default value) shows in the body's tests. Otherwise the
+    whole statement around the mutated lines counts: coverage may report a statement that
+    spans lines (`if (` ... `):`) on another of its lines than the one mutated.
+    """
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
         if (
             isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
             and node.lineno <= lines.start
             and lines.stop - 1 < node.body[0].lineno
         ):
             return range(node.lineno, (node.end_lineno or node.lineno) + 1)
-    return lines
+    start, stop = lines.start, lines.stop
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.stmt) or isinstance(
+            node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+        ):
+            continue
+        body = getattr(node, "body", None)
+        # A compound statement's own lines end where its body starts.
+        end = body[0].lineno - 1 if body else (node.end_lineno or node.lineno)
+        end = max(end, node.lineno)
+        if node.lineno <= lines.start <= end:
+            start, stop = min(start, node.lineno), max(stop, end + 1)
+    return range(start, stop)
 
 
 def covering_tests(
@@ -567,7 +585,7 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool) -> N
         if path is None or mutant.operator_name.endswith("RemoveDecorator"):
             lines = import_time_lines(mutant.original, lines)
         else:
-            lines = signature_lines(mutant.original, lines)
+            lines = selection_lines(mutant.original, lines)
         tests = covering_tests(coverage_map, mutant, lines)
         if not tests:
             record(mutant.job_id, mutant, "survived", "No test executes the mutated lines.")
