@@ -3,7 +3,15 @@
 Markdown itself passes raw HTML through, so its output goes through nh3 (the ammonia
 sanitiser) with a short allow-list: no script, style, iframes, event handlers or
 javascript: links survive. Links open with rel="nofollow noopener".
+
+Headings are moved below the heading the text sits under (``below``): the text's first and
+highest heading inside a card titled by an h3 becomes an h4, whether the learner wrote "#" or
+"##", so the learner's heading never outranks the card's title. Levels the text skips are
+closed up (a "###" right after a "#" becomes the next level down), so the page's heading order
+never skips one; HTML stops at h6, and so do they.
 """
+
+import re
 
 import markdown as markdown_lib
 import nh3
@@ -16,12 +24,37 @@ ALLOWED_TAGS = {
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 
 
-def render_markdown(text: str) -> str:
+# After nh3, a heading tag is exactly <hN> or </hN>: headings may carry no attributes.
+HEADING_TAG = re.compile(r"<(/?)h([1-6])>")
+DEEPEST_HEADING = 6
+
+
+def render_markdown(text: str, *, below: int = 1) -> str:
+    """Safe HTML for ``text``, its headings starting one level below an h``below``."""
     html = markdown_lib.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
-    return nh3.clean(
+    clean = nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
+    return _move_headings(clean, below=below)
+
+
+def _move_headings(html: str, *, below: int) -> str:
+    written = [int(level) for closing, level in HEADING_TAG.findall(html) if not closing]
+    if not written:
+        return html
+    highest = min(written)
+    shown: list[int] = []  # the level given to each opening tag so far, in document order
+
+    def move(tag: re.Match[str]) -> str:
+        if tag[1]:  # a closing tag matches the opening tag before it
+            return f"</h{shown[-1]}>"
+        wanted = int(tag[2]) - highest + below + 1
+        level = min(wanted, (shown[-1] if shown else below) + 1, DEEPEST_HEADING)
+        shown.append(level)
+        return f"<h{level}>"
+
+    return HEADING_TAG.sub(move, html)

@@ -131,6 +131,20 @@ def test_reflections_are_rendered_as_sanitised_markdown(client, public_learner):
     assert "javascript:alert" not in text
 
 
+def test_a_reflections_headings_rank_below_its_cards_title(client, public_learner):
+    EvidenceItemFactory(
+        owner=public_learner,
+        title="Thoughts",
+        public=True,
+        body="# What happened\n\nA lot.\n\n## What went well\n\nMost of it.",
+    )
+    text = client.get(URL).text
+    assert titles_in_page(text) == ["Thoughts"]
+    assert "<h4>What happened</h4>" in text
+    assert "<h5>What went well</h5>" in text
+    assert "<h1>What happened" not in text
+
+
 def test_skills_are_shown_per_item_and_summed_up(client, public_learner, skills):
     make_items(public_learner, 3, skills)
     response = client.get(URL)

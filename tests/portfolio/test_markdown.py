@@ -68,3 +68,40 @@ def test_template_filter_renders_sanitised_html_unescaped():
 def test_template_filter_accepts_an_empty_value():
     template = Template("{% load markdown %}{{ body|markdown }}")
     assert template.render(Context({"body": None})) == ""
+
+
+def test_headings_start_one_level_below_the_heading_they_sit_under():
+    html = render_markdown("# Title\n\nText\n\n## Part\n\n### Detail", below=3)
+    assert html == "<h4>Title</h4>\n<p>Text</p>\n<h5>Part</h5>\n<h6>Detail</h6>"
+
+
+def test_the_texts_highest_heading_comes_right_below_whatever_it_was_written_as():
+    html = render_markdown("## What happened\n\nA lot.\n\n### Why", below=3)
+    assert html == "<h4>What happened</h4>\n<p>A lot.</p>\n<h5>Why</h5>"
+
+
+def test_skipped_levels_are_closed_up():
+    html = render_markdown("# A\n\n### B\n\n#### C\n\n## D", below=1)
+    assert html == "<h2>A</h2>\n<h3>B</h3>\n<h4>C</h4>\n<h3>D</h3>"
+
+
+def test_headings_never_go_deeper_than_h6():
+    html = render_markdown("# Deep\n\n## Deeper\n\n### Deepest", below=4)
+    assert html == "<h5>Deep</h5>\n<h6>Deeper</h6>\n<h6>Deepest</h6>"
+
+
+def test_raw_html_headings_are_shifted_too():
+    html = render_markdown("<h1>Loud</h1>\n\nText", below=2)
+    assert "<h3>Loud</h3>" in html
+    assert "<h1>" not in html
+    assert "<p>Text</p>" in html
+
+
+def test_without_a_level_headings_start_below_the_pages_h1():
+    assert render_markdown("# Title") == "<h2>Title</h2>"
+
+
+def test_template_filter_takes_the_level_of_the_heading_above():
+    template = Template("{% load markdown %}<h3>Card</h3>{{ body|markdown:3 }}")
+    rendered = template.render(Context({"body": "# Mine\n\n## Smaller"}))
+    assert rendered == "<h3>Card</h3><h4>Mine</h4>\n<h5>Smaller</h5>"
