@@ -100,7 +100,11 @@ def test_detail_shows_each_reviews_feedback_and_levels(signed_in, learner, asses
     assert "Feedback for round 1." in page
     assert "Feedback for round 2." in page
     assert (
-        page.count('<tr><th scope="row">Criterion 1</th><td>Not yet</td><td>Noted.</td></tr>') == 2
+        page.count(
+            '<tr><th scope="row">Criterion 1</th><td data-label="Level">Not yet</td>'
+            '<td data-label="Comment">Noted.</td></tr>'
+        )
+        == 2
     )
 
 

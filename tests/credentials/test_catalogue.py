@@ -249,11 +249,16 @@ def test_the_rubric_is_a_table_with_the_required_level_marked(client, detailed):
         "Clarity",
         "Use of evidence",
     ]
-    # One required cell per criterion, in the "Meets" column.
-    assert table.count('<td class="rubric-required">') == 2
+    # One required cell per criterion, in the "Meets" column; each cell names its column,
+    # which is all a phone shows once the rows become cards.
+    assert table.count('class="rubric-required"') == 2
     for row in table.split("<tr>")[2:]:
         cells = re.findall(r"<td[^>]*>", row)
-        assert cells[1] == '<td class="rubric-required">'
+        assert cells == [
+            '<td data-label="Not yet">',
+            '<td data-label="Meets" class="rubric-required">',
+            '<td data-label="Exceeds">',
+        ]
     assert table.count('<span class="pill pill-required">Required</span>') == 2
 
 
@@ -273,7 +278,10 @@ def test_criteria_with_their_own_level_names_get_numbered_columns(client, detail
     assert "<strong>Hesitant</strong>" in table
     assert "<strong>Exceeds</strong>" in table
     # Delivery has two levels: its third column is empty.
-    assert '<td class="rubric-empty"><span class="visually-hidden">No level</span></td>' in table
+    assert (
+        '<td class="rubric-empty" data-label="Level 3"><span class="visually-hidden">No level</span></td>'
+        in table
+    )
 
 
 def test_a_draft_is_404_to_everyone(client, detailed, staff_of_issuer):
