@@ -339,7 +339,7 @@ def test_retiring_keeps_issued_credentials_valid(client, staff_client, micro_cre
     credential.refresh_from_db()
     assert credential.status == "valid"
     assert (
-        '<p class="credential-status-word">VALID</p>'
+        '<h1 class="credential-status-word">VALID</h1>'
         in client.get(f"/c/{credential.public_id}/").text
     )
 

@@ -20,7 +20,7 @@ THREE_YEARS_AGO = NOW - timedelta(days=3 * 365)
 
 
 def card_titles(html):
-    return re.findall(r'<h3 class="card-title">\s*<a href="/credentials/[^"]+/">([^<]+)</a>', html)
+    return re.findall(r'<h2 class="card-title">\s*<a href="/credentials/[^"]+/">([^<]+)</a>', html)
 
 
 @pytest.fixture

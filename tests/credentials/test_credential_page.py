@@ -29,9 +29,12 @@ def credential(holder, micro_credential, assessor):
 
 def test_a_valid_credential_says_so_with_its_facts(client, credential):
     text = client.get(url(credential)).text
-    assert '<p class="credential-status-word">VALID</p>' in text
+    assert '<h1 class="credential-status-word">VALID</h1>' in text
     assert 'Valid until <time datetime="2028-03-01">1 March 2028</time>.' in text
-    assert '<h1><a href="/credentials/data-storytelling/">Data Storytelling</a></h1>' in text
+    assert (
+        '<h2 class="mc-title"><a href="/credentials/data-storytelling/">Data Storytelling</a></h2>'
+        in text
+    )
     assert 'Awarded to <a href="/p/kim/">Kim Holder</a>' in text
     assert '<dt>Issuer</dt><dd><a href="https://northfield.example.org"' in text
     assert '<dt>Issued</dt><dd><time datetime="2026-03-01">1 March 2026</time></dd>' in text
@@ -93,7 +96,7 @@ def test_the_page_needs_no_login_and_has_open_graph_tags(client, credential):
 def test_an_expired_credential_says_when_it_expired(client, holder, micro_credential):
     credential = issue(holder, micro_credential, issued_at=NOW.replace(year=2023))
     text = client.get(url(credential)).text
-    assert '<p class="credential-status-word">EXPIRED</p>' in text
+    assert '<h1 class="credential-status-word">EXPIRED</h1>' in text
     assert 'Expired on <time datetime="2025-03-01">1 March 2025</time>.' in text
     assert "VALID" not in text
 
@@ -101,7 +104,7 @@ def test_an_expired_credential_says_when_it_expired(client, holder, micro_creden
 def test_a_revoked_credential_says_when_and_why(client, credential):
     revoke(credential, reason="Evidence was <b>plagiarised</b>.")
     text = client.get(url(credential)).text
-    assert '<p class="credential-status-word">REVOKED</p>' in text
+    assert '<h1 class="credential-status-word">REVOKED</h1>' in text
     assert (
         'Revoked by Northfield Institute on <time datetime="2026-03-01">1 March 2026</time>.'
     ) in text
@@ -123,7 +126,7 @@ def test_a_private_holder_is_named_but_not_linked(client, credential, holder):
 
 def test_a_credential_hidden_from_the_portfolio_still_has_its_page(client, credential):
     IssuedCredential.objects.filter(pk=credential.pk).update(is_shown_publicly=False)
-    assert '<p class="credential-status-word">VALID</p>' in client.get(url(credential)).text
+    assert '<h1 class="credential-status-word">VALID</h1>' in client.get(url(credential)).text
 
 
 def test_an_unknown_credential_is_404(client, db):
@@ -155,7 +158,7 @@ def test_a_credential_of_a_retired_micro_credential_stays_valid(client, credenti
     credential.micro_credential.status = "retired"
     credential.micro_credential.save()
     text = client.get(url(credential)).text
-    assert '<p class="credential-status-word">VALID</p>' in text
+    assert '<h1 class="credential-status-word">VALID</h1>' in text
 
 
 def test_the_page_costs_one_query(client, credential, django_assert_num_queries):

@@ -100,7 +100,7 @@ def test_staff_revoke_with_a_reason_and_the_page_then_says_so(client, credential
         "The credential has been revoked. Its public page now says so, with your reason."
         in response.text
     )
-    assert '<p class="credential-status-word">REVOKED</p>' in response.text
+    assert '<h1 class="credential-status-word">REVOKED</h1>' in response.text
     assert "<strong>Reason:</strong> The evidence was not the learner&#x27;s own.</p>" in (
         response.text
     )
