@@ -154,6 +154,12 @@ def screenshot(request) -> ScreenshotFunction:
     return take
 
 
+@pytest.fixture(autouse=True)
+def public_media_served(settings) -> None:
+    """The live server answers /media/ from the tests' in-memory storage (badges, avatars)."""
+    settings.ROOT_URLCONF = "tests.browser.urls"
+
+
 @pytest.fixture
 def page_problems() -> PageProblems:
     """Console errors, script errors and CSP violations seen by this test's pages."""
