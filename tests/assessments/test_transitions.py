@@ -117,6 +117,27 @@ def test_submit_freezes_evidence_records_history_and_notifies_assessors(
     assert mail.outbox[0].subject == f"New application: {submitted.micro_credential.title}"
 
 
+def test_assessors_inbox_tells_a_resubmission_from_a_new_application(
+    in_review, assessor, learner, micro_credential
+):
+    services.request_changes(
+        application_id=in_review.pk,
+        by=assessor,
+        scores=scores_at(micro_credential, 1),
+        feedback="Say who the audience was.",
+    )
+    services.submit_application(application_id=in_review.pk, by=learner)
+    subjects = list(
+        Notification.objects.filter(
+            recipient=assessor, kind=Notification.Kind.APPLICATION_SUBMITTED
+        )
+        .order_by("pk")
+        .values_list("subject", flat=True)
+    )
+    title = micro_credential.title
+    assert subjects == [f"New application: {title}", f"Resubmitted for review: {title}"]
+
+
 def test_frozen_evidence_survives_edits_and_deletion_in_the_library(submitted, learner):
     frozen = SubmittedEvidence.objects.filter(application=submitted).order_by("pk")
     titles_before = [e.title for e in frozen]
