@@ -1,3 +1,6 @@
+from tests.factories import EvidenceItemFactory
+
+
 def test_home_page_invites_anonymous_visitors_to_sign_up(client):
     response = client.get("/")
     assert response.status_code == 200
@@ -16,6 +19,22 @@ def test_dashboard_greets_learner_by_display_name(client, learner):
     response = client.get("/dashboard/")
     assert f"Welcome, {learner.profile.display_name}" in response.text
     assert "Your evidence library is empty." in response.text
+
+
+def test_learner_dashboard_counts_their_evidence_by_kind(client, learner, other_learner):
+    EvidenceItemFactory(owner=learner, pdf=True)
+    EvidenceItemFactory(owner=learner, pdf=True)
+    EvidenceItemFactory(owner=learner, link=True)
+    EvidenceItemFactory(owner=learner)
+    EvidenceItemFactory(owner=learner)
+    EvidenceItemFactory(owner=learner)
+    EvidenceItemFactory(owner=other_learner, image=True)  # someone else's, not counted
+    client.force_login(learner)
+    page = client.get("/dashboard/").text
+    assert "<dt>Files</dt><dd>2</dd>" in page
+    assert "<dt>Images</dt><dd>0</dd>" in page
+    assert "<dt>Links</dt><dd>1</dd>" in page
+    assert "<dt>Reflections</dt><dd>3</dd>" in page
 
 
 def test_pages_send_a_content_security_policy_without_inline_script(client):
