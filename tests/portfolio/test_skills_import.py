@@ -233,6 +233,16 @@ def test_slugs_stay_unique_across_frameworks():
 
 
 @pytest.mark.django_db
+def test_a_new_framework_whose_slug_is_taken_is_numbered_from_2():
+    SkillFrameworkFactory(name="Older catalogue", slug="digital-and-data-skills")
+    result = run_import(GOOD)
+    assert not result.errors
+    framework = SkillFramework.objects.get(name="Digital and Data Skills")
+    assert framework.slug == "digital-and-data-skills-2"
+    assert framework.skills.count() == 3
+
+
+@pytest.mark.django_db
 def test_a_chosen_framework_takes_rows_without_a_framework_column():
     SkillFrameworkFactory(name="Digital and Data Skills", slug="dds")
 
