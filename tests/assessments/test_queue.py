@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.models import Application, ApplicationEvent
+from assessments.permissions import can_claim
 from portfolio.models import User
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
@@ -346,6 +347,18 @@ def test_claim_of_ones_own_application_is_refused(client, micro_credential):
     assert messages_of(response) == ["You cannot review your own application."]
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
+
+
+def test_the_claim_permission_refuses_ones_own_application(micro_credential, assessor):
+    person = UserFactory()
+    application = submit(micro_credential, learner=person)
+    person.role = User.Role.ASSESSOR
+    person.save(update_fields=["role"])
+    micro_credential.assessors.add(person)
+
+    # An assigned assessor, a queued application: only authorship stands in the way.
+    assert can_claim(assessor, application)
+    assert not can_claim(person, application)
 
 
 def test_claim_needs_a_post(signed_in, micro_credential):
