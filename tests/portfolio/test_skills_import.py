@@ -180,6 +180,33 @@ def test_two_rows_may_not_rewrite_the_same_existing_skill():
 
 
 @pytest.mark.django_db
+def test_rows_after_a_doubly_matched_skill_are_still_checked():
+    run_import(GOOD)
+    text = (
+        HEADER
+        + "Digital and Data Skills,Data cleaning,,,\n"
+        + "Digital and Data Skills,Data wrangling,,DDS-001,\n"
+        + "Digital and Data Skills,SQL querying,,DDS-001,\n"
+    )
+
+    result = run_import(text)
+
+    assert result.errors == [
+        (3, 'this row and line 2 both match the existing skill "Data cleaning"'),
+        (4, 'code "DDS-001" already appears on line 3'),
+        (4, 'code "DDS-001" already belongs to the skill "Data cleaning" in this framework'),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_framework_name_of_exactly_the_maximum_length_is_accepted():
+    name = "F" * SkillFramework._meta.get_field("name").max_length
+    result = run_import(HEADER + f"{name},Data cleaning,,,\n")
+    assert not result.errors
+    assert SkillFramework.objects.get().name == name
+
+
+@pytest.mark.django_db
 def test_missing_header_columns_are_named():
     result = run_import("framework,name,description\nDigital and Data Skills,Data cleaning,\n")
 
