@@ -21,6 +21,20 @@ def test_the_attempt_that_gives_up_reports_nothing_sent(learner, settings):
     assert note.email_state == Notification.EmailState.FAILED
 
 
+def test_an_attempt_failing_at_the_very_give_up_moment_gives_up(learner, settings):
+    [note] = notify_learner(learner)
+    refusing_smtp(settings)
+    note.refresh_from_db()
+    # The clock stands still on give_up_at: the last attempt is the one made at that moment,
+    # not one more scheduled for the same instant.
+    with time_machine.travel(note.give_up_at, tick=False):
+        attempt = notifications.send_notification_email(notification_id=note.pk)
+    assert (attempt.sent, attempt.retry_at) == (False, None)
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.FAILED
+    assert note.next_attempt_at is None
+
+
 def test_the_task_reports_a_failed_attempt_as_not_sent(learner, settings):
     [note] = notify_learner(learner)
     refusing_smtp(settings)
