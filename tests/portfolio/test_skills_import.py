@@ -2,6 +2,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils.text import slugify
 
 from portfolio.models import Skill, SkillFramework
 from portfolio.services.skills import import_skills_csv
@@ -267,6 +268,25 @@ def test_a_new_framework_whose_slug_is_taken_is_numbered_from_2():
     framework = SkillFramework.objects.get(name="Digital and Data Skills")
     assert framework.slug == "digital-and-data-skills-2"
     assert framework.skills.count() == 3
+
+
+@pytest.mark.django_db
+def test_a_long_name_qualified_by_its_framework_still_fits_the_slug_column():
+    name = "Analysing " + "very " * 30 + "large data sets"
+    max_length = Skill._meta.get_field("slug").max_length
+    # Another framework's skill already has the plain slug, cut to the column's length.
+    SkillFactory(
+        framework=SkillFrameworkFactory(name="Other", slug="other"),
+        name=name,
+        slug=slugify(name)[:max_length],
+    )
+
+    result = run_import(HEADER + f"Digital and Data Skills,{name},,,\n")
+
+    assert not result.errors
+    new = Skill.objects.get(framework__slug="digital-and-data-skills")
+    assert new.slug.startswith("digital-and-data-skills-analysing-very-very")
+    assert len(new.slug) <= max_length
 
 
 @pytest.mark.django_db
