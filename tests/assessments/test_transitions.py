@@ -138,6 +138,38 @@ def test_assessors_inbox_tells_a_resubmission_from_a_new_application(
     assert subjects == [f"New application: {title}", f"Resubmitted for review: {title}"]
 
 
+def test_a_resubmission_shares_the_frozen_copy_of_an_unchanged_file(
+    learner, assessor, micro_credential
+):
+    application = services.start_application(
+        learner=learner, micro_credential_id=micro_credential.pk
+    )
+    report = EvidenceItemFactory(owner=learner, pdf=True, title="Report")
+    for criterion in micro_credential.criteria_set.all():
+        services.save_response(
+            application_id=application.pk,
+            by=learner,
+            criterion_id=criterion.pk,
+            statement="Shown in the report.",
+            self_assessed_level_id=criterion.required_level_id,
+            evidence_item_ids=[report.pk],
+        )
+    services.submit_application(application_id=application.pk, by=learner)
+    services.claim_application(application_id=application.pk, by=assessor)
+    services.request_changes(
+        application_id=application.pk,
+        by=assessor,
+        scores=scores_at(micro_credential, 1),
+        feedback="Say more in the statements.",
+    )
+    services.submit_application(application_id=application.pk, by=learner)
+
+    first, second = SubmittedEvidence.objects.filter(application=application).order_by("round")
+    assert (first.round, second.round) == (1, 2)
+    assert first.file.name != report.file.name  # frozen apart from the library's copy
+    assert second.file.name == first.file.name  # the same content is not stored twice
+
+
 def test_frozen_evidence_survives_edits_and_deletion_in_the_library(submitted, learner):
     frozen = SubmittedEvidence.objects.filter(application=submitted).order_by("pk")
     titles_before = [e.title for e in frozen]
