@@ -187,6 +187,23 @@ def test_file_replaced_by_an_image_becomes_an_image(learner, django_capture_on_c
     assert not private_storage().exists(old_file)
 
 
+def test_editing_a_link_changes_its_address_and_leaves_the_body_alone(learner):
+    item = EvidenceItemFactory(owner=learner, link=True, title="Dashboard")
+    updated = update_evidence(
+        item=item,
+        by=learner,
+        title="Sales dashboard",
+        url="https://example.org/sales-dashboard",
+        body="Ignored for a link.",
+    )
+    updated.refresh_from_db()
+    assert (updated.title, updated.url, updated.body) == (
+        "Sales dashboard",
+        "https://example.org/sales-dashboard",
+        "",
+    )
+
+
 def test_image_item_accepts_only_images_on_replacement(learner):
     item = EvidenceItemFactory(owner=learner, image=True)
     with pytest.raises(ValidationError) as caught:
