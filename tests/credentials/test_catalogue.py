@@ -5,6 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from credentials.models import RubricCriterion, RubricLevel
+from credentials.selectors import HOLDERS_SHOWN
 from tests.credentials.conftest import NOW, get_counting_queries, issue, revoke
 from tests.factories import (
     IssuerFactory,
@@ -380,6 +381,25 @@ def test_earned_publicly_by_lists_public_valid_shown_holders(client, detailed):
     names = re.findall(r'<span class="holder-name">([^<]+)</span>', section)
     assert names == ["Adam Public", "Zoe Public"]
     assert '<a href="/p/adam/">' in section
+
+
+def test_a_full_list_of_holders_says_there_are_more(client, detailed):
+    for n in range(HOLDERS_SHOWN + 1):
+        issue(holder(f"Holder {n:02d}", f"holder-{n:02d}"), detailed)
+
+    section = client.get(DETAIL).text.split("Earned publicly by", 1)[1]
+    names = re.findall(r'<span class="holder-name">([^<]+)</span>', section)
+    assert names == [f"Holder {n:02d}" for n in range(HOLDERS_SHOWN)]
+    assert '<p class="small muted">And more.</p>' in section
+
+
+def test_exactly_a_full_list_of_holders_has_no_more(client, detailed):
+    for n in range(HOLDERS_SHOWN):
+        issue(holder(f"Holder {n:02d}", f"holder-{n:02d}"), detailed)
+
+    section = client.get(DETAIL).text.split("Earned publicly by", 1)[1]
+    assert section.count('class="holder-name"') == HOLDERS_SHOWN
+    assert "And more." not in section
 
 
 def test_nobody_yet_says_so(client, detailed):
