@@ -127,6 +127,16 @@ def test_a_notification_being_sent_is_not_sent_by_anyone_else(learner, settings)
     assert len(mail.outbox) == 1
 
 
+def test_a_sending_claim_lapses_at_the_moment_it_ends(learner, settings):
+    [note] = notify_learner(learner)
+    assert notifications._claim_for_sending(note.pk) is not None
+    note.refresh_from_db()
+    # Like a retry that is due at retry_at, a claim is over at sending_until itself.
+    with time_machine.travel(note.sending_until, tick=False):
+        assert notifications.send_notification_email(notification_id=note.pk).sent is True
+    assert [m.to for m in mail.outbox] == [[learner.email]]
+
+
 def test_sweep_never_competes_with_a_pending_retry(learner, settings):
     [note] = notify_learner(learner)
     refusing_smtp(settings)
