@@ -4,10 +4,12 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from PIL import Image
 
 from portfolio.models import LearnerProfile
 from portfolio.services.profiles import ensure_profile, remove_avatar, set_avatar, update_profile
+from tests.concurrency import requires_postgresql, wait_until_blocked
 from tests.factories import LearnerProfileFactory, UserFactory, png_bytes
 
 URL = "/me/profile/"
@@ -343,3 +345,15 @@ def test_generated_slug_avoids_an_existing_one(db):
     LearnerProfileFactory(user=UserFactory(with_profile=False), slug="sam")
     user = UserFactory(email="sam@example.com", with_profile=False)
     assert ensure_profile(user=user).slug == "sam-2"
+
+
+@requires_postgresql
+def test_ensure_profile_racing_another_creation_returns_the_one_that_won(racer):
+    user = UserFactory(with_profile=False, first_name="Ada", last_name="Lovelace")
+    with transaction.atomic():
+        # Another request creating this user's profile, not yet committed.
+        winner = LearnerProfile.objects.create(user=user, display_name="Ada", slug="ada-first")
+        ensuring = racer.start(lambda: ensure_profile(user=user))
+        wait_until_blocked(1)  # on the user's entry in the one-profile-per-user index
+    assert ensuring.result(timeout=30).pk == winner.pk
+    assert LearnerProfile.objects.filter(user=user).count() == 1
