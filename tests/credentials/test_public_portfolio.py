@@ -199,3 +199,23 @@ def test_query_count_does_not_grow_with_the_number_of_items(
     with django_assert_max_num_queries(4):
         response = client.get(URL)
     assert titles_in_page(response.text) == [f"Item {n}" for n in range(1, 13)]
+
+
+def test_a_bio_of_160_characters_is_the_whole_page_description(client, public_learner):
+    profile = public_learner.profile
+    profile.headline = ""
+    profile.bio = "Tidy data, clear charts. " * 6 + "Ten more.."
+    assert len(profile.bio) == 160
+    profile.save()
+    text = client.get(URL).text
+    assert f'<meta name="description" content="{profile.bio}">' in text
+
+
+def test_a_longer_bio_is_cut_to_160_characters_for_the_description(client, public_learner):
+    profile = public_learner.profile
+    profile.headline = ""
+    profile.bio = "Tidy data, clear charts. " * 6 + "Ten more..!"
+    profile.save()
+    text = client.get(URL).text
+    cut = ("Tidy data, clear charts. " * 6 + "Ten more.")[:159]
+    assert f'<meta name="description" content="{cut}…">' in text
