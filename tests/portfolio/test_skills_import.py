@@ -200,6 +200,14 @@ def test_rows_after_a_doubly_matched_skill_are_still_checked():
 
 
 @pytest.mark.django_db
+def test_a_skill_name_of_exactly_the_maximum_length_is_accepted():
+    name = "N" * Skill._meta.get_field("name").max_length
+    result = run_import(HEADER + f"Digital and Data Skills,{name},,,\n")
+    assert not result.errors
+    assert Skill.objects.get().name == name
+
+
+@pytest.mark.django_db
 def test_a_framework_name_of_exactly_the_maximum_length_is_accepted():
     name = "F" * SkillFramework._meta.get_field("name").max_length
     result = run_import(HEADER + f"{name},Data cleaning,,,\n")
