@@ -230,6 +230,22 @@ def test_missing_header_columns_are_named():
 
 
 @pytest.mark.django_db
+def test_the_framework_column_is_required_unless_a_framework_is_chosen():
+    without_framework = "name,description,code,uri\nData cleaning,,DDS-001,\n"
+
+    result = run_import(without_framework)
+
+    assert result.errors == [
+        (
+            1,
+            'missing column(s) "framework"; the header row must name '
+            "framework, name, description, code, uri",
+        )
+    ]
+    assert not Skill.objects.exists()
+
+
+@pytest.mark.django_db
 def test_unknown_and_repeated_header_columns_are_named():
     result = run_import("Framework,name,Level,description,code,uri,name\n")
 
