@@ -208,6 +208,36 @@ def test_a_skill_name_of_exactly_the_maximum_length_is_accepted():
 
 
 @pytest.mark.django_db
+def test_a_new_skill_before_a_doubly_matched_one_does_not_end_the_checks():
+    run_import(GOOD)
+    text = (
+        HEADER
+        + "Digital and Data Skills,Data visualisation,,DDS-004,\n"
+        + "Digital and Data Skills,Data cleaning,,,\n"
+        + "Digital and Data Skills,Data wrangling,,DDS-001,\n"
+    )
+
+    result = run_import(text)
+
+    assert result.errors == [
+        (4, 'this row and line 3 both match the existing skill "Data cleaning"'),
+    ]
+
+
+@pytest.mark.django_db
+def test_a_skill_slug_taken_plain_and_qualified_is_numbered_from_2():
+    other = SkillFrameworkFactory(name="Other", slug="other")
+    SkillFactory(framework=other, name="Data cleaning", slug="data-cleaning")
+    SkillFactory(framework=other, name="Cleaning", slug="digital-and-data-skills-data-cleaning")
+
+    result = run_import(GOOD)
+
+    assert not result.errors
+    new = Skill.objects.get(framework__slug="digital-and-data-skills", name="Data cleaning")
+    assert new.slug == "digital-and-data-skills-data-cleaning-2"
+
+
+@pytest.mark.django_db
 def test_a_framework_name_of_exactly_the_maximum_length_is_accepted():
     name = "F" * SkillFramework._meta.get_field("name").max_length
     result = run_import(HEADER + f"{name},Data cleaning,,,\n")
