@@ -285,6 +285,18 @@ def test_every_criterion_needs_a_level(in_review, assessor, micro_credential):
         services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
 
 
+def test_a_level_of_another_criterion_does_not_count(in_review, assessor, micro_credential):
+    first, second = micro_credential.criteria_set.order_by("position")
+    scores = scores_at(micro_credential, 2)
+    scores[second.pk] = scores[first.pk]  # the first criterion's level, given to the second
+    with pytest.raises(
+        ReviewNotAllowed, match=rf"Choose a level for every criterion \(missing: {second.title}\)"
+    ):
+        services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+    in_review.refresh_from_db()
+    assert in_review.status == S.IN_REVIEW
+
+
 def test_approval_needs_every_criterion_at_its_required_level(
     in_review, assessor, micro_credential
 ):
