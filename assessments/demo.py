@@ -1176,7 +1176,6 @@ def _backdate(
         IssuedCredential.objects.filter(pk=credential.pk).update(revoked_at=when)
     notifications = Notification.objects.filter(pk__gt=after_notification)
     notifications.update(created_at=when)
-    notifications.filter(emailed_at__isnull=False).update(emailed_at=when)
     if when < timezone.now() - READ_AFTER:
         notifications.filter(read_at__isnull=True).update(read_at=when)
 

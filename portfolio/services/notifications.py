@@ -31,7 +31,9 @@ from __future__ import annotations
 import logging
 import random
 import smtplib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -51,6 +53,26 @@ logger = logging.getLogger(__name__)
 
 # What a down, refusing or unreachable mail server raises: worth trying again later.
 TRANSIENT_EMAIL_ERRORS = (smtplib.SMTPException, OSError)
+
+# Set only inside emails_withheld(); a context variable, so other threads and requests of the
+# same process notify as usual.
+_emails_withheld: ContextVar[bool] = ContextVar("emails_withheld", default=False)
+
+
+@contextmanager
+def emails_withheld() -> Iterator[None]:
+    """Within the block, notify() records in-app notifications with their e-mail skipped.
+
+    For the demo loader, which plays made-up events through the real services: their
+    notifications belong in the demo's inboxes, but no e-mail about them may be queued or sent,
+    whatever the mail and broker settings. Nothing is enqueued for a skipped e-mail, so nothing
+    reaches the broker either.
+    """
+    token = _emails_withheld.set(True)
+    try:
+        yield
+    finally:
+        _emails_withheld.reset(token)
 
 
 @dataclass(frozen=True)
@@ -78,7 +100,8 @@ def notify(
     """Record a notification for each recipient and e-mail it after commit.
 
     With a dedupe_key (suffixed per recipient) a repeated call is a no-op for recipients who
-    already have it. Recipients who turned this kind of e-mail off still get the in-app row.
+    already have it. Recipients who turned this kind of e-mail off still get the in-app row, as
+    does everyone while emails_withheld() is in force.
     """
     from portfolio import tasks  # tasks imports this module's senders
 
@@ -105,7 +128,7 @@ def notify(
                     dedupe_key=key,
                     **(
                         {"email_state": Notification.EmailState.SKIPPED}
-                        if user.pk in disabled
+                        if user.pk in disabled or _emails_withheld.get()
                         else _queued_email_fields(now)
                     ),
                 )

@@ -55,6 +55,23 @@ def test_turned_off_email_still_lands_in_the_inbox(learner, django_capture_on_co
     assert Notification.objects.filter(recipient=learner, read_at__isnull=True).count() == 1
 
 
+def test_withheld_emails_land_in_the_inbox_unsent_and_only_inside_the_block(
+    learner, other_learner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with notifications.emails_withheld():
+            [withheld] = notify_learner(learner)
+        [sent] = notify_learner(other_learner)
+
+    assert withheld.email_state == Notification.EmailState.SKIPPED
+    assert len(callbacks) == 1  # only the e-mail of the notification outside the block
+    [message] = mail.outbox
+    assert message.to == [other_learner.email]
+    sent.refresh_from_db()
+    assert sent.email_state == Notification.EmailState.SENT
+    assert Notification.objects.filter(recipient=learner, read_at__isnull=True).count() == 1
+
+
 def test_deduplicated_events_are_recorded_once(learner):
     notify_learner(learner, dedupe_key="credential-expiring:1")
     assert notify_learner(learner, dedupe_key="credential-expiring:1") == []

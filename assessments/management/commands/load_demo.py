@@ -7,12 +7,6 @@ the data flows (portfolio, then credentials, then assessments).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from celery import current_app as celery_app
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -24,35 +18,7 @@ from credentials.demo import load_credentials_demo, retire_demo_micro_credential
 from credentials.models import IssuedCredential, MicroCredential
 from portfolio.demo import DEMO_PASSWORD, DemoDataError, load_portfolio_demo
 from portfolio.models import EvidenceItem, Notification, User
-
-
-@contextmanager
-def _demo_notifications_quiet() -> Iterator[None]:
-    """While loading, run the demo's e-mail tasks inline, into Django's dummy backend.
-
-    The demo goes through the real services, which notify as in real use. Without this, the
-    console backend would print dozens of e-mails into this command's output, and in the
-    production profile every one of them would be queued on the broker for the worker to send
-    by SMTP to the demo addresses as soon as it starts. Inline, even with a broker configured,
-    nothing reaches the broker; the in-app notifications are kept, as part of the demo, and
-    marked sent: their e-mail went to the dummy backend.
-    """
-    saved_mailers = settings.MAILERS
-    settings.MAILERS = {
-        alias: {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
-        for alias in saved_mailers
-    }
-    saved_eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    task_logger = logging.getLogger("celery.app.trace")
-    saved_level = task_logger.level
-    task_logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        settings.MAILERS = saved_mailers
-        celery_app.conf.task_always_eager = saved_eager
-        task_logger.setLevel(saved_level)
+from portfolio.services.notifications import emails_withheld
 
 
 class Command(BaseCommand):
@@ -64,7 +30,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         try:
-            with _demo_notifications_quiet():
+            # The demo plays made-up events through the real services, which notify as in
+            # real use: the notifications are part of the demo's inboxes, but no e-mail about
+            # them goes to the demo's addresses, whatever the mail and broker settings.
+            with emails_withheld():
                 portfolio = load_portfolio_demo(stdout=self.stdout)
                 credentials = load_credentials_demo(portfolio=portfolio, stdout=self.stdout)
                 assessments = load_assessments_demo(
