@@ -32,7 +32,9 @@ from assessments.models import (
 )
 from assessments.permissions import assessor_users_for, can_claim, can_review
 from assessments.transitions import SUBMITTABLE, ensure_transition, not_allowed, record_transition
+from credentials.exceptions import IssuanceNotAllowed
 from credentials.models import IssuedCredential, MicroCredential, RubricCriterion, RubricLevel
+from credentials.records import EvidenceRecord, RubricResultRecord
 from credentials.services import issue_credential
 from portfolio.models import EvidenceItem, Notification, User
 from portfolio.permissions import is_learner
@@ -520,33 +522,40 @@ def approve_application(
             _("Every criterion must reach its required level to approve. Below it: %(list)s.")
             % {"list": ", ".join(below)}
         )
-    credential = issue_credential(
-        learner=application.learner,
-        micro_credential=application.micro_credential,
-        award_reference=f"application:{application.pk}",
-        assessor=by,
-        evidence_snapshot=[
-            {
-                "id": e.pk,
-                "title": e.title,
-                "kind": e.kind,
-                "description": e.description,
-                "url": e.url,
-            }
-            for e in application.submitted_evidence.filter(round=application.round).order_by("pk")
-        ],
-        rubric_results=[
-            {
-                "criterion": criterion.title,
-                "level": level.name,
-                "required_level": criterion.required_level.name
-                if criterion.required_level
-                else None,
-                "comment": comment,
-            }
-            for criterion, level, comment in checked
-        ],
-    )
+    try:
+        credential = issue_credential(
+            by=by,
+            learner=application.learner,
+            micro_credential=application.micro_credential,
+            award_reference=f"application:{application.pk}",
+            assessor=by,
+            evidence=[
+                EvidenceRecord(
+                    submitted_evidence_id=e.pk,
+                    title=e.title,
+                    kind=e.kind,
+                    description=e.description,
+                    url=e.url,
+                )
+                for e in application.submitted_evidence.filter(round=application.round).order_by(
+                    "pk"
+                )
+            ],
+            rubric_results=[
+                RubricResultRecord(
+                    criterion=criterion.title,
+                    level=level.name,
+                    required_level=criterion.required_level.name
+                    if criterion.required_level
+                    else None,
+                    comment=comment,
+                )
+                for criterion, level, comment in checked
+            ],
+        )
+    except IssuanceNotAllowed as refused:
+        # A claim outlives an assessor's assignment; the award does not.
+        raise ReviewNotAllowed(refused.message) from None
     application.credential = credential
     application.decided_at = timezone.now()
     record_transition(

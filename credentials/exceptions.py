@@ -12,3 +12,7 @@ class RevocationNotAllowed(CredentialError):
 
 class InvitationNotAllowed(CredentialError):
     pass
+
+
+class IssuanceNotAllowed(CredentialError):
+    pass

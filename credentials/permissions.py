@@ -25,6 +25,27 @@ def can_assess(user: AnyUser, micro_credential: MicroCredential) -> bool:
     return micro_credential.assessors.filter(pk=user.pk).exists()
 
 
+def can_issue(user: AnyUser, micro_credential: MicroCredential) -> bool:
+    """Whether the user may award this micro-credential to a learner.
+
+    Awarding is an act of the issuing organisation: its own staff may award its
+    micro-credentials, and so may the assessors it works with and has assigned to this one
+    (who award by approving an application). Site administrators who are not its staff may
+    not: being able to edit every row is not speaking for every organisation.
+    """
+    # A deactivated account acts for nobody, whatever its memberships still say.
+    if not user.is_active:
+        return False
+    if is_issuer_staff(user):
+        return micro_credential.issuer.staff.filter(pk=user.pk).exists()
+    # Assigned to this micro-credential...
+    if not can_assess(user, micro_credential):
+        return False
+    # ...and still one of its issuer's assessors: leaving the organisation ends the right to
+    # award its credentials even if an assignment was left behind.
+    return micro_credential.issuer.assessors.filter(pk=user.pk).exists()
+
+
 def visible_micro_credentials() -> QuerySet[MicroCredential]:
     """Micro-credentials that exist as far as the site's pages are concerned, for everyone.
 

@@ -26,6 +26,12 @@ from credentials.permissions import (
     visible_invitations,
     visible_micro_credentials,
 )
+from credentials.records import (
+    EvidenceRecord,
+    RubricResultRecord,
+    load_evidence,
+    load_rubric_results,
+)
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
 from portfolio.permissions import AnyUser, get_public_profile, public_profiles
@@ -361,38 +367,22 @@ class CredentialPage:
     evidence: list[CitedEvidence]
 
 
-def _text(entry: dict[object, object], key: str) -> str:
-    value = entry.get(key)
-    return "" if value is None else str(value)
-
-
-def _rubric_results(snapshot: object) -> list[RubricResult]:
-    # The snapshot is JSON written at issue time; read it defensively so a row written by
-    # an older version (or by hand) never breaks the page.
-    if not isinstance(snapshot, list):
-        return []
+def _rubric_results(records: list[RubricResultRecord]) -> list[RubricResult]:
+    # Without the assessor's comments, which are notes to the learner.
     return [
         RubricResult(
-            criterion=_text(entry, "criterion"),
-            level=_text(entry, "level"),
-            required_level=_text(entry, "required_level"),
+            criterion=record.criterion,
+            level=record.level,
+            required_level=record.required_level or "",
         )
-        for entry in snapshot
-        if isinstance(entry, dict)
+        for record in records
     ]
 
 
-def _cited_evidence(snapshot: object) -> list[CitedEvidence]:
-    if not isinstance(snapshot, list):
-        return []
-    kinds = dict(EvidenceItem.Kind.choices)
+def _cited_evidence(records: list[EvidenceRecord]) -> list[CitedEvidence]:
     # Titles and kinds only: descriptions, files and links stay with the learner, who may
     # not have made them public.
-    return [
-        CitedEvidence(title=_text(entry, "title"), kind=str(kinds.get(_text(entry, "kind"), "")))
-        for entry in snapshot
-        if isinstance(entry, dict)
-    ]
+    return [CitedEvidence(title=record.title, kind=record.kind_label) for record in records]
 
 
 def _holder(learner: User) -> tuple[str, str]:
@@ -425,8 +415,8 @@ def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
         status=credential.status,
         holder_name=holder_name,
         holder_profile_slug=holder_profile_slug,
-        results=_rubric_results(credential.rubric_results),
-        evidence=_cited_evidence(credential.evidence_snapshot),
+        results=_rubric_results(load_rubric_results(credential.rubric_results)),
+        evidence=_cited_evidence(load_evidence(credential.evidence_snapshot)),
     )
 
 

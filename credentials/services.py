@@ -12,13 +12,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credentials.exceptions import CredentialError, InvitationNotAllowed, RevocationNotAllowed
+from credentials.exceptions import (
+    CredentialError,
+    InvitationNotAllowed,
+    IssuanceNotAllowed,
+    RevocationNotAllowed,
+)
 from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
 from credentials.permissions import (
     INVITATION_ROLES,
+    can_issue,
     can_manage_issuer,
     can_revoke,
     visible_invitations,
+)
+from credentials.records import (
+    EvidenceRecord,
+    RubricResultRecord,
+    dump_evidence,
+    dump_rubric_results,
 )
 from portfolio.models import Notification, User
 from portfolio.services.notifications import notify
@@ -38,20 +50,28 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 def issue_credential(
     *,
+    by: User,
     learner: User,
     micro_credential: MicroCredential,
     award_reference: str,
     assessor: User | None,
-    evidence_snapshot: Sequence[dict[str, object]],
-    rubric_results: Sequence[dict[str, object]],
+    evidence: Sequence[EvidenceRecord],
+    rubric_results: Sequence[RubricResultRecord],
     issued_at: datetime | None = None,
 ) -> IssuedCredential:
     """Award a micro-credential; idempotent per award_reference.
 
-    A second call with the same award_reference returns the credential the first one made,
-    so a retried or double-clicked approval never issues two. Expiry is fixed at issue from
-    the definition's validity period. Notifies the learner after commit.
+    Raises IssuanceNotAllowed unless `by` may award it (permissions.can_issue). A second
+    call with the same award_reference returns the credential the first one made, so a
+    retried or double-clicked approval never issues two. Expiry is fixed at issue from the
+    definition's validity period. Notifies the learner after commit. Not durable: approving
+    an application issues inside the approval's transaction.
     """
+    if not can_issue(by, micro_credential):
+        raise IssuanceNotAllowed(
+            _("Only %(issuer)s's staff or an assessor assigned to %(title)s can award it.")
+            % {"issuer": micro_credential.issuer.name, "title": micro_credential.title}
+        )
     existing = IssuedCredential.objects.filter(award_reference=award_reference).first()
     if existing is not None:
         return existing
@@ -67,8 +87,8 @@ def issue_credential(
                 award_reference=award_reference,
                 issued_at=issued_at,
                 expires_at=_add_months(issued_at, months) if months else None,
-                evidence_snapshot=list(evidence_snapshot),
-                rubric_results=list(rubric_results),
+                evidence_snapshot=dump_evidence(evidence),
+                rubric_results=dump_rubric_results(rubric_results),
             )
     except IntegrityError:
         # A concurrent call won the race for this award_reference: return its credential.

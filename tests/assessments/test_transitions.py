@@ -329,6 +329,42 @@ def test_approval_issues_the_credential_in_the_same_step(
     assert credential.expires_at is None
 
 
+def test_approval_records_typed_results_that_read_back(in_review, assessor, micro_credential):
+    from credentials.records import load_evidence, load_rubric_results
+
+    credential = services.approve_application(
+        application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 3)
+    ).credential
+    credential.refresh_from_db()
+    results = load_rubric_results(credential.rubric_results)
+    assert [(r.criterion, r.level, r.required_level, r.comment) for r in results] == [
+        ("Clarity", "Exceeds", "Meets", "Noted."),
+        ("Use of evidence", "Exceeds", "Meets", "Noted."),
+    ]
+    frozen = in_review.submitted_evidence.filter(round=1).order_by("pk")
+    assert [
+        (e.submitted_evidence_id, e.title) for e in load_evidence(credential.evidence_snapshot)
+    ] == [(e.pk, e.title) for e in frozen]
+
+
+def test_an_assessor_unassigned_after_claiming_cannot_approve(
+    in_review, assessor, micro_credential
+):
+    micro_credential.assessors.remove(assessor)
+    with pytest.raises(ReviewNotAllowed) as refused:
+        services.approve_application(
+            application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 3)
+        )
+    assert refused.value.message == (
+        f"Only {micro_credential.issuer.name}'s staff or an assessor assigned to "
+        f"{micro_credential.title} can award it."
+    )
+    in_review.refresh_from_db()
+    assert in_review.status == S.IN_REVIEW
+    assert not IssuedCredential.objects.exists()
+    assert not in_review.reviews.exists()
+
+
 def test_double_approval_issues_one_credential(in_review, assessor, micro_credential):
     scores = scores_at(micro_credential, 2)
     first = services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
@@ -354,11 +390,12 @@ def test_expiry_comes_from_the_validity_period(learner, assessor):
 
     with time_machine.travel("2026-01-31 10:00Z"):
         credential = issue_credential(
+            by=assessor,
             learner=learner,
             micro_credential=definition,
             award_reference="test:1",
             assessor=assessor,
-            evidence_snapshot=[],
+            evidence=[],
             rubric_results=[],
         )
     assert credential.expires_at.isoformat() == "2027-01-31T10:00:00+00:00"

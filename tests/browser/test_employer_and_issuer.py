@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from credentials.models import IssuedCredential
+from credentials.records import RubricResultRecord
 from credentials.services import issue_credential
 from tests.factories import (
     TEST_PASSWORD,
@@ -43,14 +44,19 @@ def amara(transactional_db):
 
 
 def award(learner, micro_credential, reference, *, issued_at=None):
+    staff = UserFactory(issuer_staff=True)
+    micro_credential.issuer.staff.add(staff)
     return issue_credential(
+        by=staff,
         learner=learner,
         micro_credential=micro_credential,
         award_reference=reference,
         assessor=None,
-        evidence_snapshot=[],
+        evidence=[],
         rubric_results=[
-            {"criterion": "Clarity", "level": "Meets", "required_level": "Meets", "comment": ""}
+            RubricResultRecord(
+                criterion="Clarity", level="Meets", required_level="Meets", comment=""
+            )
         ],
         issued_at=issued_at,
     )

@@ -171,11 +171,12 @@ def pages(learner, assessor, django_capture_on_commit_callbacks):
     # A notification for the learner's inbox, and a credential for My credentials.
     with django_capture_on_commit_callbacks(execute=True):
         issue_credential(
+            by=assessor,
             learner=learner,
             micro_credential=other,
             award_reference="id-fields-test",
             assessor=assessor,
-            evidence_snapshot=[],
+            evidence=[],
             rubric_results=[],
         )
     assert learner.notifications.exists(), "the inbox needs a notification to mark read"

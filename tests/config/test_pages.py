@@ -55,17 +55,18 @@ def test_learner_dashboard_lists_credentials_and_open_applications(
     earned = MicroCredentialFactory(issuer=issuer, title="Spreadsheet Modelling")
     revoked = MicroCredentialFactory(issuer=issuer, title="Data Ethics")
     applying = MicroCredentialFactory(issuer=issuer, title="SQL Querying")
+    staff = UserFactory(issuer_staff=True)
+    issuer.staff.add(staff)
     for definition, reference in [(earned, "a"), (revoked, "b")]:
         issue_credential(
+            by=staff,
             learner=learner,
             micro_credential=definition,
             award_reference=reference,
             assessor=assessor,
-            evidence_snapshot=[],
+            evidence=[],
             rubric_results=[],
         )
-    staff = UserFactory(issuer_staff=True)
-    issuer.staff.add(staff)
     revoke_credential(
         credential_id=learner.credentials_earned.get(micro_credential=revoked).pk,
         by=staff,

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from credentials.records import EvidenceRecord, RubricResultRecord
 from credentials.services import issue_credential, revoke_credential
 from tests.factories import IssuerFactory, MicroCredentialFactory, UserFactory
 
@@ -14,29 +15,31 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 _references = itertools.count(1)
 
 RUBRIC_RESULTS = [
-    {
-        "criterion": "Clarity",
-        "level": "Exceeds",
-        "required_level": "Meets",
-        "comment": "Private note for the learner.",
-    },
-    {"criterion": "Use of evidence", "level": "Meets", "required_level": "Meets", "comment": ""},
+    RubricResultRecord(
+        criterion="Clarity",
+        level="Exceeds",
+        required_level="Meets",
+        comment="Private note for the learner.",
+    ),
+    RubricResultRecord(
+        criterion="Use of evidence", level="Meets", required_level="Meets", comment=""
+    ),
 ]
 EVIDENCE_SNAPSHOT = [
-    {
-        "id": 1,
-        "title": "Sales dashboard",
-        "kind": "image",
-        "description": "Only for the assessor.",
-        "url": "",
-    },
-    {
-        "id": 2,
-        "title": "Write-up of the analysis",
-        "kind": "reflection",
-        "description": "",
-        "url": "",
-    },
+    EvidenceRecord(
+        submitted_evidence_id=1,
+        title="Sales dashboard",
+        kind="image",
+        description="Only for the assessor.",
+        url="",
+    ),
+    EvidenceRecord(
+        submitted_evidence_id=2,
+        title="Write-up of the analysis",
+        kind="reflection",
+        description="",
+        url="",
+    ),
 ]
 
 
@@ -45,23 +48,31 @@ def _frozen_time(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
+def staff_member(issuer):
+    """A new member of the issuer's staff, who may issue and revoke its credentials."""
+    staff = UserFactory(issuer_staff=True)
+    issuer.staff.add(staff)
+    return staff
+
+
 def issue(learner, micro_credential, *, issued_at=NOW, assessor=None):
     """Issue a credential as an approval would, with a realistic snapshot."""
     return issue_credential(
+        by=staff_member(micro_credential.issuer),
         learner=learner,
         micro_credential=micro_credential,
         award_reference=f"test:{next(_references)}",
         assessor=assessor,
-        evidence_snapshot=EVIDENCE_SNAPSHOT,
+        evidence=EVIDENCE_SNAPSHOT,
         rubric_results=RUBRIC_RESULTS,
         issued_at=issued_at,
     )
 
 
 def revoke(credential, reason="Evidence was found to be plagiarised."):
-    staff = UserFactory(issuer_staff=True)
-    credential.issuer.staff.add(staff)
-    return revoke_credential(credential_id=credential.pk, by=staff, reason=reason)
+    return revoke_credential(
+        credential_id=credential.pk, by=staff_member(credential.issuer), reason=reason
+    )
 
 
 @pytest.fixture

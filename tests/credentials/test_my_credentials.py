@@ -145,11 +145,12 @@ def test_only_the_holder_can_change_where_a_credential_shows(db, learner, other_
     from tests.factories import MicroCredentialFactory
 
     credential = issue_credential(
+        by=assessor,
         learner=learner,
-        micro_credential=MicroCredentialFactory(),
+        micro_credential=MicroCredentialFactory(assessors=[assessor]),
         award_reference="visibility",
         assessor=assessor,
-        evidence_snapshot=[],
+        evidence=[],
         rubric_results=[],
     )
     with pytest.raises(CredentialError):
