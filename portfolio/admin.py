@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from portfolio.models import (
+    Event,
     EvidenceItem,
     LearnerProfile,
     Notification,
@@ -43,12 +44,13 @@ if TYPE_CHECKING:
     _SkillAdminBase = admin.ModelAdmin[Skill]
     _EvidenceAdminBase = admin.ModelAdmin[EvidenceItem]
     _NotificationAdminBase = admin.ModelAdmin[Notification]
+    _EventAdminBase = admin.ModelAdmin[Event]
 else:
     _UserAdminBase = DjangoUserAdmin
     _UserChangeFormBase = UserChangeForm
     _ProfileAdminBase = _FrameworkAdminBase = _SkillAdminBase = _EvidenceAdminBase = (
         _NotificationAdminBase
-    ) = admin.ModelAdmin
+    ) = _EventAdminBase = admin.ModelAdmin
 
 
 def _clean_email(email: str, user: User) -> str:
@@ -301,3 +303,44 @@ class NotificationAdmin(_NotificationAdminBase):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+@admin.register(Event)
+class EventAdmin(_EventAdminBase):
+    """The audit log, for site administrators only, and read-only for them too.
+
+    Rows are written only by portfolio.events.record_event; nobody edits or deletes one.
+    """
+
+    list_display = ("created_at", "verb", "actor_label", "target_type", "target_id", "scope")
+    list_filter = ("verb",)
+    search_fields = ("verb", "actor_label", "scope")
+    date_hierarchy = "created_at"
+    fields = (
+        "created_at",
+        "verb",
+        "actor",
+        "actor_label",
+        "target_type",
+        "target_id",
+        "owner",
+        "scope",
+        "payload",
+    )
+    readonly_fields = fields
+    list_select_related = ("actor", "owner")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Event | None = None) -> bool:
+        return False

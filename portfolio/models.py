@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.storage import (
@@ -309,3 +310,77 @@ class EmailPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {'on' if self.is_enabled else 'off'}"
+
+
+class AppendOnlyError(Exception):
+    """An attempt to change or delete a recorded event: the log is append-only."""
+
+
+class EventQuerySet(models.QuerySet["Event"]):
+    # Bulk writes would bypass Event.save() and Event.delete(). Deleting a user still works:
+    # the collector nulls actor and owner with its own update query, not with this method.
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnlyError("Recorded events are never changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Recorded events are never deleted.")
+
+
+class Event(models.Model):
+    """Something that happened, once, to one object: the domain event and the audit log.
+
+    Written only by portfolio.events.record_event, inside the transaction of the change it
+    records; never changed or deleted afterwards.
+    """
+
+    verb = models.CharField(max_length=80)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who acted, as they were then: the log still says who after the account is deleted.
+    actor_label = models.CharField(max_length=254, blank=True)
+    # "app_label.model" and primary key of the object the event is about; no foreign key,
+    # so the record outlives the object (a deleted evidence item keeps its deletion event).
+    target_type = models.CharField(max_length=100, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The learner whose things the event is about: a learner reads the events they own.
+    owner = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Set by the recording app (e.g. "issuer:<pk>") so an organisation's staff can read its
+    # events without this app knowing what an issuer is.
+    scope = models.CharField(max_length=100, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    # A default rather than auto_now_add, so that a data migration folding an older history
+    # into the log keeps each row's original time.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["verb", "-created_at"], name="event_verb_recent_idx"),
+            models.Index(fields=["target_type", "target_id"], name="event_target_idx"),
+            models.Index(fields=["owner", "-created_at"], name="event_owner_recent_idx"),
+            models.Index(fields=["scope", "-created_at"], name="event_scope_recent_idx"),
+            models.Index(fields=["-created_at"], name="event_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_type="", target_id__isnull=True)
+                | (~Q(target_type="") & Q(target_id__isnull=False)),
+                name="event_target_whole_or_absent",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verb} {self.target_type}#{self.target_id}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("Recorded events are never changed.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # forwarded as given
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError("Recorded events are never deleted.")
