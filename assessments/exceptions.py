@@ -1,13 +1,18 @@
-class AssessmentError(Exception):
-    """An assessment operation refused, with a message meant for the user."""
+"""The assessments app's refusals: DomainError subclasses (see portfolio.errors)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from http import HTTPStatus
+
+from portfolio.errors import DomainError
+
+
+class AssessmentError(DomainError):
+    """An assessment operation refused, with a message meant for the user."""
 
 
 class TransitionNotAllowed(AssessmentError):
     """The application's current status does not allow this step."""
+
+    default_status = HTTPStatus.CONFLICT
 
 
 class ApplicationNotAllowed(AssessmentError):

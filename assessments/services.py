@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from http import HTTPStatus
 
 from django.conf import settings
 from django.core.files.storage import Storage
@@ -62,8 +63,27 @@ def _lock(application_id: int) -> Application:
 def _ensure_owner(application: Application, by: User) -> None:
     if application.learner_id != by.pk:
         raise ApplicationNotAllowed(
-            _("Only the learner who started this application can change it.")
+            _("Only the learner who started this application can change it."),
+            code="application.not_applicant",
+            status=HTTPStatus.FORBIDDEN,
         )
+
+
+def _already_open(micro_credential: MicroCredential) -> ApplicationNotAllowed:
+    return ApplicationNotAllowed(
+        _("You already have an open application for %(title)s.")
+        % {"title": micro_credential.title},
+        code="application.already_open",
+        status=HTTPStatus.CONFLICT,
+    )
+
+
+def _own_application() -> ReviewNotAllowed:
+    return ReviewNotAllowed(
+        _("You cannot review your own application."),
+        code="application.own_application",
+        status=HTTPStatus.FORBIDDEN,
+    )
 
 
 def _learner_link(application: Application) -> str:
@@ -86,9 +106,17 @@ def start_application(*, learner: User, micro_credential_id: int) -> Application
     """
     micro_credential = MicroCredential.objects.select_for_update().get(pk=micro_credential_id)
     if not is_learner(learner):
-        raise ApplicationNotAllowed(_("Only learners can apply for micro-credentials."))
+        raise ApplicationNotAllowed(
+            _("Only learners can apply for micro-credentials."),
+            code="application.not_learner",
+            status=HTTPStatus.FORBIDDEN,
+        )
     if micro_credential.status != MicroCredential.Status.PUBLISHED:
-        raise ApplicationNotAllowed(_("This micro-credential is not open for applications."))
+        raise ApplicationNotAllowed(
+            _("This micro-credential is not open for applications."),
+            code="micro_credential.not_open",
+            status=HTTPStatus.CONFLICT,
+        )
     if (
         IssuedCredential.objects.valid_at(timezone.now())
         .filter(learner=learner, micro_credential=micro_credential)
@@ -96,17 +124,16 @@ def start_application(*, learner: User, micro_credential_id: int) -> Application
     ):
         raise ApplicationNotAllowed(
             _("You already hold a valid credential for %(title)s.")
-            % {"title": micro_credential.title}
+            % {"title": micro_credential.title},
+            code="application.credential_held",
+            status=HTTPStatus.CONFLICT,
         )
-    already_open = _("You already have an open application for %(title)s.") % {
-        "title": micro_credential.title
-    }
     if (
         Application.objects.open()
         .filter(learner=learner, micro_credential=micro_credential)
         .exists()
     ):
-        raise ApplicationNotAllowed(already_open)
+        raise _already_open(micro_credential)
     try:
         with transaction.atomic():
             application = Application.objects.create(
@@ -114,7 +141,7 @@ def start_application(*, learner: User, micro_credential_id: int) -> Application
             )
     except IntegrityError:
         # The partial unique index caught a concurrent start.
-        raise ApplicationNotAllowed(already_open) from None
+        raise _already_open(micro_credential) from None
     CriterionResponse.objects.bulk_create(
         CriterionResponse(application=application, criterion=criterion)
         for criterion in micro_credential.criteria_set.all()
@@ -142,13 +169,16 @@ def save_response(
     if application.status not in {S.DRAFT, S.CHANGES_REQUESTED}:
         raise ApplicationNotAllowed(
             _("An application that is %(status)s cannot be edited.")
-            % {"status": S(application.status).label.lower()}
+            % {"status": S(application.status).label.lower()},
+            code="application.not_editable",
+            status=HTTPStatus.CONFLICT,
         )
     try:
         response = CriterionResponse.objects.get(application=application, criterion_id=criterion_id)
     except CriterionResponse.DoesNotExist:
         raise ApplicationNotAllowed(
-            _("That criterion is not part of this micro-credential.")
+            _("That criterion is not part of this micro-credential."),
+            code="application.unknown_criterion",
         ) from None
     if (
         self_assessed_level_id is not None
@@ -156,11 +186,19 @@ def save_response(
             pk=self_assessed_level_id, criterion_id=criterion_id
         ).exists()
     ):
-        raise ApplicationNotAllowed(_("Choose a level from this criterion's rubric."))
+        raise ApplicationNotAllowed(
+            _("Choose a level from this criterion's rubric."),
+            code="application.unknown_level",
+            field="self_assessed_level_id",
+        )
     wanted = set(evidence_item_ids)
     owned = set(EvidenceItem.objects.filter(owner=by, pk__in=wanted).values_list("pk", flat=True))
     if owned != wanted:
-        raise ApplicationNotAllowed(_("Evidence can only come from your own library."))
+        raise ApplicationNotAllowed(
+            _("Evidence can only come from your own library."),
+            code="application.evidence_not_owned",
+            field="evidence_item_ids",
+        )
     response.statement = statement.strip()
     response.self_assessed_level_id = self_assessed_level_id
     response.save(update_fields=["statement", "self_assessed_level"])
@@ -182,16 +220,22 @@ def submit_application(*, application_id: int, by: User) -> Application:
     _ensure_owner(application, by)
     target = S.RESUBMITTED if application.status == S.CHANGES_REQUESTED else S.SUBMITTED
     if application.status not in SUBMITTABLE:
-        raise not_allowed(application, target)
+        raise not_allowed(application, target, code="application.not_submittable")
     if application.micro_credential.status != MicroCredential.Status.PUBLISHED:
-        raise ApplicationNotAllowed(_("This micro-credential is no longer open for applications."))
+        raise ApplicationNotAllowed(
+            _("This micro-credential is no longer open for applications."),
+            code="micro_credential.not_open",
+            status=HTTPStatus.CONFLICT,
+        )
     if not has_display_name(learner=application.learner):
         # A credential is awarded to this name: never to an e-mail address or a blank.
         raise ApplicationNotAllowed(
             _(
                 "Add your name to your profile before you submit: it is the name a credential "
                 "is awarded to."
-            )
+            ),
+            code="application.name_missing",
+            status=HTTPStatus.CONFLICT,
         )
     responses = list(
         application.responses.select_related("criterion")
@@ -206,7 +250,9 @@ def submit_application(*, application_id: int, by: User) -> Application:
             _(
                 "Each criterion needs a statement and at least one piece of evidence. Still to do: %(list)s."
             )
-            % {"list": ", ".join(incomplete)}
+            % {"list": ", ".join(incomplete)},
+            code="application.incomplete",
+            status=HTTPStatus.CONFLICT,
         )
     ensure_transition(application, target)
     now = timezone.now()
@@ -345,16 +391,26 @@ def claim_application(*, application_id: int, by: User) -> Application:
     """
     application = _lock(application_id)
     if application.status == S.IN_REVIEW:
+        if application.assessor_id == by.pk:
+            raise ReviewNotAllowed(
+                _("You have already claimed this application."),
+                code="application.already_claimed",
+                status=HTTPStatus.CONFLICT,
+            )
         raise ReviewNotAllowed(
-            _("You have already claimed this application.")
-            if application.assessor_id == by.pk
-            else _("Another assessor has already claimed this application.")
+            _("Another assessor has already claimed this application."),
+            code="application.claimed_by_another",
+            status=HTTPStatus.CONFLICT,
         )
     ensure_transition(application, S.IN_REVIEW)
     if application.learner_id == by.pk:
-        raise ReviewNotAllowed(_("You cannot review your own application."))
+        raise _own_application()
     if not can_claim(by, application):
-        raise ReviewNotAllowed(_("You are not assigned to assess this micro-credential."))
+        raise ReviewNotAllowed(
+            _("You are not assigned to assess this micro-credential."),
+            code="application.not_assigned",
+            status=HTTPStatus.FORBIDDEN,
+        )
     application.assessor = by
     record_transition(application, to=S.IN_REVIEW, by=by, update_fields=["assessor"])
     notify(
@@ -373,7 +429,11 @@ def release_application(*, application_id: int, by: User) -> Application:
     """Give a claimed application back to the queue (the claiming assessor only)."""
     application = _lock(application_id)
     if application.status != S.IN_REVIEW or application.assessor_id != by.pk:
-        raise ReviewNotAllowed(_("Only the assessor who claimed this application can release it."))
+        raise ReviewNotAllowed(
+            _("Only the assessor who claimed this application can release it."),
+            code="application.not_claimant",
+            status=HTTPStatus.FORBIDDEN,
+        )
     application.assessor = None
     back_to = S.RESUBMITTED if application.round > 1 else S.SUBMITTED
     record_transition(application, to=back_to, by=by, update_fields=["assessor"])
@@ -397,7 +457,9 @@ def _check_scores(
         if score is None or level is None:
             raise ReviewNotAllowed(
                 _("Choose a level for every criterion (missing: %(title)s).")
-                % {"title": criterion.title}
+                % {"title": criterion.title},
+                code="review.level_missing",
+                field="scores",
             )
         checked.append((criterion, level, score.comment.strip()))
     return checked
@@ -413,8 +475,12 @@ def _record_review(
 ) -> list[tuple[RubricCriterion, RubricLevel, str]]:
     if not can_review(by, application):
         if application.learner_id == by.pk:
-            raise ReviewNotAllowed(_("You cannot review your own application."))
-        raise ReviewNotAllowed(_("Claim this application before deciding on it."))
+            raise _own_application()
+        raise ReviewNotAllowed(
+            _("Claim this application before deciding on it."),
+            code="application.not_claimant",
+            status=HTTPStatus.FORBIDDEN,
+        )
     checked = _check_scores(application, scores)
     review = Review.objects.create(
         application=application,
@@ -433,7 +499,9 @@ def _record_review(
 def _require_feedback(feedback: str, action: str) -> None:
     if not feedback.strip():
         raise ReviewNotAllowed(
-            _("Write feedback for the learner when you %(action)s.") % {"action": action}
+            _("Write feedback for the learner when you %(action)s.") % {"action": action},
+            code="review.feedback_missing",
+            field="feedback",
         )
 
 
@@ -520,7 +588,9 @@ def approve_application(
     if below:
         raise ReviewNotAllowed(
             _("Every criterion must reach its required level to approve. Below it: %(list)s.")
-            % {"list": ", ".join(below)}
+            % {"list": ", ".join(below)},
+            code="review.below_required_level",
+            field="scores",
         )
     try:
         credential = issue_credential(
@@ -555,7 +625,7 @@ def approve_application(
         )
     except IssuanceNotAllowed as refused:
         # A claim outlives an assessor's assignment; the award does not.
-        raise ReviewNotAllowed(refused.message) from None
+        raise ReviewNotAllowed(refused.message, code=refused.code, status=refused.status) from None
     application.credential = credential
     application.decided_at = timezone.now()
     record_transition(

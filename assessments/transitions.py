@@ -33,10 +33,13 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 SUBMITTABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
 
 
-def not_allowed(application: Application, to: str) -> TransitionNotAllowed:
+def not_allowed(
+    application: Application, to: str, *, code: str | None = None
+) -> TransitionNotAllowed:
     return TransitionNotAllowed(
         _("An application that is %(current)s cannot become %(target)s.")
-        % {"current": S(application.status).label.lower(), "target": S(to).label.lower()}
+        % {"current": S(application.status).label.lower(), "target": S(to).label.lower()},
+        code=code or f"application.cannot_become_{to}",
     )
 
 

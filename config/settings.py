@@ -76,6 +76,8 @@ MIDDLEWARE = [
     # Before any view middleware (CSRF) reads the body: refuses oversized ones with a page.
     "config.middleware.RequestBodyLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: a refusal no view caught becomes a message, or the 403 page.
+    "portfolio.refusals.RefusalMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -336,6 +338,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
+    # Services' refusals (DomainError) answer {"code", "detail"} with their own status.
+    "EXCEPTION_HANDLER": "portfolio.api.exceptions.handle_api_exception",
 }
 
 # --- Security. CSP forbids inline script and style everywhere: every page uses static files.

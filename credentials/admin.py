@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet, TextField
 from django.forms import ModelChoiceField, ModelMultipleChoiceField, Textarea
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from credentials import permissions, services
-from credentials.exceptions import CredentialError
 from credentials.forms import (
     IssuerInvitationAdminForm,
     MicroCredentialAdminForm,
@@ -314,22 +313,14 @@ class IssuerInvitationAdmin(_InvitationAdminBase):
         self, request: HttpRequest, obj: IssuerInvitation, form: Any, change: bool
     ) -> None:
         # The form has checked the issuer and membership; the service checks again, inside
-        # the admin's transaction, and a refusal there (a race) is reported by add_view.
+        # the admin's transaction, and a refusal there (a race) rolls it back and is shown
+        # on the add page by portfolio.refusals.RefusalMiddleware.
         if not isinstance(request.user, User):
             raise PermissionDenied
         invitation = services.invite_to_issuer(
             issuer_id=obj.issuer_id, email=obj.email, role=obj.role, by=request.user
         )
         obj.pk = invitation.pk
-
-    def add_view(
-        self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        try:
-            return super().add_view(request, form_url, extra_context)
-        except CredentialError as error:
-            messages.error(request, error.message)
-            return HttpResponseRedirect(request.get_full_path())
 
     @admin.display(description=_("state"))
     def state(self, invitation: IssuerInvitation) -> str:

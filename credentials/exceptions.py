@@ -1,9 +1,10 @@
-class CredentialError(Exception):
-    """A credential operation refused for a reason the user should read."""
+"""The credentials app's refusals: DomainError subclasses (see portfolio.errors)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from portfolio.errors import DomainError
+
+
+class CredentialError(DomainError):
+    """A credential operation refused for a reason the user should read."""
 
 
 class RevocationNotAllowed(CredentialError):

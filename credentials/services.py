@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from http import HTTPStatus
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -70,7 +71,9 @@ def issue_credential(
     if not can_issue(by, micro_credential):
         raise IssuanceNotAllowed(
             _("Only %(issuer)s's staff or an assessor assigned to %(title)s can award it.")
-            % {"issuer": micro_credential.issuer.name, "title": micro_credential.title}
+            % {"issuer": micro_credential.issuer.name, "title": micro_credential.title},
+            code="credential.not_issuer",
+            status=HTTPStatus.FORBIDDEN,
         )
     existing = IssuedCredential.objects.filter(award_reference=award_reference).first()
     if existing is not None:
@@ -118,13 +121,21 @@ def revoke_credential(*, credential_id: int, by: User, reason: str) -> IssuedCre
     )
     if not can_revoke(by, credential):
         raise RevocationNotAllowed(
-            _("Only staff of the issuing organisation can revoke this credential.")
+            _("Only staff of the issuing organisation can revoke this credential."),
+            code="credential.not_issuer_staff",
+            status=HTTPStatus.FORBIDDEN,
         )
     if credential.revoked_at is not None:
-        raise RevocationNotAllowed(_("This credential was already revoked."))
+        raise RevocationNotAllowed(
+            _("This credential was already revoked."),
+            code="credential.already_revoked",
+            status=HTTPStatus.CONFLICT,
+        )
     if not reason.strip():
         raise RevocationNotAllowed(
-            _("Give a reason for revoking: it is shown with the credential.")
+            _("Give a reason for revoking: it is shown with the credential."),
+            code="credential.reason_missing",
+            field="reason",
         )
     credential.revoked_at = timezone.now()
     credential.revoked_by = by
@@ -157,7 +168,11 @@ def set_credential_visibility(
         IssuedCredential.objects.select_for_update().filter(pk=credential_id, learner=by).first()
     )
     if credential is None:
-        raise CredentialError(_("Only the holder can choose where a credential shows."))
+        raise CredentialError(
+            _("Only the holder can choose where a credential shows."),
+            code="credential.not_holder",
+            status=HTTPStatus.FORBIDDEN,
+        )
     credential.is_shown_publicly = is_shown_publicly
     credential.save(update_fields=["is_shown_publicly"])
     return credential
@@ -223,12 +238,19 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
     """
     issuer = Issuer.objects.select_for_update().get(pk=issuer_id)
     if not can_manage_issuer(by, issuer):
-        raise InvitationNotAllowed(_("You can only invite people to your own organisation."))
+        raise InvitationNotAllowed(
+            _("You can only invite people to your own organisation."),
+            code="invitation.not_issuer_manager",
+            status=HTTPStatus.FORBIDDEN,
+        )
     email = email.strip().lower()
     if _members(issuer, role).filter(email__iexact=email).exists():
         raise InvitationNotAllowed(
             _("%(email)s is already one of %(issuer)s's %(role)s.")
-            % {"email": email, "issuer": issuer.name, "role": _role_plural(role)}
+            % {"email": email, "issuer": issuer.name, "role": _role_plural(role)},
+            code="invitation.already_member",
+            field="email",
+            status=HTTPStatus.CONFLICT,
         )
     expires_at = timezone.now() + INVITATION_VALID_FOR
     invitation, created = IssuerInvitation.objects.get_or_create(
@@ -282,7 +304,11 @@ def accept_invitation(*, invitation_id: int, by: User) -> IssuerInvitation:
         .first()
     )
     if invitation is None:
-        raise InvitationNotAllowed(_("This invitation is no longer open."))
+        raise InvitationNotAllowed(
+            _("This invitation is no longer open."),
+            code="invitation.not_open",
+            status=HTTPStatus.CONFLICT,
+        )
     issuer = invitation.issuer
     if invitation.role == IssuerInvitation.Role.STAFF:
         issuer.staff.add(by)

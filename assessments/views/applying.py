@@ -30,6 +30,7 @@ from credentials.permissions import get_micro_credential_for
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import EvidenceItem, User
 from portfolio.permissions import is_learner
+from portfolio.refusals import show_as_message, show_on_form
 from portfolio.selectors import has_display_name, list_evidence
 
 S = Application.Status
@@ -95,9 +96,9 @@ def application_start(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
             learner=request.user, micro_credential_id=micro_credential.pk
         )
         if existing is None:
-            messages.error(request, error.message)
+            show_as_message(request, error)
             return redirect("credentials:micro-credential-detail", slug)
-        messages.info(request, error.message)
+        show_as_message(request, error, level=messages.INFO)
         return redirect(_page_for(existing))
     messages.success(
         request,
@@ -173,7 +174,7 @@ def _save_answers(request: AuthenticatedHttpRequest, sections: list[CriterionSec
                 **form.cleaned_data,
             )
         except AssessmentError as error:
-            form.add_error(None, error.message)
+            show_on_form(form, error)
             saved_all = False
     return saved_all
 
@@ -225,7 +226,7 @@ def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     try:
         application = services.submit_application(application_id=pk, by=request.user)
     except AssessmentError as error:
-        messages.error(request, error.message)
+        show_as_message(request, error)
         if has_answers:
             messages.info(request, _("Your answers are saved as a draft."))
         return redirect("assessments:application-edit", pk)
@@ -271,7 +272,7 @@ def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
                 application_id=pk, by=request.user, comment=form.cleaned_data["comment"]
             )
         except AssessmentError as error:
-            messages.error(request, error.message)
+            show_as_message(request, error)
         else:
             messages.success(
                 request,

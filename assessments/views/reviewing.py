@@ -36,6 +36,7 @@ from portfolio.files import serve_file, serve_thumbnail
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import User
 from portfolio.permissions import AnyUser, is_assessor
+from portfolio.refusals import show_as_message, show_on_form
 
 PAGE_SIZE = 25
 
@@ -128,7 +129,7 @@ def claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         application = services.claim_application(application_id=pk, by=request.user)
     except AssessmentError as error:
-        messages.error(request, error.message)
+        show_as_message(request, error)
         return redirect("assessments:queue")
     messages.success(
         request,
@@ -151,7 +152,7 @@ def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     try:
         application = services.release_application(application_id=pk, by=request.user)
     except AssessmentError as error:
-        messages.error(request, error.message)
+        show_as_message(request, error)
         return redirect("assessments:queue")
     messages.success(
         request,
@@ -212,8 +213,8 @@ def _record_decision(
             feedback=form.cleaned_data["feedback"],
         )
     except AssessmentError as error:
-        form.add_error(None, error.message)
-        messages.error(request, error.message)
+        show_on_form(form, error)
+        show_as_message(request, error)
         return False
     messages.success(request, _decided_message(decision, application))
     return True

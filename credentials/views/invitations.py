@@ -18,6 +18,7 @@ from credentials.exceptions import CredentialError
 from credentials.models import IssuerInvitation
 from credentials.permissions import get_invitation_for, visible_invitations
 from portfolio.http import AuthenticatedHttpRequest
+from portfolio.refusals import show_as_message
 
 
 @login_required
@@ -34,7 +35,7 @@ def invitation_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
     try:
         services.accept_invitation(invitation_id=invitation.pk, by=request.user)
     except CredentialError as error:
-        messages.error(request, error.message)
+        show_as_message(request, error)
         return redirect("credentials:invitation-list")
     if invitation.role == IssuerInvitation.Role.STAFF:
         messages.success(

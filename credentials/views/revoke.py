@@ -16,6 +16,7 @@ from credentials.exceptions import CredentialError
 from credentials.forms import RevokeForm
 from credentials.permissions import can_revoke
 from portfolio.http import AuthenticatedHttpRequest
+from portfolio.refusals import show_as_message
 
 
 @login_required
@@ -34,7 +35,7 @@ def revoke_credential(request: AuthenticatedHttpRequest, public_id: UUID) -> Htt
                 credential_id=credential.pk, by=request.user, reason=form.cleaned_data["reason"]
             )
         except CredentialError as error:
-            messages.error(request, error.message)
+            show_as_message(request, error)
         else:
             messages.success(
                 request,

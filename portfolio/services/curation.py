@@ -7,11 +7,8 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portfolio.errors import CurationError
 from portfolio.models import EvidenceItem, User
-
-
-class CurationError(Exception):
-    """A curation request that was refused as a whole; the message is for the learner."""
 
 
 @transaction.atomic(durable=True)
@@ -25,7 +22,9 @@ def curate_portfolio(*, owner: User, public_item_ids_in_order: Sequence[int]) ->
     Returns the public items in their new order.
     """
     if len(set(public_item_ids_in_order)) != len(public_item_ids_in_order):
-        raise CurationError(_("Each item can appear only once on your public page."))
+        raise CurationError(
+            _("Each item can appear only once on your public page."), code="portfolio.item_repeated"
+        )
     items = {
         item.pk: item
         for item in EvidenceItem.objects.select_for_update()
@@ -34,7 +33,8 @@ def curate_portfolio(*, owner: User, public_item_ids_in_order: Sequence[int]) ->
     }
     if any(pk not in items for pk in public_item_ids_in_order):
         raise CurationError(
-            _("Some of the chosen items are not in your evidence library, so nothing was changed.")
+            _("Some of the chosen items are not in your evidence library, so nothing was changed."),
+            code="portfolio.item_not_owned",
         )
     wanted = {pk: position for position, pk in enumerate(public_item_ids_in_order, start=1)}
     changed = []

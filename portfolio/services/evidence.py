@@ -1,8 +1,8 @@
 """Writes to the evidence library.
 
-Every refusal is a ValidationError keyed by the argument it is about ("title", "upload",
-"url", "body"), with the message the learner should see; the evidence forms use the same
-names for their fields, so a view can put a refusal next to the field it concerns.
+Every refusal is an EvidenceError whose `field` names the argument it is about ("title",
+"upload", "url", "body"), with the message the learner should see; the evidence forms use
+the same names for their fields, so a view can put a refusal next to the field it concerns.
 """
 
 from __future__ import annotations
@@ -13,16 +13,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from http import HTTPStatus
 from pathlib import PurePosixPath
 from uuid import UUID
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from portfolio.errors import PortfolioError
 from portfolio.models import EvidenceItem, Skill, User
 from portfolio.pdfs import strip_active_content
 from portfolio.permissions import can_edit_evidence, can_keep_portfolio
@@ -40,6 +42,18 @@ logger = logging.getLogger(__name__)
 LINK_SCHEMES = ("http", "https")
 PDF_TYPE = "application/pdf"
 ORIGINAL_FILENAME_MAX = 255
+
+
+class EvidenceError(PortfolioError):
+    """A change to the evidence library refused; nothing was stored."""
+
+
+def _refused(field: str, message: str, code: str) -> EvidenceError:
+    return EvidenceError(message, code=f"evidence.{code}", field=field)
+
+
+def _not_owner(message: str) -> EvidenceError:
+    return EvidenceError(message, code="evidence.not_owner", status=HTTPStatus.FORBIDDEN)
 
 
 @dataclass(frozen=True)
@@ -104,7 +118,9 @@ def _prepare_upload(*, kind: str, upload: UploadedFile[bytes]) -> _PreparedUploa
             content, thumbnail = data, None
             extension, content_type = inspected.extension, inspected.content_type
     except ValidationError as error:
-        raise ValidationError({"upload": error.error_list}) from None
+        # The upload checks are form validators too, so they speak ValidationError; their
+        # codes ("empty", "html", "too_many_pixels", ...) become part of the stable code.
+        raise _refused("upload", " ".join(error.messages), f"upload_{error.code}") from None
     return _PreparedUpload(
         kind=EvidenceItem.Kind.IMAGE if inspected.is_image else EvidenceItem.Kind.FILE,
         content=content,
@@ -118,26 +134,37 @@ def _prepare_upload(*, kind: str, upload: UploadedFile[bytes]) -> _PreparedUploa
 def _clean_title(title: str) -> str:
     title = title.strip()
     if not title:
-        raise ValidationError({"title": _("Give the evidence a title.")})
+        raise _refused("title", _("Give the evidence a title."), "title_missing")
     return title
 
 
 def _clean_url(url: str) -> str:
     url = url.strip()
     if not url:
-        raise ValidationError({"url": _("Enter the address of the work you are linking to.")})
+        raise _refused("url", _("Enter the address of the work you are linking to."), "url_missing")
     try:
         URLValidator(schemes=list(LINK_SCHEMES))(url)
     except ValidationError:
         # javascript:, data:, ftp: and the like are refused: a link must open a web page.
-        raise ValidationError({"url": link_error_message()}) from None
+        raise _refused("url", link_error_message(), "url_invalid") from None
     return url
 
 
 def _clean_body(body: str) -> str:
     if not body.strip():
-        raise ValidationError({"body": _("Write your reflection; it cannot be empty.")})
+        raise _refused("body", _("Write your reflection; it cannot be empty."), "body_missing")
     return body
+
+
+def _check_fields(item: EvidenceItem) -> None:
+    """The model's own field checks (lengths, dates), as a refusal about the first field."""
+    try:
+        item.full_clean(exclude={"owner", "skills", "file", "thumbnail"})
+    except ValidationError as error:
+        field, errors = next(iter(error.message_dict.items()))
+        if field == NON_FIELD_ERRORS:
+            raise EvidenceError(" ".join(errors), code="evidence.invalid") from None
+        raise _refused(field, " ".join(errors), f"{field}_invalid") from None
 
 
 def _store(item: EvidenceItem, prepared: _PreparedUpload, stored: list[str]) -> None:
@@ -186,17 +213,23 @@ def create_evidence(
     """Add an item to the owner's library.
 
     For kind "file" or "image" the upload's bytes decide the stored kind: image content is
-    re-encoded without metadata and given a thumbnail. Raises ValidationError (with the message
-    the user should see) for refused uploads, and PermissionDenied if the owner is not a
+    re-encoded without metadata and given a thumbnail. Raises EvidenceError (with the message
+    the user should see) for refused input, and with status 403 if the owner is not a
     learner. A refusal or failure leaves no row and no stored file behind.
 
     Idempotent per submission_token (the add form's per-render token): a second call with
     the owner's same token returns the item the first one made and stores nothing.
     """
     if not can_keep_portfolio(owner):
-        raise PermissionDenied(_("Only learners keep an evidence library."))
+        raise EvidenceError(
+            _("Only learners keep an evidence library."),
+            code="evidence.not_learner",
+            status=HTTPStatus.FORBIDDEN,
+        )
     if kind not in EvidenceItem.Kind.values:
-        raise ValidationError(_("Unknown kind of evidence: %(kind)s.") % {"kind": kind})
+        raise EvidenceError(
+            _("Unknown kind of evidence: %(kind)s.") % {"kind": kind}, code="evidence.unknown_kind"
+        )
     item = EvidenceItem(
         owner=owner,
         kind=kind,
@@ -207,7 +240,7 @@ def create_evidence(
     prepared: _PreparedUpload | None = None
     if kind in {EvidenceItem.Kind.FILE, EvidenceItem.Kind.IMAGE}:
         if upload is None:
-            raise ValidationError({"upload": _("Choose a file to upload.")})
+            raise _refused("upload", _("Choose a file to upload."), "upload_missing")
         # Decoding and re-encoding happen before the transaction: no database lock is held
         # while Pillow works.
         prepared = _prepare_upload(kind=kind, upload=upload)
@@ -220,7 +253,7 @@ def create_evidence(
     try:
         if prepared is not None:
             _store(item, prepared, stored)
-        item.full_clean(exclude={"owner", "skills", "file", "thumbnail"})
+        _check_fields(item)
         item.submission_token = submission_token
         with transaction.atomic(durable=True):
             item.save()
@@ -262,11 +295,11 @@ def update_evidence(
 
     The kind is fixed except between file and image, which follow the new upload's content
     (an image item still accepts images only). Without an upload the stored file is kept. The
-    replaced files are deleted after commit. Raises PermissionDenied for anyone but the owner
-    and ValidationError for refused input, leaving the item and its files as they were.
+    replaced files are deleted after commit. Raises EvidenceError for refused input, and with
+    status 403 for anyone but the owner, leaving the item and its files as they were.
     """
     if not can_edit_evidence(by, item):
-        raise PermissionDenied(_("Only the owner can change this evidence."))
+        raise _not_owner(_("Only the owner can change this evidence."))
     title = _clean_title(title)
     prepared: _PreparedUpload | None = None
     if item.kind in {EvidenceItem.Kind.FILE, EvidenceItem.Kind.IMAGE} and upload is not None:
@@ -302,7 +335,7 @@ def update_evidence(
                     "original_filename",
                     "file_size",
                 ]
-            locked.full_clean(exclude={"owner", "skills", "file", "thumbnail"})
+            _check_fields(locked)
             locked.save(update_fields=changed)
             locked.skills.set(list(skills))
             if replaced:
@@ -317,10 +350,11 @@ def delete_evidence(*, item: EvidenceItem, by: User) -> None:
     """Remove an item and its stored files.
 
     The files are deleted after commit, so a rolled-back deletion keeps them. Idempotent: an
-    item that is already gone is not an error. Raises PermissionDenied for anyone but the owner.
+    item that is already gone is not an error. Raises EvidenceError (403) for anyone but the
+    owner.
     """
     if not can_edit_evidence(by, item):
-        raise PermissionDenied(_("Only the owner can delete this evidence."))
+        raise _not_owner(_("Only the owner can delete this evidence."))
     with transaction.atomic(durable=True):
         locked = EvidenceItem.objects.select_for_update().filter(pk=item.pk).first()
         if locked is None:

@@ -6,8 +6,9 @@ import io
 import re
 from dataclasses import dataclass
 from functools import partial
+from http import HTTPStatus
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from PIL import Image
 
+from portfolio.errors import PortfolioError
 from portfolio.models import LearnerProfile, User
 from portfolio.uploads import ALLOWED_IMAGES_TEXT, inspect_upload, process_image, read_upload
 
@@ -37,6 +39,10 @@ _SAVE_OPTIONS: dict[str, dict[str, object]] = {
     "PNG": {"optimize": True},
     "GIF": {},
 }
+
+
+class ProfileError(PortfolioError):
+    """A change to a profile refused; nothing was saved."""
 
 
 @dataclass(frozen=True)
@@ -105,17 +111,23 @@ def check_slug_shape(slug: str) -> None:
         )
 
 
-def _slug_taken() -> ValidationError:
-    return ValidationError(
-        {"slug": _("This address is already taken by another learner. Choose another one.")},
-        code="taken",
+def _slug_taken() -> ProfileError:
+    return ProfileError(
+        _("This address is already taken by another learner. Choose another one."),
+        code="profile.slug_taken",
+        field="slug",
+        status=HTTPStatus.CONFLICT,
     )
 
 
 def _ensure_owner(profile: LearnerProfile, by: User) -> None:
     # Nobody edits another learner's profile, whatever their role: staff use the admin.
     if profile.user_id != by.pk:
-        raise PermissionDenied(_("You can only change your own profile."))
+        raise ProfileError(
+            _("You can only change your own profile."),
+            code="profile.not_owner",
+            status=HTTPStatus.FORBIDDEN,
+        )
 
 
 def _article(label: str) -> str:
@@ -123,7 +135,7 @@ def _article(label: str) -> str:
 
 
 def prepare_avatar(upload: UploadedFile[bytes]) -> PreparedAvatar:
-    """Check and re-encode an avatar upload; raises ValidationError keyed by "avatar".
+    """Check and re-encode an avatar upload; raises ProfileError about the field "avatar".
 
     Callers run it before opening their transaction: decoding an image can take a while
     and must not hold the profile's row lock.
@@ -146,12 +158,16 @@ def prepare_avatar(upload: UploadedFile[bytes]) -> PreparedAvatar:
     except ValidationError as error:
         # The general upload messages list document formats too; an avatar takes images only.
         if error.code in {"unsupported", "html", "macros"}:
-            raise ValidationError({"avatar": only_images}, code="not_image") from None
-        raise ValidationError({"avatar": error.messages}, code=error.code) from None
+            raise _avatar_refused(only_images, "not_image") from None
+        raise _avatar_refused(" ".join(error.messages), str(error.code)) from None
     content = processed.content
     if max(processed.width, processed.height) > AVATAR_MAX_SIDE:
         content = _downscale(content)
     return PreparedAvatar(content=content, extension=processed.extension)
+
+
+def _avatar_refused(message: str, reason: str) -> ProfileError:
+    return ProfileError(message, code=f"profile.avatar_{reason}", field="avatar")
 
 
 def _downscale(content: bytes) -> bytes:
@@ -206,7 +222,7 @@ def update_profile(
 ) -> LearnerProfile:
     """Save the profile form: text fields, public address and switch, and the avatar.
 
-    Raises PermissionDenied unless `by` owns the profile, and ValidationError keyed by field
+    Raises ProfileError (403) unless `by` owns the profile, and ProfileError about a field
     ("slug", "avatar") for a malformed, reserved or taken slug or a refused image; nothing is
     saved then. A replaced or removed avatar file is deleted after commit.
     """
@@ -214,7 +230,9 @@ def update_profile(
     try:
         check_slug_shape(slug)
     except ValidationError as error:
-        raise ValidationError({"slug": error.messages}, code=error.code) from None
+        raise ProfileError(
+            " ".join(error.messages), code=f"profile.slug_{error.code}", field="slug"
+        ) from None
     prepared = prepare_avatar(avatar) if avatar is not None else None
     with transaction.atomic(durable=True):
         locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
@@ -253,7 +271,7 @@ def update_profile(
 def set_avatar(*, profile: LearnerProfile, by: User, upload: UploadedFile[bytes]) -> LearnerProfile:
     """Replace the avatar with an uploaded image, re-encoded and at most 512 pixels a side.
 
-    Raises PermissionDenied unless `by` owns the profile and ValidationError (keyed
+    Raises ProfileError (403) unless `by` owns the profile, and ProfileError (about
     "avatar") for anything that is not an acceptable image. The old file goes after commit.
     """
     _ensure_owner(profile, by)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +26,7 @@ from portfolio.files import (
     serve_thumbnail,
     stored_extension,
 )
-from portfolio.forms.evidence import EvidenceFilterForm, EvidenceForm, evidence_form
+from portfolio.forms.evidence import EvidenceFilterForm, evidence_form
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import EvidenceItem
 from portfolio.permissions import (
@@ -37,8 +36,14 @@ from portfolio.permissions import (
     get_editable_evidence_for,
     get_evidence_for,
 )
+from portfolio.refusals import show_on_form
 from portfolio.selectors import list_evidence
-from portfolio.services.evidence import create_evidence, delete_evidence, update_evidence
+from portfolio.services.evidence import (
+    EvidenceError,
+    create_evidence,
+    delete_evidence,
+    update_evidence,
+)
 
 PAGE_SIZE = 12
 ADD_LABELS = {
@@ -52,15 +57,6 @@ ADD_LABELS = {
 def _ensure_learner(user: AnyUser) -> None:
     if not can_keep_portfolio(user):
         raise Http404("No evidence library here.")
-
-
-def _attach_error(form: EvidenceForm, error: ValidationError) -> None:
-    """Show a service's refusal next to the field it is about."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -105,8 +101,8 @@ def evidence_create(request: AuthenticatedHttpRequest, kind: str) -> HttpRespons
         if form.is_valid():
             try:
                 item = create_evidence(owner=request.user, kind=kind, **form.cleaned_data)
-            except ValidationError as error:
-                _attach_error(form, error)
+            except EvidenceError as error:
+                show_on_form(form, error)
             else:
                 messages.success(
                     request,
@@ -154,8 +150,8 @@ def evidence_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             try:
                 item = update_evidence(item=item, by=request.user, **form.cleaned_data)
-            except ValidationError as error:
-                _attach_error(form, error)
+            except EvidenceError as error:
+                show_on_form(form, error)
             else:
                 messages.success(
                     request, _("Saved your changes to “%(title)s”.") % {"title": item.title}

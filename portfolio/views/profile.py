@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from portfolio import selectors
+from portfolio.errors import CurationError
 from portfolio.forms.profiles import CurationFormSet, ProfileForm
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import LearnerProfile, User
 from portfolio.permissions import can_keep_portfolio
+from portfolio.refusals import show_as_message, show_on_form
 from portfolio.services import curation, profiles
 
 
@@ -45,8 +46,8 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
                 avatar=data["avatar"],
                 remove_avatar=data.get("remove_avatar", False),
             )
-        except ValidationError as error:
-            form.add_error(None, error)
+        except profiles.ProfileError as error:
+            show_on_form(form, error)
         else:
             messages.success(request, _("Your profile has been saved."))
             return redirect("portfolio:profile-edit")
@@ -67,8 +68,8 @@ def portfolio_curate(request: AuthenticatedHttpRequest) -> HttpResponse:
                 public = curation.curate_portfolio(
                     owner=request.user, public_item_ids_in_order=formset.public_ids_in_order()
                 )
-            except curation.CurationError as error:
-                messages.error(request, str(error))
+            except CurationError as error:
+                show_as_message(request, error)
             else:
                 messages.success(request, _public_count_message(len(public)))
                 if public and not profile.is_public:

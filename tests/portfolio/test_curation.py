@@ -2,8 +2,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from portfolio.errors import CurationError
 from portfolio.models import EvidenceItem
-from portfolio.services.curation import CurationError, curate_portfolio
+from portfolio.services.curation import curate_portfolio
 from tests.factories import EvidenceItemFactory
 
 URL = "/me/portfolio/"

@@ -1,13 +1,18 @@
 from datetime import date
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portfolio.models import EvidenceItem, Skill, SkillFramework
-from portfolio.services.evidence import create_evidence, delete_evidence, update_evidence
+from portfolio.services.evidence import (
+    EvidenceError,
+    create_evidence,
+    delete_evidence,
+    update_evidence,
+)
 from portfolio.storage import private_storage
 from tests.factories import EvidenceItemFactory, SkillFactory, pdf_bytes, png_bytes
+from tests.refusals import field_errors
 
 PDF = pdf_bytes()
 
@@ -55,48 +60,51 @@ def test_creates_a_link_with_its_skills(learner):
     "url", ["javascript:alert(1)", "ftp://example.org/file", "data:text/html,hi", "example"]
 )
 def test_link_must_be_http_or_https(learner, url):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         create_evidence(owner=learner, kind="link", title="Bad", url=url)
-    assert caught.value.message_dict == {
+    assert field_errors(caught.value) == {
         "url": ["Enter a web address that starts with http:// or https://."]
     }
     assert not EvidenceItem.objects.exists()
 
 
 def test_reflection_needs_a_body(learner):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         create_evidence(owner=learner, kind="reflection", title="Empty", body="  \n ")
-    assert caught.value.message_dict == {"body": ["Write your reflection; it cannot be empty."]}
+    assert field_errors(caught.value) == {"body": ["Write your reflection; it cannot be empty."]}
 
 
 def test_title_is_required(learner):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         create_evidence(owner=learner, kind="reflection", title="   ", body="Text")
-    assert caught.value.message_dict == {"title": ["Give the evidence a title."]}
+    assert field_errors(caught.value) == {"title": ["Give the evidence a title."]}
 
 
 def test_file_kinds_need_an_upload(learner):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         create_evidence(owner=learner, kind="file", title="Report")
-    assert caught.value.message_dict == {"upload": ["Choose a file to upload."]}
+    assert field_errors(caught.value) == {"upload": ["Choose a file to upload."]}
 
 
 def test_unknown_kind_is_refused(learner):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         create_evidence(owner=learner, kind="video", title="Clip")
-    assert caught.value.messages == ["Unknown kind of evidence: video."]
+    assert (caught.value.message, caught.value.code) == (
+        "Unknown kind of evidence: video.",
+        "evidence.unknown_kind",
+    )
 
 
 def test_only_learners_keep_evidence(assessor):
-    with pytest.raises(PermissionDenied, match=r"^Only learners keep an evidence library\.$"):
+    with pytest.raises(EvidenceError, match=r"^Only learners keep an evidence library\.$"):
         create_evidence(owner=assessor, kind="reflection", title="Notes", body="Text")
 
 
 def test_image_kind_refuses_other_content_and_stores_nothing(learner):
     before = stored_names()
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         create_evidence(owner=learner, kind="image", title="Photo", upload=a_file())
-    assert caught.value.message_dict == {
+    assert field_errors(caught.value) == {
         "upload": ["Upload a PNG, JPEG, WebP or GIF image; this file is a PDF document."]
     }
     assert stored_names() == before
@@ -133,9 +141,9 @@ def test_failure_after_storing_leaves_no_row_and_no_file(learner):
 
 def test_too_long_title_fails_cleanly_after_the_file_was_processed(learner):
     before = stored_names()
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         create_evidence(owner=learner, kind="file", title="t" * 201, upload=a_file())
-    assert caught.value.message_dict == {
+    assert field_errors(caught.value) == {
         "title": ["Ensure this value has at most 200 characters (it has 201)."]
     }
     assert not EvidenceItem.objects.exists()
@@ -206,9 +214,9 @@ def test_editing_a_link_changes_its_address_and_leaves_the_body_alone(learner):
 
 def test_image_item_accepts_only_images_on_replacement(learner):
     item = EvidenceItemFactory(owner=learner, image=True)
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(EvidenceError) as caught:
         update_evidence(item=item, by=learner, title="Photo", upload=a_file())
-    assert caught.value.message_dict == {
+    assert field_errors(caught.value) == {
         "upload": ["Upload a PNG, JPEG, WebP or GIF image; this file is a PDF document."]
     }
     item.refresh_from_db()
@@ -238,7 +246,7 @@ def test_updates_a_reflection_body(learner):
 def test_failed_replacement_keeps_the_old_file_and_stores_nothing_new(learner):
     item = EvidenceItemFactory(owner=learner, pdf=True)
     before = stored_names()
-    with pytest.raises(ValidationError):
+    with pytest.raises(EvidenceError):
         update_evidence(item=item, by=learner, title="x" * 201, upload=a_file())
     assert stored_names() == before
     item.refresh_from_db()
@@ -247,9 +255,9 @@ def test_failed_replacement_keeps_the_old_file_and_stores_nothing_new(learner):
 
 def test_only_the_owner_may_update_or_delete(learner, other_learner):
     item = EvidenceItemFactory(owner=learner)
-    with pytest.raises(PermissionDenied, match=r"^Only the owner can change this evidence\.$"):
+    with pytest.raises(EvidenceError, match=r"^Only the owner can change this evidence\.$"):
         update_evidence(item=item, by=other_learner, title="Mine now", body="Text")
-    with pytest.raises(PermissionDenied, match=r"^Only the owner can delete this evidence\.$"):
+    with pytest.raises(EvidenceError, match=r"^Only the owner can delete this evidence\.$"):
         delete_evidence(item=item, by=other_learner)
     item.refresh_from_db()
     assert item.title != "Mine now"

@@ -8,15 +8,15 @@ import zipfile
 import zlib
 
 import pytest
-from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
 from portfolio.models import EvidenceItem
 from portfolio.pdfs import strip_active_content
-from portfolio.services.evidence import create_evidence
+from portfolio.services.evidence import EvidenceError, create_evidence
 from tests.factories import pdf_bytes, png_bytes
+from tests.refusals import field_errors
 
 ALLOWED = (
     "Allowed: PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), OpenDocument (ODT, ODS, ODP), "
@@ -120,14 +120,14 @@ def test_oversized_upload_is_refused_with_the_limit(signed_in, settings):
 def test_the_service_refuses_an_oversized_file_it_is_handed(learner, settings):
     # Uploads that do not come through a request (the admin, a script) meet the same limit.
     settings.MAX_UPLOAD_BYTES = 1024
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(EvidenceError) as refused:
         create_evidence(
             owner=learner,
             kind="file",
             title="Notes",
             upload=SimpleUploadedFile("notes.txt", b"a" * 2048, "text/plain"),
         )
-    assert refused.value.message_dict == {
+    assert field_errors(refused.value) == {
         "upload": ["This file is 2.0\xa0KB; the limit is 1\xa0KB."]
     }
     assert not EvidenceItem.objects.exists()

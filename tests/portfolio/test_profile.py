@@ -1,16 +1,22 @@
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image
 
 from portfolio.models import LearnerProfile
-from portfolio.services.profiles import ensure_profile, remove_avatar, set_avatar, update_profile
+from portfolio.services.profiles import (
+    ProfileError,
+    ensure_profile,
+    remove_avatar,
+    set_avatar,
+    update_profile,
+)
 from tests.concurrency import requires_postgresql, wait_until_blocked
 from tests.factories import LearnerProfileFactory, UserFactory, png_bytes
+from tests.refusals import field_errors
 
 URL = "/me/profile/"
 MALFORMED = (
@@ -292,7 +298,7 @@ def test_learner_without_a_profile_gets_one_on_first_visit(client, db):
 
 
 def test_update_profile_refuses_someone_elses_profile(learner, other_learner):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ProfileError, match=r"^You can only change your own profile\.$"):
         update_profile(
             profile=other_learner.profile, by=learner, display_name="Hacked", slug="hacked"
         )
@@ -301,18 +307,18 @@ def test_update_profile_refuses_someone_elses_profile(learner, other_learner):
 
 def test_avatar_services_refuse_someone_elses_profile(learner, other_learner):
     upload = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ProfileError, match=r"^You can only change your own profile\.$"):
         set_avatar(profile=other_learner.profile, by=learner, upload=upload)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ProfileError, match=r"^You can only change your own profile\.$"):
         remove_avatar(profile=other_learner.profile, by=learner)
 
 
 def test_update_profile_refuses_a_taken_slug_by_field(learner, public_learner):
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(ProfileError) as caught:
         update_profile(
             profile=learner.profile, by=learner, display_name="Me", slug="public-learner"
         )
-    assert caught.value.message_dict == {"slug": [TAKEN]}
+    assert field_errors(caught.value) == {"slug": [TAKEN]}
 
 
 def test_remove_avatar_is_idempotent(learner):
