@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "credentials",
     "assessments",
 ]
+# The demo data (demo/, with `manage.py load_demo`) is in a checkout but not in the installed
+# package, so a deployment from a wheel starts without it.
+if (BASE_DIR / "demo" / "apps.py").is_file():
+    INSTALLED_APPS.append("demo")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

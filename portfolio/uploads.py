@@ -336,7 +336,7 @@ _DECODING = threading.Lock()
 def _strict_decoding() -> Iterator[None]:
     """Decode with Pillow's truncated-image tolerance off, whatever the process set.
 
-    WeasyPrint (which renders the demo's PDF evidence) sets ImageFile.LOAD_TRUNCATED_IMAGES for the
+    WeasyPrint (the tests render PDFs with it) sets ImageFile.LOAD_TRUNCATED_IMAGES for the
     whole process when it is imported, after which Pillow silently pads a truncated upload
     with grey. The flag is process-global, so our decodes take turns under a lock; a
     WeasyPrint render that overlaps one merely refuses a truncated image of its own.

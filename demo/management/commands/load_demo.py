@@ -1,8 +1,8 @@
 """python manage.py load_demo: the demo data set, loaded (or completed) idempotently.
 
-This command lives in assessments because it is the one app allowed to import all three:
-each app keeps its own demo data in its own module, and this only calls them in the order
-the data flows (portfolio, then credentials, then assessments).
+Reads and checks every data file in demo/data/ first, then plays it through the services in
+the order the data flows: people (portfolio), the issuer (credentials), then applications
+(assessments), and finally retires what the data says is retired.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments.demo import load_assessments_demo
 from assessments.models import Application
-from credentials.demo import load_credentials_demo, retire_demo_micro_credentials
 from credentials.models import IssuedCredential, MicroCredential
-from portfolio.demo import DEMO_PASSWORD, DemoDataError, load_portfolio_demo
+from demo.applications import load_applications
+from demo.issuer import load_issuer, retire_demo_micro_credentials
+from demo.people import DEMO_PASSWORD, load_people
+from demo.specs import DemoDataError, read_demo_data
 from portfolio.models import EvidenceItem, Notification, User
 from portfolio.services.notifications import emails_withheld
 
@@ -30,16 +31,17 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         try:
+            data = read_demo_data()
             # The demo plays made-up events through the real services, which notify as in
             # real use: the notifications are part of the demo's inboxes, but no e-mail about
             # them goes to the demo's addresses, whatever the mail and broker settings.
             with emails_withheld():
-                portfolio = load_portfolio_demo(stdout=self.stdout)
-                credentials = load_credentials_demo(portfolio=portfolio, stdout=self.stdout)
-                assessments = load_assessments_demo(
-                    portfolio=portfolio, credentials=credentials, stdout=self.stdout
+                portfolio = load_people(data=data, today=timezone.now().date(), stdout=self.stdout)
+                issuer = load_issuer(data=data, people=portfolio, stdout=self.stdout)
+                assessments = load_applications(
+                    data=data, people=portfolio, issuer=issuer, stdout=self.stdout
                 )
-                retire_demo_micro_credentials(demo=credentials)
+                retire_demo_micro_credentials(data=data, demo=issuer)
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
 

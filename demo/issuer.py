@@ -1,0 +1,148 @@
+"""The demo issuer and its micro-credentials, from demo/data/issuer.toml.
+
+Idempotent: the issuer is keyed by slug and each micro-credential by slug. An existing one is
+left as it is (someone may have edited it in the admin while trying the demo); only the demo
+staff and assessor assignments, which the README promises, are put back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from credentials.models import Issuer, MicroCredential, RubricCriterion, RubricLevel
+from credentials.validators import validate_badge_image
+from demo.people import DemoPeople, TextSink, write_line
+from demo.specs import DemoData, MicroCredentialSpec
+from portfolio.models import Skill
+
+
+@dataclass(frozen=True)
+class DemoIssuer:
+    """What the issuer part of the demo made, for the applications to build on."""
+
+    issuer: Issuer
+    # By slug, in the order of the data file.
+    micro_credentials: dict[str, MicroCredential]
+
+
+def _ensure_issuer(data: DemoData, people: DemoPeople, stdout: TextSink) -> Issuer:
+    spec = data.issuer
+    issuer = Issuer.objects.filter(slug=spec.slug).first()
+    if issuer is None:
+        issuer = Issuer(
+            name=spec.name,
+            slug=spec.slug,
+            url=spec.url,
+            email=spec.email,
+            description=spec.description,
+        )
+        issuer.logo.save(spec.logo.name, ContentFile(spec.logo.read()), save=False)
+        issuer.save()
+        write_line(stdout, f"Issuer: {issuer.name} created.")
+    else:
+        write_line(stdout, f"Issuer: {issuer.name} already there.")
+    # The demo issuer login is how the README says to manage and revoke: keep it on the staff.
+    issuer.staff.add(people.issuer)
+    # ... and the demo assessor one of its assessors, so it can be assigned below.
+    issuer.assessors.add(people.assessor)
+    return issuer
+
+
+def _create_micro_credential(
+    spec: MicroCredentialSpec, data: DemoData, issuer: Issuer, skills: dict[str, Skill]
+) -> MicroCredential:
+    # Created published even when the spec says retired: retire_demo_micro_credentials
+    # retires it after the applications have taken a learner through it, which is how a
+    # retired credential comes to have holders.
+    micro_credential = MicroCredential(
+        issuer=issuer,
+        title=spec.title,
+        slug=spec.slug,
+        summary=spec.summary,
+        description=spec.description,
+        criteria=spec.criteria,
+        evidence_expected=spec.evidence_expected,
+        level=spec.level,
+        estimated_hours=spec.estimated_hours,
+        validity_months=spec.validity_months,
+        status=MicroCredential.Status.PUBLISHED,
+    )
+    # The same check as an upload through the admin (a square PNG of at least 200 pixels).
+    # The committed badge carries no metadata to strip, so its own bytes are stored.
+    badge = spec.badge.read()
+    validate_badge_image(ContentFile(badge))
+    micro_credential.badge_image.save(spec.badge.name, ContentFile(badge), save=False)
+    with transaction.atomic():
+        micro_credential.save()
+        micro_credential.skills.set([skills[name] for name in spec.skills])
+        for position, criterion_spec in enumerate(spec.rubric, start=1):
+            criterion = RubricCriterion.objects.create(
+                micro_credential=micro_credential,
+                position=position,
+                title=criterion_spec.title,
+                description=criterion_spec.description,
+            )
+            levels = {
+                name: RubricLevel.objects.create(
+                    criterion=criterion, position=level_position, name=name, description=text
+                )
+                for level_position, (name, text) in enumerate(
+                    zip(data.level_names, criterion_spec.levels, strict=True), start=1
+                )
+            }
+            criterion.required_level = levels[data.required_level]
+            criterion.save(update_fields=["required_level"])
+    return micro_credential
+
+
+def load_issuer(*, data: DemoData, people: DemoPeople, stdout: TextSink) -> DemoIssuer:
+    """Create (or complete) the demo issuer and its micro-credentials. Idempotent.
+
+    Every micro-credential is assigned to the demo assessor. The ones meant to be retired stay
+    published until retire_demo_micro_credentials runs.
+    """
+    issuer = _ensure_issuer(data, people, stdout)
+    existing = {
+        micro_credential.slug: micro_credential
+        for micro_credential in MicroCredential.objects.filter(
+            slug__in=[spec.slug for spec in data.micro_credentials]
+        )
+    }
+    micro_credentials, created = {}, 0
+    for spec in data.micro_credentials:
+        micro_credential = existing.get(spec.slug)
+        if micro_credential is None:
+            micro_credential = _create_micro_credential(spec, data, issuer, people.skills)
+            created += 1
+        # The README promises the demo assessor can review every demo micro-credential.
+        micro_credential.assessors.add(people.assessor)
+        micro_credentials[spec.slug] = micro_credential
+    write_line(
+        stdout,
+        f"Micro-credentials: {created} new ({len(micro_credentials) - created} already there).",
+    )
+    return DemoIssuer(issuer=issuer, micro_credentials=micro_credentials)
+
+
+def retire_demo_micro_credentials(*, data: DemoData, demo: DemoIssuer) -> int:
+    """Retire the demo micro-credentials whose spec says retired. Idempotent.
+
+    Run after the applications, so that learners could earn them first: retiring keeps issued
+    credentials valid, which is what the retired one is there to show. Returns how many were
+    retired by this call.
+    """
+    retired = [
+        spec.slug
+        for spec in data.micro_credentials
+        if spec.status == MicroCredential.Status.RETIRED
+    ]
+    count = MicroCredential.objects.filter(
+        slug__in=retired, status=MicroCredential.Status.PUBLISHED
+    ).update(status=MicroCredential.Status.RETIRED, updated_at=timezone.now())
+    for slug in retired:
+        demo.micro_credentials[slug].refresh_from_db(fields=["status"])
+    return count
