@@ -19,7 +19,15 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from demo.specs import Asset, DemoData, DemoDataError, EvidenceSpec, LearnerSpec, UserSpec
+from demo.specs import (
+    Asset,
+    DemoData,
+    DemoDataError,
+    EvidenceSpec,
+    LearnerSpec,
+    UserSpec,
+    display_path,
+)
 from portfolio.models import EvidenceItem, LearnerProfile, Skill, SkillFramework, User
 from portfolio.services.curation import curate_portfolio
 from portfolio.services.evidence import create_evidence
@@ -163,7 +171,7 @@ def load_people(*, data: DemoData, today: date, stdout: TextSink) -> DemoPeople:
         result = import_skills_csv(source=source)
     if result.errors:
         problems = "; ".join(f"line {line}: {message}" for line, message in result.errors)
-        raise DemoDataError(f"demo/data/{data.skills_csv.name} did not import: {problems}")
+        raise DemoDataError(f"{display_path(data.skills_csv)} did not import: {problems}")
     framework = SkillFramework.objects.get(name=data.framework_name)
     skills = {skill.name: skill for skill in Skill.objects.filter(framework=framework)}
     write_line(

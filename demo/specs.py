@@ -302,12 +302,10 @@ class _Table:
             raise self.error(key, f"must be one of {', '.join(allowed)}, not {value!r}")
         return value
 
-    def texts(self, key: str, *, allow_empty: bool = False) -> tuple[str, ...]:
-        values = self._get(key, list, "a list of texts", [] if allow_empty else None)
-        if not all(isinstance(value, str) and value.strip() for value in values):
+    def texts(self, key: str) -> tuple[str, ...]:
+        values = self._get(key, list, "a list of texts", None)
+        if not values or not all(isinstance(value, str) and value.strip() for value in values):
             raise self.error(key, "must be a list of texts, none of them empty")
-        if not values and not allow_empty:
-            raise self.error(key, "must not be empty")
         return tuple(values)
 
     def asset(self, key: str) -> Asset:
@@ -354,7 +352,8 @@ def _label(key: str) -> Callable[[_Table], str]:
     return label
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """The path from the project's root, as messages name it."""
     return (
         str(path.relative_to(DEMO_DIR.parent))
         if path.is_relative_to(DEMO_DIR.parent)
@@ -368,10 +367,10 @@ def read_toml(path: Path) -> _Table:
         with path.open("rb") as source:
             values = tomllib.load(source)
     except FileNotFoundError:
-        raise DemoDataError(f"{_display(path)}: missing") from None
+        raise DemoDataError(f"{display_path(path)}: missing") from None
     except tomllib.TOMLDecodeError as exc:
-        raise DemoDataError(f"{_display(path)}: not valid TOML: {exc}") from None
-    return _Table(values, _display(path))
+        raise DemoDataError(f"{display_path(path)}: not valid TOML: {exc}") from None
+    return _Table(values, display_path(path))
 
 
 # --- The data files ------------------------------------------------------------------------
@@ -453,11 +452,11 @@ def _read_skill_names(path: Path) -> tuple[str, frozenset[str]]:
         with path.open(encoding="utf-8", newline="") as source:
             rows = list(csv.DictReader(source))
     except FileNotFoundError:
-        raise DemoDataError(f"{_display(path)}: missing") from None
+        raise DemoDataError(f"{display_path(path)}: missing") from None
     frameworks = {row.get("framework") for row in rows}
     if len(frameworks) != 1 or None in frameworks or not rows:
         raise DemoDataError(
-            f"{_display(path)}: must fill one skills framework, named in its framework column"
+            f"{display_path(path)}: must fill one skills framework, named in its framework column"
         )
     # The import itself (import_skills_csv) checks every row and reports bad ones by line.
     return str(frameworks.pop()), frozenset(row["name"] for row in rows if row.get("name"))
