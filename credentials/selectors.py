@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -26,6 +25,13 @@ from credentials.permissions import (
     visible_invitations,
     visible_micro_credentials,
 )
+from credentials.public import (
+    Holder,
+    ShownCredential,
+    get_linked_profile_slug,
+    list_public_credentials,
+    list_public_holders,
+)
 from credentials.records import (
     EvidenceRecord,
     RubricResultRecord,
@@ -34,7 +40,7 @@ from credentials.records import (
 )
 from portfolio import selectors as portfolio_selectors
 from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
-from portfolio.permissions import AnyUser, get_public_profile, public_profiles
+from portfolio.permissions import AnyUser, get_public_profile
 
 # Keyed by the extension the upload inspector chose for the stored file, never the
 # uploader's file name.
@@ -72,14 +78,6 @@ class PublicEvidence:
 class SkillShown:
     skill: Skill
     count: int
-
-
-@dataclass(frozen=True)
-class ShownCredential:
-    """A credential with its status, as of the moment the page was read."""
-
-    credential: IssuedCredential
-    status: IssuedCredential.Status
 
 
 @dataclass(frozen=True)
@@ -124,24 +122,6 @@ def _description(profile: LearnerProfile) -> str:
     if not text:
         return f"The skills portfolio of {profile.display_name}."
     return text if len(text) <= 160 else text[:159].rstrip() + "…"
-
-
-def list_public_credentials(*, learner: User, now: datetime) -> list[ShownCredential]:
-    """The credentials a learner shows publicly: valid ones first, then expired ones.
-
-    Revoked credentials never appear here (their own page still says they were revoked).
-    One query.
-    """
-    credentials = (
-        IssuedCredential.objects.filter(learner=learner, revoked_at__isnull=True)
-        .shown_publicly()
-        .select_related("micro_credential", "issuer")
-        .order_by("-issued_at", "-pk")
-    )
-    shown = [ShownCredential(credential=c, status=c.status_at(now)) for c in credentials]
-    # A stable sort keeps the newest first within each group.
-    shown.sort(key=lambda entry: entry.status != IssuedCredential.Status.VALID)
-    return shown
 
 
 def get_public_portfolio(*, slug: str) -> PublicPortfolio:
@@ -236,12 +216,6 @@ class Rubric:
 
 
 @dataclass(frozen=True)
-class Holder:
-    profile: LearnerProfile
-    initials: str
-
-
-@dataclass(frozen=True)
 class CatalogueEntry:
     micro_credential: MicroCredential
     skills: list[Skill]
@@ -273,25 +247,6 @@ def _rubric(criteria: list[RubricCriterion]) -> Rubric:
     return Rubric(headings=headings, has_shared_levels=has_shared_levels, rows=rows)
 
 
-def list_public_holders(
-    *, micro_credential: MicroCredential, now: datetime, limit: int = HOLDERS_SHOWN
-) -> list[LearnerProfile]:
-    """Public profiles of learners who hold this credential validly and show it; one query.
-
-    Returns up to limit + 1 profiles, so a caller can tell that there are more.
-    """
-    shown = (
-        IssuedCredential.objects.valid_at(now)
-        .shown_publicly()
-        .filter(micro_credential=micro_credential)
-    )
-    return list(
-        public_profiles()
-        .filter(user__in=shown.values("learner_id"))
-        .order_by("display_name", "pk")[: limit + 1]
-    )
-
-
 def get_catalogue_entry(*, slug: str) -> CatalogueEntry:
     """A published or retired micro-credential with its rubric and public holders.
 
@@ -313,15 +268,14 @@ def get_catalogue_entry(*, slug: str) -> CatalogueEntry:
         )
     except MicroCredential.DoesNotExist:
         raise Http404("No such micro-credential.") from None
-    holders = list_public_holders(micro_credential=micro_credential, now=timezone.now())
+    holders = list_public_holders(
+        micro_credential=micro_credential, now=timezone.now(), limit=HOLDERS_SHOWN
+    )
     return CatalogueEntry(
         micro_credential=micro_credential,
         skills=list(micro_credential.skills.all()),
         rubric=_rubric(list(micro_credential.criteria_set.all())),
-        holders=[
-            Holder(profile=profile, initials=profile.initials)
-            for profile in holders[:HOLDERS_SHOWN]
-        ],
+        holders=holders[:HOLDERS_SHOWN],
         has_more_holders=len(holders) > HOLDERS_SHOWN,
     )
 
@@ -385,13 +339,11 @@ def _cited_evidence(records: list[EvidenceRecord]) -> list[CitedEvidence]:
     return [CitedEvidence(title=record.title, kind=record.kind_label) for record in records]
 
 
-def _holder(learner: User) -> tuple[str, str]:
+def _holder_name(learner: User) -> str:
     try:
-        profile = learner.profile
+        return learner.profile.display_name
     except LearnerProfile.DoesNotExist:
-        return learner.get_full_name() or _("Name not given"), ""
-    is_linked = profile.is_public and learner.is_active
-    return profile.display_name, profile.slug if is_linked else ""
+        return learner.get_full_name() or _("Name not given")
 
 
 def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
@@ -409,12 +361,11 @@ def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
         )
     except IssuedCredential.DoesNotExist:
         raise Http404("No such credential.") from None
-    holder_name, holder_profile_slug = _holder(credential.learner)
     return CredentialPage(
         credential=credential,
         status=credential.status,
-        holder_name=holder_name,
-        holder_profile_slug=holder_profile_slug,
+        holder_name=_holder_name(credential.learner),
+        holder_profile_slug=get_linked_profile_slug(credential.learner),
         results=_rubric_results(load_rubric_results(credential.rubric_results)),
         evidence=_cited_evidence(load_evidence(credential.evidence_snapshot)),
     )

@@ -49,12 +49,9 @@ def can_view_evidence(user: AnyUser, item: EvidenceItem) -> bool:
     # shows it is public: switching the profile off hides every item at once.
     if not item.is_public:
         return False
-    # A deactivated account has nothing public anywhere (see get_public_profile).
-    if not item.owner.is_active:
-        return False
     # An owner without a profile has no public page, as in visible_evidence's join.
     try:
-        return item.owner.profile.is_public
+        return is_public_profile(item.owner.profile)
     except LearnerProfile.DoesNotExist:
         return False
 
@@ -99,6 +96,11 @@ def public_profiles() -> QuerySet[LearnerProfile]:
     reactivating restores it as it was.
     """
     return LearnerProfile.objects.filter(is_public=True, user__is_active=True)
+
+
+def is_public_profile(profile: LearnerProfile) -> bool:
+    """public_profiles for one profile already read, with its user."""
+    return profile.is_public and profile.user.is_active
 
 
 def get_public_profile(slug: str) -> LearnerProfile:

@@ -57,6 +57,7 @@ TARGETS = [
     "credentials/services.py",
     "credentials/permissions.py",
     "credentials/selectors.py",
+    "credentials/public.py",
     "portfolio/services/curation.py",
     "portfolio/services/evidence.py",
     "portfolio/services/notifications.py",

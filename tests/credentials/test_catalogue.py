@@ -365,7 +365,14 @@ def holder(display_name, slug, *, public=True):
     return user
 
 
-def test_earned_publicly_by_lists_public_valid_shown_holders(client, detailed):
+def holder_entries(html):
+    section = html[html.index("Earned publicly by") :]
+    return re.findall(
+        r'<span class="holder-name">([^<]+)</span>(?: <span class="pill pill-(\w+)">)?', section
+    )
+
+
+def test_earned_publicly_by_lists_public_shown_holders_valid_first(client, detailed):
     issue(holder("Zoe Public", "zoe"), detailed)
     issue(holder("Adam Public", "adam"), detailed)
     issue(holder("Private Person", "private", public=False), detailed)
@@ -373,14 +380,30 @@ def test_earned_publicly_by_lists_public_valid_shown_holders(client, detailed):
     hidden.is_shown_publicly = False
     hidden.save()
     revoke(issue(holder("Revoked Holder", "revoked"), detailed))
-    issue(holder("Expired Holder", "expired"), detailed, issued_at=THREE_YEARS_AGO)
+    issue(holder("Aaron Expired", "expired"), detailed, issued_at=THREE_YEARS_AGO)
     issue(holder("Other Credential", "other"), MicroCredentialFactory())
 
     text = client.get(DETAIL).text
-    section = text[text.index("Earned publicly by") :]
-    names = re.findall(r'<span class="holder-name">([^<]+)</span>', section)
-    assert names == ["Adam Public", "Zoe Public"]
-    assert '<a href="/p/adam/">' in section
+    # An expired credential is listed as on its holder's public page, marked as expired.
+    assert holder_entries(text) == [
+        ("Adam Public", ""),
+        ("Zoe Public", ""),
+        ("Aaron Expired", "expired"),
+    ]
+    assert '<a href="/p/adam/">' in text
+    assert '<span class="pill pill-expired">Expired</span></a>' in text
+
+
+def test_a_holder_who_earned_it_again_is_listed_once_as_valid(client, detailed):
+    again = holder("Sam Again", "sam")
+    issue(again, detailed, issued_at=THREE_YEARS_AGO)
+    issue(again, detailed)
+    issue(holder("Ann Expired", "ann"), detailed, issued_at=THREE_YEARS_AGO)
+
+    assert holder_entries(client.get(DETAIL).text) == [
+        ("Sam Again", ""),
+        ("Ann Expired", "expired"),
+    ]
 
 
 def test_a_full_list_of_holders_says_there_are_more(client, detailed):

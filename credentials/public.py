@@ -1,0 +1,139 @@
+"""What the public sees of issued credentials: the one place the rule is written.
+
+Every page anyone may open without an account reads issued credentials through this module:
+a learner's public page (/p/<slug>/), a micro-credential's list of holders, and each
+credential's own page (/c/<id>/); the directory, the transcript and a public API are to do
+the same. Nothing else filters credentials for the public.
+
+The rule
+--------
+A credential is **listed publicly** (on its holder's page, among a micro-credential's
+holders, in any public list) while all of these hold:
+
+- its holder shows it (``is_shown_publicly``, chosen in My credentials);
+- it is not revoked;
+- its holder's profile is public and their account is active
+  (``portfolio.permissions.public_profiles``, the ground floor's rule for people);
+- its micro-credential is published or retired (``visible_micro_credentials``): a draft has
+  no public page, so nothing public points at one. A retired micro-credential's credentials
+  stay listed: they were earned before it was retired and keep their own status.
+
+Valid and expired credentials are both listed, each marked with its status at the moment
+of reading, valid ones first. An expiry date passing is not a withdrawal: the learner did
+earn it, and the mark says it is no longer current. A learner who would rather not show an
+expired credential hides it. A list of holders names each person once, as holding the
+credential validly if any of their listed credentials is valid.
+
+Revoked credentials are never listed. Their own page still exists and says "revoked", with
+the date and the reason, so that anyone holding a link to it can check.
+
+A credential's **own page** exists for everyone whatever its status, shown or hidden, with
+a public profile or a private one, because it is shared by link for checking. Only a
+deactivated holder takes it off the public site (``credentials.permissions``'s
+``visible_credentials``, where the issuing organisation's staff keep access to revoke it).
+The page links to the holder's profile only while that profile is public.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef
+
+from credentials.models import IssuedCredential, IssuedCredentialQuerySet, MicroCredential
+from credentials.permissions import visible_micro_credentials
+from portfolio.models import LearnerProfile, User
+from portfolio.permissions import is_public_profile, public_profiles
+
+
+def public_credentials() -> IssuedCredentialQuerySet:
+    """Every credential listed publicly, whatever the list (see the module's rule).
+
+    Subqueries, not joins, so a credential is never listed twice and callers may add their
+    own joins (select_related) freely.
+    """
+    return (
+        IssuedCredential.objects.filter(revoked_at__isnull=True)
+        .shown_publicly()
+        .filter(
+            learner__in=public_profiles().values("user_id"),
+            micro_credential__in=visible_micro_credentials(),
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ShownCredential:
+    """A credential with its status, as of the moment the page was read."""
+
+    credential: IssuedCredential
+    status: IssuedCredential.Status
+
+
+def list_public_credentials(*, learner: User, now: datetime) -> list[ShownCredential]:
+    """The credentials a learner's public page lists: valid ones first, then expired ones.
+
+    Newest first within each group. Empty for a learner whose profile is not public. One
+    query.
+    """
+    credentials = (
+        public_credentials()
+        .filter(learner=learner)
+        .select_related("micro_credential", "issuer")
+        .order_by("-issued_at", "-pk")
+    )
+    shown = [ShownCredential(credential=c, status=c.status_at(now)) for c in credentials]
+    # A stable sort keeps the newest first within each group.
+    shown.sort(key=lambda entry: entry.status != IssuedCredential.Status.VALID)
+    return shown
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person in a micro-credential's list of holders."""
+
+    profile: LearnerProfile
+    initials: str
+    # VALID if any of their listed credentials for it is valid, otherwise EXPIRED.
+    status: IssuedCredential.Status
+
+
+def list_public_holders(
+    *, micro_credential: MicroCredential, now: datetime, limit: int
+) -> list[Holder]:
+    """The public profiles holding this micro-credential: valid holders first, then by name.
+
+    Returns up to limit + 1 holders, so a caller can tell that there are more. One query.
+    """
+    listed = public_credentials().filter(micro_credential=micro_credential)
+    holds_valid = listed.valid_at(now).filter(learner=OuterRef("user_id"))
+    profiles = (
+        public_profiles()
+        .filter(user__in=listed.values("learner_id"))
+        .annotate(holds_valid=Exists(holds_valid))
+        .order_by("-holds_valid", "display_name", "pk")[: limit + 1]
+    )
+    return [
+        Holder(
+            profile=profile,
+            initials=profile.initials,
+            status=IssuedCredential.Status.VALID
+            if profile.holds_valid
+            else IssuedCredential.Status.EXPIRED,
+        )
+        for profile in profiles
+    ]
+
+
+def get_linked_profile_slug(learner: User) -> str:
+    """The slug of the holder's profile a credential's page may link to; "" for none.
+
+    Only a public profile is linked: a private one stays unlisted even from here. Reads the
+    learner's profile, so select it with the credential.
+    """
+    try:
+        profile = learner.profile
+    except LearnerProfile.DoesNotExist:
+        return ""
+    return profile.slug if is_public_profile(profile) else ""
