@@ -21,10 +21,6 @@ BADGE_MIN_SIDE = 200
 _PASSED_THROUGH = frozenset({"damaged", "too_many_pixels"})
 
 
-def _with_article(label: str) -> str:
-    return f"{'an' if label[:1].upper() in 'AEIOU' else 'a'} {label}"
-
-
 def validate_badge_image(file: File[bytes]) -> ProcessedImage:
     """Check a badge upload and return it re-encoded, without metadata.
 
@@ -60,7 +56,7 @@ def validate_badge_image(file: File[bytes]) -> ProcessedImage:
     if inspected.content_type != "image/png":
         raise ValidationError(
             _("%(rule)s; this file is %(what)s.")
-            % {"rule": must_be_png, "what": _with_article(inspected.label)},
+            % {"rule": must_be_png, "what": inspected.label_with_article},
             code="not_png",
         )
     # Decoded through the upload pipeline, which refuses truncated images whatever another

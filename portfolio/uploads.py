@@ -104,6 +104,11 @@ class InspectedFile:
     extension: str
     label: str
 
+    @property
+    def label_with_article(self) -> str:
+        """The label as a sentence uses it: "a PDF document", "an Excel workbook"."""
+        return f"{'an' if self.label[:1].lower() in 'aeiou' else 'a'} {self.label}"
+
 
 @dataclass(frozen=True)
 class ProcessedImage:

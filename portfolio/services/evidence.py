@@ -75,10 +75,9 @@ def link_error_message() -> str:
 def check_upload_fits_kind(*, kind: str, inspected: InspectedFile) -> None:
     """Refuse non-image content for an item the learner asked to be an image."""
     if kind == EvidenceItem.Kind.IMAGE and not inspected.is_image:
-        article = "an" if inspected.label[:1].lower() in "aeiou" else "a"
         raise ValidationError(
             _("Upload a %(images)s image; this file is %(what)s.")
-            % {"images": ALLOWED_IMAGES_TEXT, "what": f"{article} {inspected.label}"},
+            % {"images": ALLOWED_IMAGES_TEXT, "what": inspected.label_with_article},
             code="not_an_image",
         )
 

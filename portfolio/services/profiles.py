@@ -130,10 +130,6 @@ def _ensure_owner(profile: LearnerProfile, by: User) -> None:
         )
 
 
-def _article(label: str) -> str:
-    return "an" if label[:1].upper() in {"A", "E", "I", "O", "U"} else "a"
-
-
 def prepare_avatar(upload: UploadedFile[bytes]) -> PreparedAvatar:
     """Check and re-encode an avatar upload; raises ProfileError about the field "avatar".
 
@@ -146,12 +142,8 @@ def prepare_avatar(upload: UploadedFile[bytes]) -> PreparedAvatar:
         inspected = inspect_upload(data, original_name=upload.name or "")
         if not inspected.is_image:
             raise ValidationError(
-                _("%(only_images)s This file is %(article)s %(label)s.")
-                % {
-                    "only_images": only_images,
-                    "article": _article(inspected.label),
-                    "label": inspected.label,
-                },
+                _("%(only_images)s This file is %(what)s.")
+                % {"only_images": only_images, "what": inspected.label_with_article},
                 code="not_image",
             )
         processed = process_image(data)

@@ -108,6 +108,15 @@ def test_office_documents_are_recognised(marker, content_type, label):
     assert (inspected.content_type, inspected.label) == (content_type, label)
 
 
+@pytest.mark.parametrize(
+    ("marker", "described"),
+    [("word/document.xml", "a Word document"), ("xl/workbook.xml", "an Excel workbook")],
+)
+def test_a_label_takes_the_article_its_first_letter_needs(marker, described):
+    inspected = inspect_upload(zip_bytes({"[Content_Types].xml": b"<Types/>", marker: b"<x/>"}))
+    assert inspected.label_with_article == described
+
+
 def test_opendocument_is_recognised_by_its_mimetype_member():
     data = zip_bytes(
         {"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"},
