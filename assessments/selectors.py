@@ -23,6 +23,7 @@ from assessments.models import (
     SubmittedStatement,
 )
 from credentials.models import MicroCredential, RubricCriterion, RubricLevel
+from portfolio.files import stored_extension
 from portfolio.models import EvidenceItem, User
 
 
@@ -223,7 +224,7 @@ class EvidenceEntry:
     @property
     def file_type(self) -> str:
         """The stored file's type as its extension ("DOCX"), which the upload check chose."""
-        return (self.evidence.file.name or "").rpartition(".")[2].upper()
+        return stored_extension(self.evidence.file.name).upper()
 
 
 @dataclass(frozen=True)

@@ -39,27 +39,9 @@ from credentials.records import (
     load_rubric_results,
 )
 from portfolio import selectors as portfolio_selectors
+from portfolio.files import file_label
 from portfolio.models import EvidenceItem, LearnerProfile, Skill, User
 from portfolio.permissions import AnyUser, get_public_profile
-
-# Keyed by the extension the upload inspector chose for the stored file, never the
-# uploader's file name.
-_FILE_LABELS = {
-    "pdf": "PDF",
-    "docx": "Word document",
-    "xlsx": "Excel workbook",
-    "pptx": "PowerPoint presentation",
-    "odt": "OpenDocument text",
-    "ods": "OpenDocument spreadsheet",
-    "odp": "OpenDocument presentation",
-    "txt": "Text file",
-    "md": "Markdown file",
-    "csv": "CSV file",
-    "png": "PNG image",
-    "jpg": "JPEG image",
-    "webp": "WebP image",
-    "gif": "GIF image",
-}
 
 
 @dataclass(frozen=True)
@@ -90,12 +72,6 @@ class PublicPortfolio:
     credentials: list[ShownCredential]
 
 
-def _file_label(item: EvidenceItem) -> str:
-    name = item.file.name or ""
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    return _FILE_LABELS.get(extension, "File")
-
-
 def _safe_link(url: str) -> tuple[str, str]:
     # The evidence form accepts http(s) only; checking again here means a row written any
     # other way (admin, shell, import) can never put a javascript: link on a public page.
@@ -110,7 +86,7 @@ def _public_evidence(item: EvidenceItem) -> PublicEvidence:
     return PublicEvidence(
         item=item,
         skills=list(item.skills.all()),
-        file_label=_file_label(item) if item.has_file else "",
+        file_label=file_label(item.file.name) if item.has_file else "",
         file_size=filesizeformat(item.file_size) if item.file_size else "",
         link_url=link_url,
         link_host=link_host,

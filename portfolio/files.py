@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.http import FileResponse, Http404
 
 from portfolio.storage import private_storage
-from portfolio.uploads import IMAGE_FORMATS
+from portfolio.uploads import IMAGE_FORMATS, STORED_FILE_LABELS
 
 IMAGE_TYPES = frozenset(content_type for content_type, _ext, _label in IMAGE_FORMATS.values())
 PDF_TYPE = "application/pdf"
@@ -25,6 +25,11 @@ EXTENSION_SPELLINGS = {"jpg": {"jpg", "jpeg"}, "md": {"md", "markdown"}}
 def stored_extension(stored_name: str | None) -> str:
     # Stored names end in the extension inspect_upload chose for the content.
     return (stored_name or "").rpartition(".")[2].lower() or "bin"
+
+
+def file_label(stored_name: str | None) -> str:
+    """What a stored file is, as pages name it: "PDF document", "Excel workbook"."""
+    return STORED_FILE_LABELS.get(stored_extension(stored_name), "File")
 
 
 def download_name(*, stored_name: str | None, original_filename: str) -> str:

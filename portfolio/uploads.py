@@ -76,6 +76,19 @@ _TEXT_TYPES = {
     "csv": "text/csv",
     "txt": "text/plain",
 }
+# What pages call a stored file, by the extension inspect_upload chose for it: its labels,
+# with the kinds of text it lumps together told apart.
+STORED_FILE_LABELS = (
+    {extension: label for _type, extension, label in IMAGE_FORMATS.values()}
+    | {extension: label for _type, extension, label in _OFFICE_MARKERS.values()}
+    | dict(_OPENDOCUMENT_TYPES.values())
+    | {
+        "pdf": "PDF document",
+        "txt": "Text document",
+        "md": "Markdown document",
+        "csv": "CSV file",
+    }
+)
 
 # Signatures used only to tell the user what a refused file is.
 _KNOWN_SIGNATURES: list[tuple[bytes, str]] = [

@@ -22,9 +22,9 @@ from portfolio.files import (
     IMAGE_TYPES,
     PDF_TYPE,
     download_name,
+    file_label,
     serve_file,
     serve_thumbnail,
-    stored_extension,
 )
 from portfolio.forms.evidence import EvidenceFilterForm, evidence_form
 from portfolio.http import AuthenticatedHttpRequest
@@ -135,7 +135,7 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if item.file
             else ""
         ),
-        "file_label": f"{stored_extension(item.file.name).upper()} file" if item.file else "",
+        "file_label": file_label(item.file.name) if item.file else "",
     }
     return render(request, "portfolio/evidence_detail.html", context)
 

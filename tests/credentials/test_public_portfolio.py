@@ -100,7 +100,7 @@ def test_each_kind_renders_as_the_public_expects(client, public_learner):
     text = response.text
     assert f'<a class="public-item-image" href="/evidence/{image.pk}/file/">' in text
     assert f'<img class="evidence-image" src="/evidence/{image.pk}/thumbnail/"' in text
-    assert f'href="/evidence/{pdf.pk}/file/">Open PDF (2.0\xa0KB)</a>' in text
+    assert f'href="/evidence/{pdf.pk}/file/">Open PDF document (2.0\xa0KB)</a>' in text
     assert (
         '<a class="external-link" href="https://example.org/work?x=1" rel="nofollow noopener">'
         "example.org</a>"

@@ -530,6 +530,20 @@ def test_other_documents_are_offered_for_download(signed_in, learner):
     assert "CSV file · 18\xa0bytes" in response.text
 
 
+@pytest.mark.parametrize(
+    ("name", "label"),
+    [("notes.md", "Markdown document"), ("notes.txt", "Text document"), ("notes", "Text document")],
+)
+def test_a_file_is_named_by_what_it_is(signed_in, learner, name, label):
+    signed_in.post(
+        reverse("portfolio:evidence-create", args=["file"]),
+        {"title": "Notes", "upload": SimpleUploadedFile(name, b"Some notes.\n")},
+    )
+    item = EvidenceItem.objects.get(owner=learner)
+    response = signed_in.get(reverse("portfolio:evidence-detail", args=[item.pk]))
+    assert f"{label} · 12\xa0bytes" in response.text
+
+
 def test_adding_evidence_returns_to_a_safe_next_page(signed_in, learner):
     response = signed_in.post(
         "/evidence/new/reflection/?next=/applications/7/edit/",
