@@ -208,6 +208,38 @@ class RubricLevel(models.Model):
         return self.name
 
 
+class StatusList(models.Model):
+    """An issuer's status list for one purpose: one bit per credential it has issued.
+
+    The signing issue publishes it as a W3C Bitstring Status List credential, where a set
+    bit says that the credential at that index is revoked. Indexes are handed out in order,
+    under a lock on this row (credentials.services.issue_credential), and never reused: a
+    bit that once described a revoked credential never comes to describe another.
+    """
+
+    class Purpose(models.TextChoices):
+        # Bitstring Status List's statusPurpose; "suspension" may follow.
+        REVOCATION = "revocation", _("Revocation")
+
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="status_lists")
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    next_index = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["issuer", "purpose"], name="status_list_one_per_issuer_purpose"
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=["revocation"]), name="status_list_purpose_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} ({self.get_purpose_display()})"
+
+
 class IssuedCredentialQuerySet(models.QuerySet["IssuedCredential"]):
     def valid_at(self, when: datetime) -> IssuedCredentialQuerySet:
         return self.filter(revoked_at__isnull=True).filter(
@@ -254,10 +286,12 @@ class IssuedCredential(models.Model):
     )
     revocation_reason = models.TextField(blank=True)
     is_shown_publicly = models.BooleanField(_("show on my public page"), default=True)
-    # Reserved for the signing issue: the position of this credential in the issuer's
-    # Bitstring Status List, and the signed OB 3.0 document.
-    status_list_index = models.PositiveIntegerField(null=True, blank=True, unique=True)
-    signed_document = models.JSONField(null=True, blank=True)
+    # This credential's bit in its issuer's revocation list, handed out when it is issued
+    # (credentials.services.issue_credential); the signed credential will point at it.
+    status_list = models.ForeignKey(
+        StatusList, on_delete=models.PROTECT, related_name="credentials"
+    )
+    status_list_index = models.PositiveIntegerField()
 
     objects = IssuedCredentialQuerySet.as_manager()
 
@@ -271,7 +305,11 @@ class IssuedCredential(models.Model):
             models.CheckConstraint(
                 condition=Q(revoked_at__isnull=True) | ~Q(revocation_reason=""),
                 name="credential_revocation_has_reason",
-            )
+            ),
+            # One credential per bit: two sharing one would be revoked together.
+            models.UniqueConstraint(
+                fields=["status_list", "status_list_index"], name="credential_unique_status_bit"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -287,3 +325,37 @@ class IssuedCredential(models.Model):
     @property
     def status(self) -> IssuedCredential.Status:
         return self.status_at(timezone.now())
+
+
+class CredentialDocument(models.Model):
+    """An issued credential as a document in one format, kept exactly as it was issued.
+
+    The document is text, not JSON: PostgreSQL's jsonb reorders keys and drops whitespace,
+    and a signed document must come back byte for byte for its signature to verify.
+    """
+
+    class Format(models.TextChoices):
+        OPEN_BADGES_3_0 = "ob3", _("Open Badges 3.0")
+        OPEN_BADGES_2_0 = "ob2", _("Open Badges 2.0")
+        CLR_2_0 = "clr2", _("Comprehensive Learner Record 2.0")
+
+    credential = models.ForeignKey(
+        IssuedCredential, on_delete=models.PROTECT, related_name="documents"
+    )
+    format = models.CharField(max_length=10, choices=Format.choices)
+    content = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credential", "format"], name="credential_document_one_per_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(format__in=["ob3", "ob2", "clr2"]),
+                name="credential_document_format_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.credential} ({self.get_format_display()})"

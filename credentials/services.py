@@ -19,7 +19,13 @@ from credentials.exceptions import (
     IssuanceNotAllowed,
     RevocationNotAllowed,
 )
-from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
+from credentials.models import (
+    IssuedCredential,
+    Issuer,
+    IssuerInvitation,
+    MicroCredential,
+    StatusList,
+)
 from credentials.permissions import (
     INVITATION_ROLES,
     can_issue,
@@ -47,6 +53,24 @@ def _add_months(moment: datetime, months: int) -> datetime:
         except ValueError:
             continue
     raise ValueError("unreachable")  # pragma: no cover
+
+
+def _allocate_status_bit(issuer_id: int) -> tuple[StatusList, int]:
+    """The next free index in the issuer's revocation list, made on first use.
+
+    Runs inside the caller's transaction and keeps the list's row locked until it commits:
+    issuing for one issuer is serialised, so no two credentials get the same index and an
+    index rolled back with a failed issue is handed out again. (The first issue for an
+    issuer may meet a concurrent one on the list's unique index; get_or_create then reads
+    the winner's list and waits for its lock.)
+    """
+    status_list, _created = StatusList.objects.select_for_update().get_or_create(
+        issuer_id=issuer_id, purpose=StatusList.Purpose.REVOCATION
+    )
+    index = status_list.next_index
+    status_list.next_index = index + 1
+    status_list.save(update_fields=["next_index"])
+    return status_list, index
 
 
 def issue_credential(
@@ -82,7 +106,10 @@ def issue_credential(
     months = micro_credential.validity_months
     try:
         with transaction.atomic():
+            status_list, status_list_index = _allocate_status_bit(micro_credential.issuer_id)
             credential = IssuedCredential.objects.create(
+                status_list=status_list,
+                status_list_index=status_list_index,
                 learner=learner,
                 micro_credential=micro_credential,
                 issuer_id=micro_credential.issuer_id,

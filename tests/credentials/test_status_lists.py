@@ -1,0 +1,136 @@
+"""Each issuer's revocation list, and the index every credential gets in it when issued."""
+
+from concurrent.futures import Future
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from credentials.models import IssuedCredential, StatusList
+from credentials.services import issue_credential
+from tests.concurrency import requires_postgresql, wait_until_blocked
+from tests.credentials.conftest import issue, staff_member
+from tests.factories import MicroCredentialFactory, UserFactory
+
+
+def bits(status_list):
+    return list(
+        status_list.credentials.order_by("status_list_index").values_list(
+            "learner__email", "status_list_index"
+        )
+    )
+
+
+def test_the_first_credential_opens_its_issuers_revocation_list(micro_credential):
+    credential = issue(UserFactory(email="first@example.com"), micro_credential)
+    status_list = StatusList.objects.get()
+    assert status_list.issuer == micro_credential.issuer
+    assert status_list.purpose == StatusList.Purpose.REVOCATION
+    assert (credential.status_list, credential.status_list_index) == (status_list, 0)
+    assert status_list.next_index == 1
+
+
+def test_indexes_follow_each_other_within_an_issuers_list(micro_credential):
+    another_of_the_same_issuer = MicroCredentialFactory(issuer=micro_credential.issuer)
+    issue(UserFactory(email="a@example.com"), micro_credential)
+    issue(UserFactory(email="b@example.com"), another_of_the_same_issuer)
+    issue(UserFactory(email="c@example.com"), micro_credential)
+    status_list = StatusList.objects.get(issuer=micro_credential.issuer)
+    assert bits(status_list) == [("a@example.com", 0), ("b@example.com", 1), ("c@example.com", 2)]
+    assert status_list.next_index == 3
+
+
+def test_every_issuer_counts_in_its_own_list(micro_credential):
+    elsewhere = MicroCredentialFactory()
+    issue(UserFactory(email="here@example.com"), micro_credential)
+    issue(UserFactory(email="there@example.com"), elsewhere)
+    here = StatusList.objects.get(issuer=micro_credential.issuer)
+    there = StatusList.objects.get(issuer=elsewhere.issuer)
+    assert bits(here) == [("here@example.com", 0)]
+    assert bits(there) == [("there@example.com", 0)]
+
+
+def test_a_repeated_award_takes_no_second_index(micro_credential):
+    staff = staff_member(micro_credential.issuer)
+    learner = UserFactory()
+
+    def award():
+        return issue_credential(
+            by=staff,
+            learner=learner,
+            micro_credential=micro_credential,
+            award_reference="application:7",
+            assessor=None,
+            evidence=[],
+            rubric_results=[],
+        )
+
+    assert award() == award()
+    assert StatusList.objects.get().next_index == 1
+
+
+def test_two_credentials_cannot_share_a_bit(micro_credential):
+    first = issue(UserFactory(), micro_credential)
+    second = issue(UserFactory(), micro_credential)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        IssuedCredential.objects.filter(pk=second.pk).update(
+            status_list_index=first.status_list_index
+        )
+    second.refresh_from_db()
+    assert second.status_list_index == 1
+
+
+def test_an_issuer_has_one_list_per_purpose(micro_credential):
+    issue(UserFactory(), micro_credential)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatusList.objects.create(issuer=micro_credential.issuer, purpose="revocation")
+    assert StatusList.objects.count() == 1
+
+
+# --- Under concurrency, on PostgreSQL ---------------------------------------------------
+
+
+def award_in_thread(racer, micro_credential, staff, reference):
+    learner = UserFactory(email=f"{reference}@example.com")
+    return racer.start(
+        lambda: issue_credential(
+            by=staff,
+            learner=learner,
+            micro_credential=micro_credential,
+            award_reference=reference,
+            assessor=None,
+            evidence=[],
+            rubric_results=[],
+        )
+    )
+
+
+def indexes(futures: list[Future]) -> list[int]:
+    return sorted(future.result(timeout=30).status_list_index for future in futures)
+
+
+@requires_postgresql
+def test_concurrent_issues_queue_on_the_list_and_get_distinct_indexes(racer, micro_credential):
+    staff = staff_member(micro_credential.issuer)
+    issue(UserFactory(), micro_credential)
+    with transaction.atomic():
+        # Hold the list as an issue in progress would, so both issues are in flight at once.
+        StatusList.objects.select_for_update().get(issuer=micro_credential.issuer)
+        futures = [award_in_thread(racer, micro_credential, staff, reference) for reference in "ab"]
+        wait_until_blocked(2)
+    assert indexes(futures) == [1, 2]
+    assert StatusList.objects.get().next_index == 3
+
+
+@requires_postgresql
+def test_the_first_issues_for_an_issuer_meet_on_its_list_and_share_it(racer, micro_credential):
+    staff = staff_member(micro_credential.issuer)
+    with transaction.atomic():
+        # An issue opening the list, not yet committed: both others find no list, try to
+        # make one and wait on the unique index, then read this one and queue for its lock.
+        StatusList.objects.create(issuer=micro_credential.issuer, purpose="revocation")
+        futures = [award_in_thread(racer, micro_credential, staff, reference) for reference in "ab"]
+        wait_until_blocked(2)
+    assert indexes(futures) == [0, 1]
+    status_list = StatusList.objects.get()
+    assert status_list.next_index == 2
+    assert status_list.credentials.count() == 2
