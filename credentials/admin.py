@@ -8,9 +8,10 @@ which calls credentials.services.revoke_credential.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import ForeignKey, ManyToManyField, Q, QuerySet, TextField
 from django.forms import ModelChoiceField, ModelMultipleChoiceField, Textarea
@@ -21,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from credentials import permissions, services
+from credentials.exceptions import CredentialError
 from credentials.forms import (
     IssuerInvitationAdminForm,
     MicroCredentialAdminForm,
@@ -108,7 +110,10 @@ class MicroCredentialAdmin(_MicroCredentialAdminBase):
     search_fields = ("title", "slug", "summary", "skills__name")
     prepopulated_fields = {"slug": ("title",)}
     filter_horizontal = ("skills", "assessors")
-    readonly_fields = ("created_at", "updated_at")
+    # The status changes only through the publish and retire actions, which call the
+    # services (checked, and recorded as events); a new micro-credential starts as a draft.
+    readonly_fields = ("status", "created_at", "updated_at")
+    actions = ("publish_selected", "retire_selected")
     fieldsets = (
         (
             None,
@@ -156,6 +161,40 @@ class MicroCredentialAdmin(_MicroCredentialAdminBase):
 
     def view_on_site(self, obj: MicroCredential) -> str:
         return reverse("credentials:micro-credential-detail", args=[obj.slug])
+
+    @admin.action(description=_("Publish the selected micro-credentials"), permissions=["change"])
+    def publish_selected(self, request: HttpRequest, queryset: QuerySet[MicroCredential]) -> None:
+        self._change_status(
+            request, queryset, services.publish_micro_credential, str(_("Published: %(titles)s."))
+        )
+
+    @admin.action(description=_("Retire the selected micro-credentials"), permissions=["change"])
+    def retire_selected(self, request: HttpRequest, queryset: QuerySet[MicroCredential]) -> None:
+        self._change_status(
+            request, queryset, services.retire_micro_credential, str(_("Retired: %(titles)s."))
+        )
+
+    def _change_status(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[MicroCredential],
+        service: Callable[..., MicroCredential],
+        done: str,
+    ) -> None:
+        if not isinstance(request.user, User):
+            raise PermissionDenied
+        changed = []
+        # One service call each: every change is checked and recorded on its own, and one
+        # refusal leaves the others done.
+        for micro_credential in queryset.order_by("title"):
+            try:
+                service(micro_credential_id=micro_credential.pk, by=request.user)
+            except CredentialError as refused:
+                messages.error(request, refused.message)
+            else:
+                changed.append(micro_credential.title)
+        if changed:
+            messages.success(request, done % {"titles": ", ".join(changed)})
 
 
 class RubricLevelInline(_LevelInlineBase):

@@ -17,3 +17,7 @@ class InvitationNotAllowed(CredentialError):
 
 class IssuanceNotAllowed(CredentialError):
     pass
+
+
+class PublicationNotAllowed(CredentialError):
+    pass

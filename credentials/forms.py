@@ -105,7 +105,9 @@ class MicroCredentialAdminForm(_MicroCredentialFormBase):
 
     class Meta:
         model = MicroCredential
-        fields = "__all__"
+        # The status is changed by credentials.services.publish_micro_credential and
+        # retire_micro_credential (the admin's actions), never by saving the form.
+        exclude = ("status",)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

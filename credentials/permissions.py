@@ -100,6 +100,16 @@ def can_manage_issuer(user: AnyUser, issuer: Issuer) -> bool:
     return managed_issuers(user).filter(pk=issuer.pk).exists()
 
 
+def can_publish_or_retire(user: AnyUser, micro_credential: MicroCredential) -> bool:
+    """Whether the user may open a micro-credential for applications, or retire it."""
+    # A deactivated account acts for nobody, whatever its memberships still say.
+    if not user.is_active:
+        return False
+    # Whoever manages the issuer in the admin (its staff, or a site administrator) decides
+    # what it offers; assessors only judge applications.
+    return can_manage_issuer(user, micro_credential.issuer)
+
+
 def people_choosable_for(user: AnyUser, *, role: str) -> QuerySet[User]:
     """Who the user may pick as an issuer's staff or assessor in the admin.
 

@@ -17,6 +17,7 @@ from credentials.exceptions import (
     CredentialError,
     InvitationNotAllowed,
     IssuanceNotAllowed,
+    PublicationNotAllowed,
     RevocationNotAllowed,
 )
 from credentials.models import (
@@ -30,6 +31,7 @@ from credentials.permissions import (
     INVITATION_ROLES,
     can_issue,
     can_manage_issuer,
+    can_publish_or_retire,
     can_revoke,
     visible_invitations,
 )
@@ -39,6 +41,13 @@ from credentials.records import (
     dump_evidence,
     dump_rubric_results,
 )
+from credentials.verbs import (
+    MICRO_CREDENTIAL_PUBLISHED,
+    MICRO_CREDENTIAL_RETIRED,
+    MicroCredentialStatusChanged,
+    issuer_scope,
+)
+from portfolio.events import EventType, record_event
 from portfolio.models import Notification, User
 from portfolio.services.notifications import notify
 
@@ -347,3 +356,96 @@ def accept_invitation(*, invitation_id: int, by: User) -> IssuerInvitation:
     invitation.accepted_at, invitation.accepted_by = timezone.now(), by
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     return invitation
+
+
+# --- Publishing and retiring micro-credentials -----------------------------------------
+
+
+def _lock_for_status_change(micro_credential_id: int, by: User) -> MicroCredential:
+    micro_credential = (
+        MicroCredential.objects.select_for_update()
+        .select_related("issuer")
+        .get(pk=micro_credential_id)
+    )
+    if not can_publish_or_retire(by, micro_credential):
+        raise PublicationNotAllowed(
+            _("Only %(issuer)s's staff can publish or retire %(title)s.")
+            % {"issuer": micro_credential.issuer.name, "title": micro_credential.title},
+            code="micro_credential.not_issuer_staff",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    return micro_credential
+
+
+def _set_status(
+    micro_credential: MicroCredential,
+    *,
+    to: MicroCredential.Status,
+    by: User,
+    event_type: EventType[MicroCredentialStatusChanged],
+) -> MicroCredential:
+    previous_status = micro_credential.status
+    micro_credential.status = to
+    micro_credential.save(update_fields=["status", "updated_at"])
+    record_event(
+        event_type,
+        by=by,
+        target=micro_credential,
+        scope=issuer_scope(micro_credential.issuer_id),
+        payload=MicroCredentialStatusChanged(
+            title=micro_credential.title, previous_status=previous_status
+        ),
+    )
+    return micro_credential
+
+
+@transaction.atomic(durable=True)
+def publish_micro_credential(*, micro_credential_id: int, by: User) -> MicroCredential:
+    """Open a draft micro-credential for applications, or reopen a retired one.
+
+    Its page and catalogue entry appear at once. Raises PublicationNotAllowed if `by` does
+    not manage its issuer (permissions.can_publish_or_retire) or it is already published.
+    Records micro_credential.published.
+    """
+    micro_credential = _lock_for_status_change(micro_credential_id, by)
+    if micro_credential.status == MicroCredential.Status.PUBLISHED:
+        raise PublicationNotAllowed(
+            _("%(title)s is already published.") % {"title": micro_credential.title},
+            code="micro_credential.already_published",
+            status=HTTPStatus.CONFLICT,
+        )
+    return _set_status(
+        micro_credential,
+        to=MicroCredential.Status.PUBLISHED,
+        by=by,
+        event_type=MICRO_CREDENTIAL_PUBLISHED,
+    )
+
+
+@transaction.atomic(durable=True)
+def retire_micro_credential(*, micro_credential_id: int, by: User) -> MicroCredential:
+    """Stop offering a published micro-credential; what was issued stays as it is.
+
+    Learners can no longer start or submit applications for it; credentials already issued
+    keep their status and their page, which says the micro-credential is retired. Raises
+    PublicationNotAllowed if `by` does not manage its issuer, or it is not published: a
+    draft was never public, and retiring it would show it for the first time. Records
+    micro_credential.retired.
+    """
+    micro_credential = _lock_for_status_change(micro_credential_id, by)
+    if micro_credential.status != MicroCredential.Status.PUBLISHED:
+        raise PublicationNotAllowed(
+            _("Only a published micro-credential can be retired; %(title)s is %(status)s.")
+            % {
+                "title": micro_credential.title,
+                "status": MicroCredential.Status(micro_credential.status).label.lower(),
+            },
+            code="micro_credential.not_published",
+            status=HTTPStatus.CONFLICT,
+        )
+    return _set_status(
+        micro_credential,
+        to=MicroCredential.Status.RETIRED,
+        by=by,
+        event_type=MICRO_CREDENTIAL_RETIRED,
+    )

@@ -27,6 +27,8 @@ SERVICES_OWNING_THEIR_TRANSACTION = [
     assessments.approve_application,
     credentials.revoke_credential,
     credentials.set_credential_visibility,
+    credentials.publish_micro_credential,
+    credentials.retire_micro_credential,
     curation.curate_portfolio,
     notifications.resend_failed_emails,
     notifications.mark_read,

@@ -141,7 +141,7 @@ def test_a_micro_credential_is_created_with_its_rubric_criteria(staff_client, is
     issuer.assessors.add(assessor)
     response = staff_client.post(
         "/admin/credentials/microcredential/add/",
-        form_data(issuer, assessors=[assessor.pk], badge_image=badge_upload()),
+        form_data(issuer, status="published", assessors=[assessor.pk], badge_image=badge_upload()),
     )
     assert response.status_code == 302
     created = MicroCredential.objects.get(slug="survey-design")
@@ -149,6 +149,8 @@ def test_a_micro_credential_is_created_with_its_rubric_criteria(staff_client, is
     assert list(created.assessors.all()) == [assessor]
     assert [c.title for c in created.criteria_set.all()] == ["Question design"]
     assert created.badge_image.name.startswith("badges/")
+    # Whatever the request says: publishing is the publish action's job.
+    assert created.status == "draft"
 
 
 def badge_upload(size=(240, 240)):
@@ -310,11 +312,27 @@ def test_issued_credentials_are_read_only(staff_client, micro_credential):
 
 def test_retiring_keeps_issued_credentials_valid(client, staff_client, micro_credential):
     credential = issue(UserFactory(), micro_credential)
+    response = staff_client.post(
+        "/admin/credentials/microcredential/",
+        {"action": "retire_selected", "_selected_action": [micro_credential.pk]},
+    )
+    assert response.status_code == 302
+    micro_credential.refresh_from_db()
+    assert micro_credential.status == "retired"
+    credential.refresh_from_db()
+    assert credential.status == "valid"
+    assert (
+        '<h1 class="credential-status-word">VALID</h1>'
+        in client.get(f"/c/{credential.public_id}/").text
+    )
+
+
+def test_saving_the_change_form_leaves_the_status_alone(staff_client, micro_credential):
     url = f"/admin/credentials/microcredential/{micro_credential.pk}/change/"
     criteria = list(micro_credential.criteria_set.order_by("position"))
     data = form_data(
         micro_credential.issuer,
-        title=micro_credential.title,
+        title="Data Storytelling, renamed",
         slug=micro_credential.slug,
         status="retired",
         validity_months="24",
@@ -335,13 +353,8 @@ def test_retiring_keeps_issued_credentials_valid(client, staff_client, micro_cre
     response = staff_client.post(url, data)
     assert response.status_code == 302
     micro_credential.refresh_from_db()
-    assert micro_credential.status == "retired"
-    credential.refresh_from_db()
-    assert credential.status == "valid"
-    assert (
-        '<h1 class="credential-status-word">VALID</h1>'
-        in client.get(f"/c/{credential.public_id}/").text
-    )
+    assert micro_credential.title == "Data Storytelling, renamed"
+    assert micro_credential.status == "published"
 
 
 # --- Issuer staff who are not superusers ----------------------------------------------
