@@ -58,6 +58,7 @@ TARGETS = [
     "credentials/permissions.py",
     "credentials/selectors.py",
     "credentials/public.py",
+    "credentials/records.py",
     "portfolio/services/curation.py",
     "portfolio/services/evidence.py",
     "portfolio/services/notifications.py",
