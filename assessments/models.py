@@ -250,23 +250,3 @@ class CriterionScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion}: {self.level}"
-
-
-class ApplicationEvent(models.Model):
-    """Append-only history: one row per status transition."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    from_status = models.CharField(max_length=20, choices=Application.Status.choices)
-    to_status = models.CharField(max_length=20, choices=Application.Status.choices)
-    comment = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-        indexes = [models.Index(fields=["application", "created_at"], name="event_application_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"

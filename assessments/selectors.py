@@ -15,16 +15,16 @@ from django.utils.translation import gettext_lazy as _
 
 from assessments.models import (
     Application,
-    ApplicationEvent,
     CriterionResponse,
     CriterionScore,
     Review,
     SubmittedEvidence,
     SubmittedStatement,
 )
+from assessments.verbs import TRANSITIONS
 from credentials.models import MicroCredential, RubricCriterion, RubricLevel
 from portfolio.files import stored_extension
-from portfolio.models import EvidenceItem, User
+from portfolio.models import Event, EvidenceItem, User
 
 
 def list_applications_for_learner(*, learner: User) -> QuerySet[Application]:
@@ -79,9 +79,52 @@ def get_latest_review(*, application: Application) -> Review | None:
     return application.reviews.filter(round=application.round).prefetch_related(_scores()).first()
 
 
-def list_events(*, application: Application) -> QuerySet[ApplicationEvent]:
-    """The application's history, oldest first, with who acted (and their display name)."""
-    return application.events.select_related("actor__profile").order_by("created_at", "pk")
+@dataclass(frozen=True)
+class HistoryStep:
+    """One status transition of an application, read from its event."""
+
+    actor: User | None
+    from_status: str
+    to_status: str
+    comment: str
+    created_at: datetime
+
+    @property
+    def from_label(self) -> str:
+        return str(Application.Status(self.from_status).label)
+
+    @property
+    def to_label(self) -> str:
+        return str(Application.Status(self.to_status).label)
+
+
+def list_history(*, application: Application) -> list[HistoryStep]:
+    """The application's status transitions, oldest first, with who acted (and their name).
+
+    One query: the transitions are the application's events in the log (assessments.verbs).
+    """
+    events = (
+        Event.objects.filter(
+            target_type=Application._meta.label_lower,
+            target_id=application.pk,
+            verb__in=list(TRANSITIONS),
+        )
+        .select_related("actor__profile")
+        .order_by("created_at", "pk")
+    )
+    steps = []
+    for event in events:
+        change = TRANSITIONS[event.verb].decode(event.payload)
+        steps.append(
+            HistoryStep(
+                actor=event.actor,
+                from_status=change.from_status,
+                to_status=change.to_status,
+                comment=change.comment,
+                created_at=event.created_at,
+            )
+        )
+    return steps
 
 
 def list_submitted_statements(

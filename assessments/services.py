@@ -1,8 +1,9 @@
 """Every state change of an application, one service each.
 
 Each entry point locks the application row, refuses an illegal step with a domain error
-before writing, records the transition in the append-only history and leaves e-mail to
-notifications written in the same transaction (see portfolio.services.notifications).
+before writing, records one event (assessments.verbs; a status transition's event is the
+application's history) and leaves e-mail to notifications written in the same transaction
+(see portfolio.services.notifications).
 """
 
 from __future__ import annotations
@@ -33,10 +34,27 @@ from assessments.models import (
 )
 from assessments.permissions import assessor_users_for, can_claim, can_review
 from assessments.transitions import SUBMITTABLE, ensure_transition, not_allowed, record_transition
+from assessments.verbs import (
+    APPLICATION_APPROVED,
+    APPLICATION_CHANGES_REQUESTED,
+    APPLICATION_CLAIMED,
+    APPLICATION_REJECTED,
+    APPLICATION_RELEASED,
+    APPLICATION_RESPONSE_SAVED,
+    APPLICATION_STARTED,
+    APPLICATION_SUBMITTED,
+    APPLICATION_WAITING_FLAGGED,
+    APPLICATION_WITHDRAWN,
+    ApplicationStarted,
+    ResponseSaved,
+    WaitingFlagged,
+)
 from credentials.exceptions import IssuanceNotAllowed
 from credentials.models import IssuedCredential, MicroCredential, RubricCriterion, RubricLevel
 from credentials.records import EvidenceRecord, RubricResultRecord
 from credentials.services import issue_credential
+from credentials.verbs import issuer_scope
+from portfolio.events import record_event
 from portfolio.models import EvidenceItem, Notification, User
 from portfolio.permissions import is_learner
 from portfolio.selectors import has_display_name
@@ -146,6 +164,16 @@ def start_application(*, learner: User, micro_credential_id: int) -> Application
         CriterionResponse(application=application, criterion=criterion)
         for criterion in micro_credential.criteria_set.all()
     )
+    record_event(
+        APPLICATION_STARTED,
+        by=learner,
+        target=application,
+        owner=learner,
+        scope=issuer_scope(micro_credential.issuer_id),
+        payload=ApplicationStarted(
+            micro_credential_id=micro_credential.pk, title=micro_credential.title
+        ),
+    )
     return application
 
 
@@ -204,6 +232,15 @@ def save_response(
     response.save(update_fields=["statement", "self_assessed_level"])
     response.evidence_items.set(owned)
     Application.objects.filter(pk=application.pk).update(updated_at=timezone.now())
+    # `by` is the learner (_ensure_owner).
+    record_event(
+        APPLICATION_RESPONSE_SAVED,
+        by=by,
+        target=application,
+        owner=by,
+        scope=issuer_scope(application.micro_credential.issuer_id),
+        payload=ResponseSaved(criterion_id=criterion_id, evidence_item_ids=tuple(sorted(owned))),
+    )
     return response
 
 
@@ -265,6 +302,7 @@ def submit_application(*, application_id: int, by: User) -> Application:
         application,
         to=target,
         by=by,
+        event_type=APPLICATION_SUBMITTED,
         update_fields=["round", "submitted_at", "first_submitted_at", "assessor"],
     )
     notify(
@@ -375,7 +413,9 @@ def withdraw_application(*, application_id: int, by: User, comment: str = "") ->
     """Withdraw an application before a decision (learner only)."""
     application = _lock(application_id)
     _ensure_owner(application, by)
-    record_transition(application, to=S.WITHDRAWN, by=by, comment=comment)
+    record_transition(
+        application, to=S.WITHDRAWN, by=by, event_type=APPLICATION_WITHDRAWN, comment=comment
+    )
     return application
 
 
@@ -412,7 +452,13 @@ def claim_application(*, application_id: int, by: User) -> Application:
             status=HTTPStatus.FORBIDDEN,
         )
     application.assessor = by
-    record_transition(application, to=S.IN_REVIEW, by=by, update_fields=["assessor"])
+    record_transition(
+        application,
+        to=S.IN_REVIEW,
+        by=by,
+        event_type=APPLICATION_CLAIMED,
+        update_fields=["assessor"],
+    )
     notify(
         recipients=[application.learner],
         kind=Notification.Kind.APPLICATION_CLAIMED,
@@ -436,7 +482,9 @@ def release_application(*, application_id: int, by: User) -> Application:
         )
     application.assessor = None
     back_to = S.RESUBMITTED if application.round > 1 else S.SUBMITTED
-    record_transition(application, to=back_to, by=by, update_fields=["assessor"])
+    record_transition(
+        application, to=back_to, by=by, event_type=APPLICATION_RELEASED, update_fields=["assessor"]
+    )
     return application
 
 
@@ -520,7 +568,13 @@ def request_changes(
         scores=scores,
         feedback=feedback,
     )
-    record_transition(application, to=S.CHANGES_REQUESTED, by=by, comment=feedback.strip())
+    record_transition(
+        application,
+        to=S.CHANGES_REQUESTED,
+        by=by,
+        event_type=APPLICATION_CHANGES_REQUESTED,
+        comment=feedback.strip(),
+    )
     notify(
         recipients=[application.learner],
         kind=Notification.Kind.CHANGES_REQUESTED,
@@ -544,7 +598,12 @@ def reject_application(
     )
     application.decided_at = timezone.now()
     record_transition(
-        application, to=S.REJECTED, by=by, comment=feedback.strip(), update_fields=["decided_at"]
+        application,
+        to=S.REJECTED,
+        by=by,
+        event_type=APPLICATION_REJECTED,
+        comment=feedback.strip(),
+        update_fields=["decided_at"],
     )
     notify(
         recipients=[application.learner],
@@ -632,6 +691,7 @@ def approve_application(
         application,
         to=S.APPROVED,
         by=by,
+        event_type=APPLICATION_APPROVED,
         comment=feedback.strip(),
         update_fields=["credential", "decided_at"],
     )
@@ -644,8 +704,9 @@ def approve_application(
 def flag_waiting_applications(*, now: datetime | None = None) -> int:
     """Tell issuer staff about applications queued longer than APPLICATION_WAITING_DAYS.
 
-    Once per application and round (dedupe key), so the daily run never repeats itself.
-    Returns how many notifications were recorded.
+    Once per application and round (dedupe key), so the daily run never repeats itself; each
+    application whose staff were told records one event. Returns how many notifications were
+    recorded.
     """
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.APPLICATION_WAITING_DAYS)
@@ -659,7 +720,7 @@ def flag_waiting_applications(*, now: datetime | None = None) -> int:
     for application in waiting:
         staff = application.micro_credential.issuer.staff.filter(is_active=True)
         with transaction.atomic():
-            recorded += len(
+            notified = len(
                 notify(
                     recipients=staff,
                     kind=Notification.Kind.APPLICATION_WAITING,
@@ -676,4 +737,14 @@ def flag_waiting_applications(*, now: datetime | None = None) -> int:
                     dedupe_key=f"application-waiting:{application.pk}:{application.round}",
                 )
             )
+            if notified:
+                record_event(
+                    APPLICATION_WAITING_FLAGGED,
+                    by=None,
+                    target=application,
+                    owner=application.learner,
+                    scope=issuer_scope(application.micro_credential.issuer_id),
+                    payload=WaitingFlagged(round=application.round, notified=notified),
+                )
+            recorded += notified
     return recorded

@@ -8,8 +8,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assessments.exceptions import TransitionNotAllowed
-from assessments.models import Application, ApplicationEvent
-from portfolio.models import User
+from assessments.models import Application
+from assessments.verbs import StatusChanged
+from credentials.verbs import issuer_scope
+from portfolio.events import EventType, record_event
+from portfolio.models import Event, User
 
 S = Application.Status
 
@@ -54,15 +57,25 @@ def record_transition(
     *,
     to: str,
     by: User | None,
+    event_type: EventType[StatusChanged],
     comment: str = "",
     update_fields: Iterable[str] = (),
-) -> ApplicationEvent:
-    """Move the (locked) application to `to`, save, and append the history row."""
+) -> Event:
+    """Move the (locked) application to `to`, save, and record the step as event_type.
+
+    The event is the application's history (assessments.selectors.list_history): who moved
+    it from which status to which, with the comment given.
+    """
     ensure_transition(application, to)
     from_status = application.status
     application.status = to
     application.updated_at = timezone.now()
     application.save(update_fields=["status", "updated_at", *update_fields])
-    return ApplicationEvent.objects.create(
-        application=application, actor=by, from_status=from_status, to_status=to, comment=comment
+    return record_event(
+        event_type,
+        by=by,
+        target=application,
+        owner=application.learner,
+        scope=issuer_scope(application.micro_credential.issuer_id),
+        payload=StatusChanged(from_status=from_status, to_status=to, comment=comment),
     )

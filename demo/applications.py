@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Application, ApplicationEvent, Review
+from assessments.models import Application, Review
 from assessments.services import ScoreInput
 from credentials.models import IssuedCredential, MicroCredential, RubricCriterion
 from credentials.services import revoke_credential
@@ -47,6 +47,7 @@ from demo.specs import (
     Step,
     Submit,
 )
+from portfolio.events import events_recorded_at
 from portfolio.models import EvidenceItem, Notification, User
 
 # Notifications older than this are marked read, as their recipients would have by now; the
@@ -81,15 +82,12 @@ def _backdate(
     needs a history spread over past weeks and months (the queue sorts oldest first and
     filters by age, and one credential must have expired). So each step runs now through the
     real services, and then what it wrote moves back: this application's timestamps set since
-    the step began, its new history rows and review, the credential it issued or revoked, and
-    the notifications it raised. load_demo runs alone, so nothing else writes meanwhile.
+    the step began, its review, the credential it issued or revoked, and the notifications it
+    raised. (Its events, the application's history, were written at `when`: see _play.) load_demo runs alone, so nothing else writes meanwhile.
     """
     applications = Application.objects.filter(pk=application.pk)
     for field in ("created_at", "updated_at", "submitted_at", "first_submitted_at", "decided_at"):
         applications.filter(**{f"{field}__gte": since}).update(**{field: when})
-    ApplicationEvent.objects.filter(application=application, created_at__gte=since).update(
-        created_at=when
-    )
     Review.objects.filter(application=application, created_at__gte=since).update(created_at=when)
     credential = (
         None
@@ -227,13 +225,11 @@ def _play(
     application: Application | None = None
     for step in scenario.steps:
         since, after_notification = timezone.now(), _last_notification_pk()
-        application = _perform(step, application, micro_credential, criteria, cast)
-        _backdate(
-            application,
-            when=now - timedelta(days=step.days_ago),
-            since=since,
-            after_notification=after_notification,
-        )
+        when = now - timedelta(days=step.days_ago)
+        # The event log is append-only: its rows are written at `when` rather than moved.
+        with events_recorded_at(when):
+            application = _perform(step, application, micro_credential, criteria, cast)
+        _backdate(application, when=when, since=since, after_notification=after_notification)
         application.refresh_from_db()
 
 

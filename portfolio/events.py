@@ -35,13 +35,16 @@ import logging
 import math
 import re
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, datetime
 from enum import StrEnum
 from functools import partial
 from typing import Union, get_args, get_origin, get_type_hints
 
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from portfolio.models import Event, User
 
@@ -109,6 +112,9 @@ class NoPayload:
 type Handler[P] = Callable[[Event, P], None]
 
 _declared: dict[str, EventType[object]] = {}
+# Set only inside events_recorded_at(); a context variable, so other threads and requests of
+# the same process record the real time.
+_recorded_at: ContextVar[datetime | None] = ContextVar("events_recorded_at", default=None)
 _handlers: dict[str, list[tuple[Phase, Callable[[Event, object], None]]]] = {}
 
 
@@ -159,6 +165,21 @@ def unsubscribe[P](event_type: EventType[P], handler: Handler[P], *, phase: Phas
         handlers.remove((phase, handler))  # type: ignore[arg-type]  # as in subscribe
 
 
+@contextmanager
+def events_recorded_at(when: datetime) -> Iterator[None]:
+    """Within the block, record_event() stamps its rows with `when` instead of now.
+
+    For the demo loader, which plays a history of past weeks through the real services now:
+    the log is append-only, so its rows get their time as they are written rather than being
+    moved back afterwards.
+    """
+    token = _recorded_at.set(when)
+    try:
+        yield
+    finally:
+        _recorded_at.reset(token)
+
+
 def record_event[P](
     event_type: EventType[P],
     *,
@@ -193,6 +214,7 @@ def record_event[P](
         owner=owner,
         scope=scope,
         payload=event_type.encode(payload),
+        created_at=_recorded_at.get() or timezone.now(),
     )
     for phase, handler in list(_handlers.get(event_type.verb, [])):
         if phase == Phase.IN_TRANSACTION:

@@ -243,7 +243,7 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     application = get_own_application_for(request.user, pk)
     context = {
         "application": application,
-        "events": selectors.list_events(application=application),
+        "history": selectors.list_history(application=application),
         "reviews": selectors.list_reviews(application=application),
         "statements": selectors.list_submitted_statements(
             application=application, round=application.round

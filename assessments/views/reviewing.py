@@ -192,7 +192,7 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             else (row, None, None)
             for row in sheet.criteria
         ],
-        "events": selectors.list_events(application=application),
+        "history": selectors.list_history(application=application),
     }
     return render(request, "assessments/review.html", context)
 

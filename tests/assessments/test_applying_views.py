@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from assessments import services
 from assessments.exceptions import ApplicationNotAllowed
-from assessments.models import Application, ApplicationEvent, SubmittedStatement
+from assessments.models import Application, SubmittedStatement
+from assessments.selectors import list_history
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory
 
@@ -403,8 +404,8 @@ def test_withdrawing_with_a_comment(signed_in, submitted, learner, micro_credent
     assert messages_of(response) == [f"Withdrew your application for {micro_credential.title}."]
     submitted.refresh_from_db()
     assert submitted.status == S.WITHDRAWN
-    event = ApplicationEvent.objects.filter(application=submitted).last()
-    assert (event.actor, event.from_status, event.to_status, event.comment) == (
+    step = list_history(application=submitted)[-1]
+    assert (step.actor, step.from_status, step.to_status, step.comment) == (
         learner,
         S.SUBMITTED,
         S.WITHDRAWN,

@@ -6,8 +6,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
-from assessments.models import Application, ApplicationEvent
+from assessments.models import Application
 from assessments.permissions import can_claim
+from assessments.selectors import list_history
 from portfolio.models import User
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
@@ -399,9 +400,8 @@ def test_release_puts_the_application_back_in_the_queue(
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
     assert application.assessor is None
-    assert ApplicationEvent.objects.filter(
-        application=application, from_status=S.IN_REVIEW, to_status=S.SUBMITTED, actor=assessor
-    ).exists()
+    last = list_history(application=application)[-1]
+    assert (last.from_status, last.to_status, last.actor) == (S.IN_REVIEW, S.SUBMITTED, assessor)
     client.force_login(other_assessor)
     assert queued(client.get(QUEUE_URL)) == [application]
 

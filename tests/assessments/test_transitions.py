@@ -7,9 +7,10 @@ from django.utils import timezone
 
 from assessments import services
 from assessments.exceptions import ApplicationNotAllowed, ReviewNotAllowed, TransitionNotAllowed
-from assessments.models import Application, ApplicationEvent, SubmittedEvidence
+from assessments.models import Application, SubmittedEvidence
+from assessments.selectors import list_history
 from credentials.models import IssuedCredential
-from portfolio.models import Notification
+from portfolio.models import Event, Notification
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
 
@@ -17,11 +18,7 @@ S = Application.Status
 
 
 def history(application):
-    return list(
-        ApplicationEvent.objects.filter(application=application).values_list(
-            "from_status", "to_status"
-        )
-    )
+    return [(step.from_status, step.to_status) for step in list_history(application=application)]
 
 
 # --- starting and drafting ----------------------------------------------------------
@@ -371,7 +368,7 @@ def test_double_approval_issues_one_credential(in_review, assessor, micro_creden
     second = services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
     assert first.credential_id == second.credential_id
     assert IssuedCredential.objects.count() == 1
-    assert ApplicationEvent.objects.filter(to_status=S.APPROVED).count() == 1
+    assert [step.to_status for step in list_history(application=in_review)].count(S.APPROVED) == 1
 
 
 def test_repeated_approval_by_another_assessor_is_refused(
@@ -455,9 +452,8 @@ def test_learner_can_withdraw_before_a_decision(submitted, learner):
         application_id=submitted.pk, by=learner, comment="Not ready."
     )
     assert withdrawn.status == S.WITHDRAWN
-    assert ApplicationEvent.objects.filter(
-        application=submitted, to_status=S.WITHDRAWN, comment="Not ready."
-    ).exists()
+    last = list_history(application=submitted)[-1]
+    assert (last.to_status, last.comment, last.actor) == (S.WITHDRAWN, "Not ready.", learner)
 
 
 def test_only_the_learner_can_withdraw(submitted, other_learner):
@@ -543,7 +539,7 @@ def test_illegal_transitions_raise_and_change_nothing(
         submitted.status,
         submitted.round,
         submitted.assessor_id,
-        ApplicationEvent.objects.count(),
+        Event.objects.count(),
     )
     with pytest.raises((TransitionNotAllowed, ReviewNotAllowed, ApplicationNotAllowed)):
         ACTIONS[action](submitted, learner, assessor, micro_credential)
@@ -552,7 +548,7 @@ def test_illegal_transitions_raise_and_change_nothing(
         submitted.status,
         submitted.round,
         submitted.assessor_id,
-        ApplicationEvent.objects.count(),
+        Event.objects.count(),
     ) == before
 
 

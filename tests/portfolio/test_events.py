@@ -15,6 +15,7 @@ from portfolio.events import (
     Phase,
     declare_event,
     declared_event,
+    events_recorded_at,
     record_event,
     subscribe,
     unsubscribe,
@@ -124,6 +125,18 @@ def test_a_system_event_about_no_single_object_has_no_actor_and_no_target(db):
         "",
     )
     assert stored.payload == {}
+
+
+def test_events_recorded_inside_events_recorded_at_carry_that_time(learner):
+    with events_recorded_at(WHEN), transaction.atomic():
+        backdated = record_event(QUIET_THING, by=learner, target=None, payload=NoPayload())
+    with transaction.atomic():
+        current = record_event(QUIET_THING, by=learner, target=None, payload=NoPayload())
+    backdated.refresh_from_db()
+    current.refresh_from_db()
+    assert backdated.created_at == WHEN
+    # Outside the block, the time of recording again.
+    assert current.created_at > WHEN
 
 
 @pytest.mark.django_db(transaction=True)
