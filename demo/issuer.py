@@ -2,7 +2,9 @@
 
 Idempotent: the issuer is keyed by slug and each micro-credential by slug. An existing one is
 left as it is (someone may have edited it in the admin while trying the demo); only the demo
-staff and assessor assignments, which the README promises, are put back.
+staff and assessor assignments, which the README promises, are put back. A new micro-credential
+is written as the admin writes one, then published (and later, if its spec says so, retired)
+by the demo issuer through the credentials services.
 """
 
 from __future__ import annotations
@@ -11,13 +13,13 @@ from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
 
 from credentials.models import Issuer, MicroCredential, RubricCriterion, RubricLevel
+from credentials.services import publish_micro_credential, retire_micro_credential
 from credentials.validators import validate_badge_image
 from demo.people import DemoPeople, TextSink, write_line
 from demo.specs import DemoData, MicroCredentialSpec
-from portfolio.models import Skill
+from portfolio.models import User
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,14 @@ def _ensure_issuer(data: DemoData, people: DemoPeople, stdout: TextSink) -> Issu
 
 
 def _create_micro_credential(
-    spec: MicroCredentialSpec, data: DemoData, issuer: Issuer, skills: dict[str, Skill]
+    spec: MicroCredentialSpec, data: DemoData, issuer: Issuer, people: DemoPeople
 ) -> MicroCredential:
-    # Created published even when the spec says retired: retire_demo_micro_credentials
-    # retires it after the applications have taken a learner through it, which is how a
-    # retired credential comes to have holders.
+    """Write it as a draft, as the admin does, and publish it as the demo issuer.
+
+    Published even when the spec says retired: retire_demo_micro_credentials retires it after
+    the applications have taken a learner through it, which is how a retired credential comes
+    to have holders.
+    """
     micro_credential = MicroCredential(
         issuer=issuer,
         title=spec.title,
@@ -69,7 +74,7 @@ def _create_micro_credential(
         level=spec.level,
         estimated_hours=spec.estimated_hours,
         validity_months=spec.validity_months,
-        status=MicroCredential.Status.PUBLISHED,
+        status=MicroCredential.Status.DRAFT,
     )
     # The same check as an upload through the admin (a square PNG of at least 200 pixels).
     # The committed badge carries no metadata to strip, so its own bytes are stored.
@@ -78,7 +83,7 @@ def _create_micro_credential(
     micro_credential.badge_image.save(spec.badge.name, ContentFile(badge), save=False)
     with transaction.atomic():
         micro_credential.save()
-        micro_credential.skills.set([skills[name] for name in spec.skills])
+        micro_credential.skills.set([people.skills[name] for name in spec.skills])
         for position, criterion_spec in enumerate(spec.rubric, start=1):
             criterion = RubricCriterion.objects.create(
                 micro_credential=micro_credential,
@@ -96,7 +101,7 @@ def _create_micro_credential(
             }
             criterion.required_level = levels[data.required_level]
             criterion.save(update_fields=["required_level"])
-    return micro_credential
+    return publish_micro_credential(micro_credential_id=micro_credential.pk, by=people.issuer)
 
 
 def load_issuer(*, data: DemoData, people: DemoPeople, stdout: TextSink) -> DemoIssuer:
@@ -116,7 +121,7 @@ def load_issuer(*, data: DemoData, people: DemoPeople, stdout: TextSink) -> Demo
     for spec in data.micro_credentials:
         micro_credential = existing.get(spec.slug)
         if micro_credential is None:
-            micro_credential = _create_micro_credential(spec, data, issuer, people.skills)
+            micro_credential = _create_micro_credential(spec, data, issuer, people)
             created += 1
         # The README promises the demo assessor can review every demo micro-credential.
         micro_credential.assessors.add(people.assessor)
@@ -128,21 +133,22 @@ def load_issuer(*, data: DemoData, people: DemoPeople, stdout: TextSink) -> Demo
     return DemoIssuer(issuer=issuer, micro_credentials=micro_credentials)
 
 
-def retire_demo_micro_credentials(*, data: DemoData, demo: DemoIssuer) -> int:
-    """Retire the demo micro-credentials whose spec says retired. Idempotent.
+def retire_demo_micro_credentials(*, data: DemoData, demo: DemoIssuer, by: User) -> int:
+    """Retire, as `by`, the demo micro-credentials whose spec says retired. Idempotent.
 
     Run after the applications, so that learners could earn them first: retiring keeps issued
     credentials valid, which is what the retired one is there to show. Returns how many were
-    retired by this call.
+    retired by this call; one already retired (or changed in the admin) is left as it is.
     """
-    retired = [
-        spec.slug
-        for spec in data.micro_credentials
-        if spec.status == MicroCredential.Status.RETIRED
-    ]
-    count = MicroCredential.objects.filter(
-        slug__in=retired, status=MicroCredential.Status.PUBLISHED
-    ).update(status=MicroCredential.Status.RETIRED, updated_at=timezone.now())
-    for slug in retired:
-        demo.micro_credentials[slug].refresh_from_db(fields=["status"])
-    return count
+    retired = 0
+    for spec in data.micro_credentials:
+        if spec.status != MicroCredential.Status.RETIRED:
+            continue
+        micro_credential = demo.micro_credentials[spec.slug]
+        micro_credential.refresh_from_db(fields=["status"])
+        if micro_credential.status == MicroCredential.Status.PUBLISHED:
+            demo.micro_credentials[spec.slug] = retire_micro_credential(
+                micro_credential_id=micro_credential.pk, by=by
+            )
+            retired += 1
+    return retired

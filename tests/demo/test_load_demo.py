@@ -246,7 +246,17 @@ def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired():
     assert sorted(micro_credentials.values_list("status", flat=True)) == ["published"] * 5 + [
         "retired"
     ]
-    assert micro_credentials.get(status="retired").slug == "cloud-and-security-essentials"
+    retired = micro_credentials.get(status="retired")
+    assert retired.slug == "cloud-and-security-essentials"
+    # Published and retired through the services, by the demo issuer, as the audit log shows.
+    events = Event.objects.filter(target_type="credentials.microcredential")
+    assert sorted(events.values_list("verb", "target_id", "actor__email")) == sorted(
+        [
+            ("micro_credential.published", pk, "issuer@example.com")
+            for pk in micro_credentials.values_list("pk", flat=True)
+        ]
+        + [("micro_credential.retired", retired.pk, "issuer@example.com")]
+    )
     assert set(micro_credentials.values_list("level", flat=True)) == {
         "foundational",
         "intermediate",

@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 assessments = load_applications(
                     data=data, people=portfolio, issuer=issuer, stdout=self.stdout
                 )
-                retire_demo_micro_credentials(data=data, demo=issuer)
+                retire_demo_micro_credentials(data=data, demo=issuer, by=portfolio.issuer)
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
 
