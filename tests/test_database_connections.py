@@ -23,6 +23,23 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def fresh_persistent_connection():
+    """Start each test on a new connection that nothing will retire during the test.
+
+    The connection this thread keeps may have been opened by an earlier test; once it is
+    CONN_MAX_AGE seconds old (a slow run on a loaded machine), the first request's clean-up
+    closes it and there is nothing left to terminate. A new connection with a long age
+    keeps the test about what it tests: a connection the server killed.
+    """
+    max_age = connection.settings_dict["CONN_MAX_AGE"]
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = 600
+    yield
+    connection.close()
+    connection.settings_dict["CONN_MAX_AGE"] = max_age
+
+
 class WSGIResponse:
     def __init__(self, status, headers, body):
         self.status_code = int(status.split()[0])
