@@ -42,8 +42,20 @@ from credentials.records import (
     dump_rubric_results,
 )
 from credentials.verbs import (
+    CREDENTIAL_EXPIRY_REMINDED,
+    CREDENTIAL_ISSUED,
+    CREDENTIAL_REVOKED,
+    CREDENTIAL_VISIBILITY_SET,
+    INVITATION_ACCEPTED,
+    INVITATION_SENT,
     MICRO_CREDENTIAL_PUBLISHED,
     MICRO_CREDENTIAL_RETIRED,
+    CredentialExpiryReminded,
+    CredentialIssued,
+    CredentialRevoked,
+    CredentialVisibilitySet,
+    InvitationAccepted,
+    InvitationSent,
     MicroCredentialStatusChanged,
     issuer_scope,
 )
@@ -129,6 +141,19 @@ def issue_credential(
                 evidence_snapshot=dump_evidence(evidence),
                 rubric_results=dump_rubric_results(rubric_results),
             )
+            record_event(
+                CREDENTIAL_ISSUED,
+                by=by,
+                target=credential,
+                owner=learner,
+                scope=issuer_scope(micro_credential.issuer_id),
+                payload=CredentialIssued(
+                    micro_credential_id=micro_credential.pk,
+                    title=micro_credential.title,
+                    award_reference=award_reference,
+                    expires_at=credential.expires_at,
+                ),
+            )
     except IntegrityError:
         # A concurrent call won the race for this award_reference: return its credential.
         return IssuedCredential.objects.get(award_reference=award_reference)
@@ -177,6 +202,14 @@ def revoke_credential(*, credential_id: int, by: User, reason: str) -> IssuedCre
     credential.revoked_by = by
     credential.revocation_reason = reason.strip()
     credential.save(update_fields=["revoked_at", "revoked_by", "revocation_reason"])
+    record_event(
+        CREDENTIAL_REVOKED,
+        by=by,
+        target=credential,
+        owner=credential.learner,
+        scope=issuer_scope(credential.issuer_id),
+        payload=CredentialRevoked(reason=credential.revocation_reason),
+    )
     title = credential.micro_credential.title
     notify(
         recipients=[credential.learner],
@@ -198,7 +231,8 @@ def set_credential_visibility(
 ) -> IssuedCredential:
     """Choose whether a credential shows on its holder's public page.
 
-    Raises CredentialError for anyone but the holder.
+    Raises CredentialError for anyone but the holder. Idempotent: choosing what is already
+    chosen changes nothing and records no event.
     """
     credential = (
         IssuedCredential.objects.select_for_update().filter(pk=credential_id, learner=by).first()
@@ -209,8 +243,19 @@ def set_credential_visibility(
             code="credential.not_holder",
             status=HTTPStatus.FORBIDDEN,
         )
+    if credential.is_shown_publicly == is_shown_publicly:
+        return credential
     credential.is_shown_publicly = is_shown_publicly
     credential.save(update_fields=["is_shown_publicly"])
+    # `by` is the holder: the query above found the credential only for them.
+    record_event(
+        CREDENTIAL_VISIBILITY_SET,
+        by=by,
+        target=credential,
+        owner=by,
+        scope=issuer_scope(credential.issuer_id),
+        payload=CredentialVisibilitySet(is_shown_publicly=is_shown_publicly),
+    )
     return credential
 
 
@@ -218,7 +263,7 @@ def remind_expiring_credentials(*, now: datetime | None = None) -> int:
     """Tell holders of valid credentials expiring within the reminder window; once each.
 
     The dedupe key makes the daily run idempotent: a credential is never reminded twice.
-    Returns how many reminders were recorded.
+    Records one event per reminded credential. Returns how many reminders were recorded.
     """
     now = now or timezone.now()
     window_end = now + timedelta(days=settings.CREDENTIAL_EXPIRY_REMINDER_DAYS)
@@ -231,7 +276,7 @@ def remind_expiring_credentials(*, now: datetime | None = None) -> int:
     sent = 0
     for credential in expiring:
         with transaction.atomic():
-            sent += len(
+            reminders = len(
                 notify(
                     recipients=[credential.learner],
                     kind=Notification.Kind.CREDENTIAL_EXPIRING,
@@ -247,6 +292,16 @@ def remind_expiring_credentials(*, now: datetime | None = None) -> int:
                     dedupe_key=f"credential-expiring:{credential.pk}",
                 )
             )
+            if reminders:
+                record_event(
+                    CREDENTIAL_EXPIRY_REMINDED,
+                    by=None,
+                    target=credential,
+                    owner=credential.learner,
+                    scope=issuer_scope(credential.issuer_id),
+                    payload=CredentialExpiryReminded(expires_at=credential.expires_at),
+                )
+            sent += reminders
     return sent
 
 
@@ -299,6 +354,15 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
     if not created:
         invitation.invited_by, invitation.expires_at = by, expires_at
         invitation.save(update_fields=["invited_by", "expires_at"])
+    record_event(
+        INVITATION_SENT,
+        by=by,
+        target=invitation,
+        scope=issuer_scope(issuer.pk),
+        payload=InvitationSent(
+            email=email, role=str(role), expires_at=expires_at, is_renewal=not created
+        ),
+    )
     invitees = User.objects.filter(email__iexact=email, role=INVITATION_ROLES[role], is_active=True)
     role_label = str(IssuerInvitation.Role(role).label).lower()
     notify(
@@ -355,6 +419,15 @@ def accept_invitation(*, invitation_id: int, by: User) -> IssuerInvitation:
         issuer.assessors.add(by)
     invitation.accepted_at, invitation.accepted_by = timezone.now(), by
     invitation.save(update_fields=["accepted_at", "accepted_by"])
+    # The person who joined owns the event: it is about them.
+    record_event(
+        INVITATION_ACCEPTED,
+        by=by,
+        target=invitation,
+        owner=by,
+        scope=issuer_scope(issuer.pk),
+        payload=InvitationAccepted(role=invitation.role),
+    )
     return invitation
 
 

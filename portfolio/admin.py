@@ -121,7 +121,7 @@ class UserAdmin(_UserAdminBase):
         super().save_model(request, obj, form, change)
         # Learners made here get the same private profile that sign-up gives them.
         if obj.role == User.Role.LEARNER:
-            ensure_profile(user=obj)
+            ensure_profile(user=obj, by=request.user if isinstance(request.user, User) else None)
 
 
 @admin.register(LearnerProfile)

@@ -8,7 +8,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portfolio.errors import CurationError
+from portfolio.events import record_event
 from portfolio.models import EvidenceItem, User
+from portfolio.verbs import PORTFOLIO_CURATED, PortfolioCurated
 
 
 @transaction.atomic(durable=True)
@@ -17,9 +19,10 @@ def curate_portfolio(*, owner: User, public_item_ids_in_order: Sequence[int]) ->
 
     Public items get positions 1..n in the given order. Raises CurationError, changing
     nothing, if an id is repeated or is not one of the owner's items (another learner's
-    item and a missing one get the same message, so existence never leaks). Idempotent.
-    Runs two queries whatever the library's size: one locking read, one bulk update.
-    Returns the public items in their new order.
+    item and a missing one get the same message, so existence never leaks). Idempotent:
+    a call that changes nothing records no event. Runs at most three queries whatever the
+    library's size: one locking read, one bulk update and the event. Returns the public
+    items in their new order.
     """
     if len(set(public_item_ids_in_order)) != len(public_item_ids_in_order):
         raise CurationError(
@@ -45,4 +48,13 @@ def curate_portfolio(*, owner: User, public_item_ids_in_order: Sequence[int]) ->
             changed.append(item)
     # bulk_update skips auto_now on purpose: reordering the page is not editing the item.
     EvidenceItem.objects.bulk_update(changed, ["is_public", "public_position"], batch_size=500)
+    if changed:
+        # The event is about the whole page, whose owner stands for it.
+        record_event(
+            PORTFOLIO_CURATED,
+            by=owner,
+            target=owner,
+            owner=owner,
+            payload=PortfolioCurated(public_item_ids=tuple(public_item_ids_in_order)),
+        )
     return [items[pk] for pk in public_item_ids_in_order]

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portfolio.errors import PortfolioError
+from portfolio.events import record_event
 from portfolio.models import EvidenceItem, Skill, User
 from portfolio.pdfs import strip_active_content
 from portfolio.permissions import can_edit_evidence, can_keep_portfolio
@@ -35,6 +36,14 @@ from portfolio.uploads import (
     inspect_upload,
     process_image,
     read_upload,
+)
+from portfolio.verbs import (
+    EVIDENCE_CREATED,
+    EVIDENCE_DELETED,
+    EVIDENCE_UPDATED,
+    EvidenceCreated,
+    EvidenceDeleted,
+    EvidenceUpdated,
 )
 
 logger = logging.getLogger(__name__)
@@ -257,6 +266,13 @@ def create_evidence(
         with transaction.atomic(durable=True):
             item.save()
             item.skills.set(list(skills))
+            record_event(
+                EVIDENCE_CREATED,
+                by=owner,
+                target=item,
+                owner=owner,
+                payload=EvidenceCreated(kind=item.kind, title=item.title),
+            )
     except IntegrityError:
         _delete_stored(stored)
         # The unique (owner, submission_token) constraint, not a check ahead of the insert,
@@ -337,6 +353,14 @@ def update_evidence(
             _check_fields(locked)
             locked.save(update_fields=changed)
             locked.skills.set(list(skills))
+            # `by` is the owner: can_edit_evidence lets nobody else through.
+            record_event(
+                EVIDENCE_UPDATED,
+                by=by,
+                target=locked,
+                owner=by,
+                payload=EvidenceUpdated(title=locked.title, file_replaced=prepared is not None),
+            )
             if replaced:
                 transaction.on_commit(partial(_delete_stored, replaced), robust=True)
     except BaseException:
@@ -359,5 +383,13 @@ def delete_evidence(*, item: EvidenceItem, by: User) -> None:
         if locked is None:
             return
         names = [locked.file.name, locked.thumbnail.name]
+        # Recorded first: deleting clears the instance's key.
+        record_event(
+            EVIDENCE_DELETED,
+            by=by,
+            target=locked,
+            owner=by,
+            payload=EvidenceDeleted(kind=locked.kind, title=locked.title),
+        )
         locked.delete()
         transaction.on_commit(partial(_delete_stored, names), robust=True)

@@ -46,8 +46,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from portfolio.events import record_event
 from portfolio.models import EmailPreference, Notification, User
 from portfolio.selectors import list_email_kinds
+from portfolio.verbs import (
+    EMAIL_PREFERENCES_SET,
+    FAILED_EMAILS_RESENT,
+    NOTIFICATIONS_READ,
+    EmailPreferencesSet,
+    FailedEmailsResent,
+    NotificationsRead,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -297,7 +306,8 @@ def resend_failed_emails(*, notification_ids: Iterable[int], by: User) -> int:
     """Queue failed e-mails again, with a fresh day before they are given up.
 
     Only failed rows are touched (a sent e-mail is never sent twice this way). Enqueues the
-    e-mail task for each after commit; returns how many were queued.
+    e-mail task for each after commit; returns how many were queued. Records one event
+    listing them, or none if none was failed.
     """
     from portfolio import tasks  # tasks imports this module's senders
 
@@ -313,17 +323,36 @@ def resend_failed_emails(*, notification_ids: Iterable[int], by: User) -> int:
             partial(tasks.send_notification_email.delay, notification_id), robust=True
         )
     if failed:
+        record_event(
+            FAILED_EMAILS_RESENT,
+            by=by,
+            target=None,
+            payload=FailedEmailsResent(notification_ids=tuple(failed)),
+        )
         logger.info("%s queued %s failed e-mail(s) again: %s", by, len(failed), failed)
     return len(failed)
 
 
 @transaction.atomic(durable=True)
 def mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
-    """Mark the user's notifications read (all unread ones when no ids are given)."""
+    """Mark the user's notifications read (all unread ones when no ids are given).
+
+    Returns how many were unread; records an event only if there were any.
+    """
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
-    return unread.update(read_at=timezone.now())
+    count = unread.update(read_at=timezone.now())
+    if count:
+        # The inbox is the object, and the user stands for it.
+        record_event(
+            NOTIFICATIONS_READ,
+            by=user,
+            target=user,
+            owner=user,
+            payload=NotificationsRead(count=count),
+        )
+    return count
 
 
 @transaction.atomic(durable=True)
@@ -331,7 +360,18 @@ def set_email_preferences(*, user: User, enabled_kinds: Iterable[str]) -> None:
     """Store which kinds of e-mail the user wants; every other kind their role receives is
     turned off (kinds their role never receives are left alone)."""
     enabled = set(enabled_kinds)
-    for kind in list_email_kinds(user=user):
+    kinds = list(list_email_kinds(user=user))
+    for kind in kinds:
         EmailPreference.objects.update_or_create(
             user=user, kind=kind, defaults={"is_enabled": kind in enabled}
         )
+    record_event(
+        EMAIL_PREFERENCES_SET,
+        by=user,
+        target=user,
+        owner=user,
+        payload=EmailPreferencesSet(
+            enabled_kinds=tuple(str(kind) for kind in kinds if kind in enabled),
+            disabled_kinds=tuple(str(kind) for kind in kinds if kind not in enabled),
+        ),
+    )

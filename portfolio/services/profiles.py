@@ -17,8 +17,17 @@ from django.utils.translation import gettext as _
 from PIL import Image
 
 from portfolio.errors import PortfolioError
+from portfolio.events import NoPayload, record_event
 from portfolio.models import LearnerProfile, User
 from portfolio.uploads import ALLOWED_IMAGES_TEXT, inspect_upload, process_image, read_upload
+from portfolio.verbs import (
+    PROFILE_AVATAR_CHANGED,
+    PROFILE_AVATAR_REMOVED,
+    PROFILE_CREATED,
+    PROFILE_UPDATED,
+    ProfileCreated,
+    ProfileUpdated,
+)
 
 AVATAR_MAX_SIDE = 512
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,78}[a-z0-9]$")
@@ -65,8 +74,12 @@ def _unique_slug(base: str) -> str:
     return candidate
 
 
-def ensure_profile(*, user: User, display_name: str = "") -> LearnerProfile:
+def ensure_profile(*, user: User, display_name: str = "", by: User | None = None) -> LearnerProfile:
     """The learner's profile, created private on first call. Idempotent.
+
+    `by` is who caused it (an administrator creating the account); by default the user,
+    whose sign-up or first visit it is. Only the call that creates the profile records an
+    event.
 
     Without a name (an account made in the admin, say) the display name stays empty rather
     than borrowing the e-mail's local part: a credential must never be "awarded to" a login,
@@ -80,11 +93,19 @@ def ensure_profile(*, user: User, display_name: str = "") -> LearnerProfile:
     for _attempt in range(5):
         try:
             with transaction.atomic():
-                return LearnerProfile.objects.create(
+                profile = LearnerProfile.objects.create(
                     user=user,
                     display_name=name,
                     slug=_unique_slug(name or user.email.split("@")[0]),
                 )
+                record_event(
+                    PROFILE_CREATED,
+                    by=by or user,
+                    target=profile,
+                    owner=user,
+                    payload=ProfileCreated(slug=profile.slug),
+                )
+                return profile
         except IntegrityError:
             existing = LearnerProfile.objects.filter(user=user).first()
             if existing is not None:
@@ -189,14 +210,16 @@ def _store_avatar(profile: LearnerProfile, avatar: PreparedAvatar) -> None:
     _delete_after_commit(profile, old_name)
 
 
-def _clear_avatar(profile: LearnerProfile) -> None:
+def _clear_avatar(profile: LearnerProfile) -> bool:
+    """Remove the avatar; False if there was none."""
     old_name = profile.avatar.name or ""
     if not old_name:
-        return
+        return False
     # An empty name is how Django clears a FileField.
     profile.avatar = ""
     profile.save(update_fields=["avatar", "updated_at"])
     _delete_after_commit(profile, old_name)
+    return True
 
 
 def update_profile(
@@ -216,7 +239,8 @@ def update_profile(
 
     Raises ProfileError (403) unless `by` owns the profile, and ProfileError about a field
     ("slug", "avatar") for a malformed, reserved or taken slug or a refused image; nothing is
-    saved then. A replaced or removed avatar file is deleted after commit.
+    saved then. A replaced or removed avatar file is deleted after commit. Records one event
+    naming the changed fields, or none if nothing changed.
     """
     _ensure_owner(profile, by)
     try:
@@ -230,6 +254,8 @@ def update_profile(
         locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
         if LearnerProfile.objects.filter(slug=slug).exclude(pk=locked.pk).exists():
             raise _slug_taken()
+        text_fields = ["display_name", "slug", "headline", "bio", "location", "is_public"]
+        before = {name: getattr(locked, name) for name in text_fields}
         locked.display_name = display_name
         locked.slug = slug
         locked.headline = headline
@@ -253,10 +279,23 @@ def update_profile(
                 )
         except IntegrityError:
             raise _slug_taken() from None
+        changed = [name for name in text_fields if getattr(locked, name) != before[name]]
         if prepared is not None:
             _store_avatar(locked, prepared)
-        elif remove_avatar:
-            _clear_avatar(locked)
+            changed.append("avatar")
+        elif remove_avatar and _clear_avatar(locked):
+            changed.append("avatar")
+        if changed:
+            # `by` is the owner (_ensure_owner).
+            record_event(
+                PROFILE_UPDATED,
+                by=by,
+                target=locked,
+                owner=by,
+                payload=ProfileUpdated(
+                    changed_fields=tuple(changed), slug=locked.slug, is_public=locked.is_public
+                ),
+            )
     return locked
 
 
@@ -271,13 +310,18 @@ def set_avatar(*, profile: LearnerProfile, by: User, upload: UploadedFile[bytes]
     with transaction.atomic():
         locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
         _store_avatar(locked, avatar)
+        record_event(PROFILE_AVATAR_CHANGED, by=by, target=locked, owner=by, payload=NoPayload())
     return locked
 
 
 @transaction.atomic
 def remove_avatar(*, profile: LearnerProfile, by: User) -> LearnerProfile:
-    """Clear the avatar and delete its file after commit. Idempotent."""
+    """Clear the avatar and delete its file after commit.
+
+    Idempotent: without an avatar it changes nothing and records no event.
+    """
     _ensure_owner(profile, by)
     locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
-    _clear_avatar(locked)
+    if _clear_avatar(locked):
+        record_event(PROFILE_AVATAR_REMOVED, by=by, target=locked, owner=by, payload=NoPayload())
     return locked

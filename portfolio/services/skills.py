@@ -18,7 +18,9 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from portfolio.events import record_event
 from portfolio.models import Skill, SkillFramework
+from portfolio.verbs import SKILLS_IMPORTED, SkillsImported
 
 COLUMNS = ("framework", "name", "description", "code", "uri")
 
@@ -329,16 +331,33 @@ def import_skills_csv(*, source: TextIO, framework_slug: str | None = None) -> I
     result.errors.sort(key=lambda error: error[0])
     if result.errors:
         return result
-    _write(rows, frameworks, result)
+    frameworks_created = _write(rows, frameworks, result)
+    # Run from the command line or the demo loader, so there is no acting user.
+    record_event(
+        SKILLS_IMPORTED,
+        by=None,
+        target=None,
+        payload=SkillsImported(
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            frameworks_created=tuple(frameworks_created),
+        ),
+    )
     return result
 
 
-def _write(rows: list[_Row], frameworks: dict[str, SkillFramework], result: ImportResult) -> None:
+def _write(
+    rows: list[_Row], frameworks: dict[str, SkillFramework], result: ImportResult
+) -> list[str]:
+    """Write the checked rows; returns the slugs of the frameworks it created."""
     taken_framework_slugs = set(SkillFramework.objects.values_list("slug", flat=True))
+    frameworks_created: list[str] = []
     for row in rows:
         if _key(row.framework_name) not in frameworks:
             slug = _unique_framework_slug(row.framework_name, taken_framework_slugs)
             taken_framework_slugs.add(slug)
+            frameworks_created.append(slug)
             frameworks[_key(row.framework_name)] = SkillFramework.objects.create(
                 name=row.framework_name, slug=slug
             )
@@ -374,3 +393,4 @@ def _write(rows: list[_Row], frameworks: dict[str, SkillFramework], result: Impo
     Skill.objects.bulk_update(changed, ["name", "description", "code", "uri"])
     result.created = len(new)
     result.updated = len(changed)
+    return frameworks_created

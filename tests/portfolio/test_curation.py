@@ -93,13 +93,15 @@ def test_curation_refuses_a_repeated_id(learner, library):
 
 
 @pytest.mark.parametrize("count", [4, 12])
-def test_curation_runs_one_read_and_one_update_whatever_the_size(learner, count):
+def test_curation_runs_one_read_one_update_and_its_event_whatever_the_size(learner, count):
     items = EvidenceItemFactory.create_batch(count, owner=learner)
     with CaptureQueriesContext(connection) as queries:
         curate_portfolio(owner=learner, public_item_ids_in_order=[i.pk for i in reversed(items)])
     # The test's own transaction turns the service's into a savepoint; leave those out.
     statements = [query["sql"].split()[0] for query in queries if "SAVEPOINT" not in query["sql"]]
-    assert statements == ["SELECT", "UPDATE"]
+    assert statements == ["SELECT", "UPDATE", "INSERT"]
+    [insert] = [query["sql"] for query in queries if query["sql"].startswith("INSERT")]
+    assert "portfolio_event" in insert
     assert [item.public_position for item in EvidenceItem.objects.order_by("pk")] == list(
         range(count, 0, -1)
     )

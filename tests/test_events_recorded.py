@@ -1,0 +1,710 @@
+"""Every state-changing service records exactly one event, with the right actor and object.
+
+SCENARIOS holds one call of each such service. The guard below finds every public function
+in the apps' services modules and fails for one that is in none of the lists, so a new
+service cannot skip its event unnoticed: give it a scenario (and its event), or, if it
+changes nothing, add it to NOT_STATE_CHANGING with the reason.
+"""
+
+import inspect
+import io
+import pkgutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from importlib import import_module
+from types import ModuleType
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import models
+from django.utils import timezone
+
+from assessments import services as assessments
+from credentials import services as credentials
+from credentials.exceptions import RevocationNotAllowed
+from credentials.models import IssuerInvitation
+from credentials.verbs import CredentialIssued, CredentialRevoked
+from portfolio.events import declared_event
+from portfolio.models import Event, Notification, User
+from portfolio.services import curation, evidence, notifications, profiles, skills
+from portfolio.services.profiles import ProfileError
+from portfolio.verbs import EvidenceDeleted, ProfileUpdated, SkillsImported
+from tests.factories import (
+    EvidenceItemFactory,
+    IssuerFactory,
+    MicroCredentialFactory,
+    UserFactory,
+    png_bytes,
+)
+
+APPS_WITH_SERVICES = ["portfolio", "credentials", "assessments"]
+
+
+@dataclass
+class Case:
+    """One call of a service and the event it must record."""
+
+    run: Callable[[], object]
+    verb: str
+    actor: User | None
+    # The object, or a function of the service's result that gives it; None for no object.
+    target: models.Model | Callable[[object], models.Model] | None
+    owner: User | None = None
+    scope: str = ""
+
+
+SCENARIOS: dict[Callable[..., object], Callable[[], Case]] = {}
+
+
+def scenario(service):
+    def register(make_case):
+        SCENARIOS[service] = make_case
+        return make_case
+
+    return register
+
+
+def _learner(email="learner@example.com"):
+    return UserFactory(email=email)
+
+
+# --- portfolio ---------------------------------------------------------------------------
+
+
+@scenario(evidence.create_evidence)
+def _():
+    learner = _learner()
+    return Case(
+        run=lambda: evidence.create_evidence(
+            owner=learner, kind="link", title="Blog post", url="https://example.com/post"
+        ),
+        verb="evidence.created",
+        actor=learner,
+        target=lambda item: item,
+        owner=learner,
+    )
+
+
+@scenario(evidence.update_evidence)
+def _():
+    learner = _learner()
+    item = EvidenceItemFactory(owner=learner, link=True)
+    return Case(
+        run=lambda: evidence.update_evidence(
+            item=item, by=learner, title="Renamed", url="https://example.com/renamed"
+        ),
+        verb="evidence.updated",
+        actor=learner,
+        target=item,
+        owner=learner,
+    )
+
+
+@scenario(evidence.delete_evidence)
+def _():
+    learner = _learner()
+    item = EvidenceItemFactory(owner=learner, link=True)
+    # A copy, because deleting clears the key of the instance the service is given.
+    target = type(item)(pk=item.pk)
+    return Case(
+        run=lambda: evidence.delete_evidence(item=item, by=learner),
+        verb="evidence.deleted",
+        actor=learner,
+        target=target,
+        owner=learner,
+    )
+
+
+@scenario(curation.curate_portfolio)
+def _():
+    learner = _learner()
+    item = EvidenceItemFactory(owner=learner, link=True)
+    return Case(
+        run=lambda: curation.curate_portfolio(owner=learner, public_item_ids_in_order=[item.pk]),
+        verb="portfolio.curated",
+        actor=learner,
+        target=learner,
+        owner=learner,
+    )
+
+
+@scenario(profiles.ensure_profile)
+def _():
+    learner = UserFactory(email="learner@example.com", with_profile=False)
+    return Case(
+        run=lambda: profiles.ensure_profile(user=learner, display_name="Ada Learner"),
+        verb="profile.created",
+        actor=learner,
+        target=lambda profile: profile,
+        owner=learner,
+    )
+
+
+@scenario(profiles.update_profile)
+def _():
+    learner = _learner()
+    profile = learner.profile
+    return Case(
+        run=lambda: profiles.update_profile(
+            profile=profile,
+            by=learner,
+            display_name=profile.display_name,
+            slug=profile.slug,
+            headline="Data storyteller",
+        ),
+        verb="profile.updated",
+        actor=learner,
+        target=profile,
+        owner=learner,
+    )
+
+
+def _avatar():
+    return SimpleUploadedFile("me.png", png_bytes(), content_type="image/png")
+
+
+@scenario(profiles.set_avatar)
+def _():
+    learner = _learner()
+    return Case(
+        run=lambda: profiles.set_avatar(profile=learner.profile, by=learner, upload=_avatar()),
+        verb="profile.avatar_changed",
+        actor=learner,
+        target=learner.profile,
+        owner=learner,
+    )
+
+
+@scenario(profiles.remove_avatar)
+def _():
+    learner = _learner()
+    profile = profiles.set_avatar(profile=learner.profile, by=learner, upload=_avatar())
+    return Case(
+        run=lambda: profiles.remove_avatar(profile=profile, by=learner),
+        verb="profile.avatar_removed",
+        actor=learner,
+        target=profile,
+        owner=learner,
+    )
+
+
+@scenario(notifications.mark_read)
+def _():
+    learner = _learner()
+    Notification.objects.create(recipient=learner, kind="credential_issued", subject="Hello")
+    return Case(
+        run=lambda: notifications.mark_read(user=learner),
+        verb="notifications.read",
+        actor=learner,
+        target=learner,
+        owner=learner,
+    )
+
+
+@scenario(notifications.set_email_preferences)
+def _():
+    learner = _learner()
+    return Case(
+        run=lambda: notifications.set_email_preferences(user=learner, enabled_kinds=[]),
+        verb="notifications.email_preferences_set",
+        actor=learner,
+        target=learner,
+        owner=learner,
+    )
+
+
+@scenario(notifications.resend_failed_emails)
+def _():
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    failed = Notification.objects.create(
+        recipient=_learner(),
+        kind="credential_issued",
+        subject="Hello",
+        email_state=Notification.EmailState.FAILED,
+    )
+    return Case(
+        run=lambda: notifications.resend_failed_emails(notification_ids=[failed.pk], by=admin),
+        verb="notifications.failed_emails_resent",
+        actor=admin,
+        target=None,
+    )
+
+
+@scenario(skills.import_skills_csv)
+def _():
+    source = io.StringIO("framework,name,description,code,uri\nDigital,Spreadsheets,,,\n")
+    return Case(
+        run=lambda: skills.import_skills_csv(source=source),
+        verb="skills.imported",
+        actor=None,
+        target=None,
+    )
+
+
+# --- credentials ---------------------------------------------------------------------------
+
+
+def _issue(learner, micro_credential, *, by=None, issued_at=None):
+    if by is None:
+        by = UserFactory(issuer_staff=True)
+        micro_credential.issuer.staff.add(by)
+    return credentials.issue_credential(
+        by=by,
+        learner=learner,
+        micro_credential=micro_credential,
+        award_reference=f"test:{learner.pk}:{micro_credential.pk}",
+        assessor=by if by.role == User.Role.ASSESSOR else None,
+        evidence=[],
+        rubric_results=[],
+        issued_at=issued_at,
+    )
+
+
+@scenario(credentials.issue_credential)
+def _():
+    learner = _learner()
+    assessor = UserFactory(email="assessor@example.com", assessor=True)
+    micro_credential = MicroCredentialFactory(assessors=[assessor])
+    return Case(
+        run=lambda: _issue(learner, micro_credential, by=assessor),
+        verb="credential.issued",
+        actor=assessor,
+        target=lambda credential: credential,
+        owner=learner,
+        scope=f"issuer:{micro_credential.issuer_id}",
+    )
+
+
+@scenario(credentials.revoke_credential)
+def _():
+    learner = _learner()
+    micro_credential = MicroCredentialFactory()
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    micro_credential.issuer.staff.add(staff)
+    credential = _issue(learner, micro_credential)
+    return Case(
+        run=lambda: credentials.revoke_credential(
+            credential_id=credential.pk, by=staff, reason="Issued in error."
+        ),
+        verb="credential.revoked",
+        actor=staff,
+        target=credential,
+        owner=learner,
+        scope=f"issuer:{micro_credential.issuer_id}",
+    )
+
+
+@scenario(credentials.set_credential_visibility)
+def _():
+    learner = _learner()
+    credential = _issue(learner, MicroCredentialFactory())
+    return Case(
+        run=lambda: credentials.set_credential_visibility(
+            credential_id=credential.pk,
+            by=learner,
+            is_shown_publicly=not credential.is_shown_publicly,
+        ),
+        verb="credential.visibility_set",
+        actor=learner,
+        target=credential,
+        owner=learner,
+        scope=f"issuer:{credential.issuer_id}",
+    )
+
+
+@scenario(credentials.remind_expiring_credentials)
+def _():
+    learner = _learner()
+    micro_credential = MicroCredentialFactory(validity_months=1)
+    # Expires in about ten days, inside the reminder window.
+    credential = _issue(learner, micro_credential, issued_at=timezone.now() - timedelta(days=20))
+    return Case(
+        run=credentials.remind_expiring_credentials,
+        verb="credential.expiry_reminded",
+        actor=None,
+        target=credential,
+        owner=learner,
+        scope=f"issuer:{micro_credential.issuer_id}",
+    )
+
+
+@scenario(credentials.invite_to_issuer)
+def _():
+    issuer = IssuerFactory()
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    issuer.staff.add(staff)
+    return Case(
+        run=lambda: credentials.invite_to_issuer(
+            issuer_id=issuer.pk,
+            email="new.assessor@example.com",
+            role=IssuerInvitation.Role.ASSESSOR,
+            by=staff,
+        ),
+        verb="issuer.invitation_sent",
+        actor=staff,
+        target=lambda invitation: invitation,
+        scope=f"issuer:{issuer.pk}",
+    )
+
+
+@scenario(credentials.accept_invitation)
+def _():
+    issuer = IssuerFactory()
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    issuer.staff.add(staff)
+    invitee = UserFactory(email="new.assessor@example.com", assessor=True)
+    invitation = credentials.invite_to_issuer(
+        issuer_id=issuer.pk, email=invitee.email, role=IssuerInvitation.Role.ASSESSOR, by=staff
+    )
+    return Case(
+        run=lambda: credentials.accept_invitation(invitation_id=invitation.pk, by=invitee),
+        verb="issuer.invitation_accepted",
+        actor=invitee,
+        target=invitation,
+        owner=invitee,
+        scope=f"issuer:{issuer.pk}",
+    )
+
+
+@scenario(credentials.publish_micro_credential)
+def _():
+    micro_credential = MicroCredentialFactory(status="draft")
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    micro_credential.issuer.staff.add(staff)
+    return Case(
+        run=lambda: credentials.publish_micro_credential(
+            micro_credential_id=micro_credential.pk, by=staff
+        ),
+        verb="micro_credential.published",
+        actor=staff,
+        target=micro_credential,
+        scope=f"issuer:{micro_credential.issuer_id}",
+    )
+
+
+@scenario(credentials.retire_micro_credential)
+def _():
+    micro_credential = MicroCredentialFactory()
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    micro_credential.issuer.staff.add(staff)
+    return Case(
+        run=lambda: credentials.retire_micro_credential(
+            micro_credential_id=micro_credential.pk, by=staff
+        ),
+        verb="micro_credential.retired",
+        actor=staff,
+        target=micro_credential,
+        scope=f"issuer:{micro_credential.issuer_id}",
+    )
+
+
+# --- Not state-changing, and not yet recording ------------------------------------------------
+
+NOT_STATE_CHANGING = {
+    # Builds the message a refused link shows.
+    evidence.link_error_message,
+    # A check that raises; it writes nothing.
+    evidence.check_upload_fits_kind,
+    # Checks and re-encodes an upload before a service stores it.
+    profiles.prepare_avatar,
+    # A check that raises; update_profile checks availability itself.
+    profiles.check_slug_shape,
+    # Reads.
+    notifications.is_email_enabled,
+    notifications.list_due_notification_ids,
+    notifications.build_email,
+    notifications.absolute_url,
+    notifications.retry_delay,
+    # Writes the outbox rows of the caller's change, inside the caller's transaction; the
+    # caller's event is the record of what happened.
+    notifications.notify,
+    # A context manager (for the demo loader) that changes how notify() writes; it writes
+    # nothing itself.
+    notifications.emails_withheld,
+    # Delivers one outbox row: claim, send, mark sent or failed. Bookkeeping of the outbox,
+    # not a change anyone made; the row itself says what became of the e-mail.
+    notifications.send_notification_email,
+}
+
+# Issue 7: the assessments services are converted to record events by the follow-up work
+# that folds ApplicationEvent into the log. This list is a known gap, not an exemption, and
+# must end empty: each service moves from here to SCENARIOS when it records its event.
+NOT_YET_RECORDING = {
+    assessments.start_application,
+    assessments.save_response,
+    assessments.submit_application,
+    assessments.withdraw_application,
+    assessments.claim_application,
+    assessments.release_application,
+    assessments.request_changes,
+    assessments.reject_application,
+    assessments.approve_application,
+    assessments.flag_waiting_applications,
+}
+
+
+def _services_modules(app: str) -> list[ModuleType]:
+    package = import_module(f"{app}.services")
+    if not hasattr(package, "__path__"):
+        return [package]
+    prefix = f"{package.__name__}."
+    return [package] + [
+        import_module(info.name) for info in pkgutil.walk_packages(package.__path__, prefix=prefix)
+    ]
+
+
+def _public_functions() -> dict[Callable[..., object], str]:
+    found: dict[Callable[..., object], str] = {}
+    for app in APPS_WITH_SERVICES:
+        for module in _services_modules(app):
+            for name, function in inspect.getmembers(module, inspect.isfunction):
+                if function.__module__ == module.__name__ and not name.startswith("_"):
+                    found[function] = f"{module.__name__}.{name}"
+    return found
+
+
+def _label(function):
+    return f"{function.__module__}.{function.__name__}"
+
+
+@pytest.mark.parametrize("service", list(SCENARIOS), ids=_label)
+def test_a_state_changing_service_records_exactly_one_event(db, service):
+    case = SCENARIOS[service]()
+    before = set(Event.objects.values_list("pk", flat=True))
+    result = case.run()
+    new = list(Event.objects.exclude(pk__in=before))
+    assert [event.verb for event in new] == [case.verb]
+    [event] = new
+    assert event.actor == case.actor
+    assert event.actor_label == (case.actor.email if case.actor else "")
+    target = case.target(result) if callable(case.target) else case.target
+    if target is None:
+        assert (event.target_type, event.target_id) == ("", None)
+    else:
+        assert (event.target_type, event.target_id) == (target._meta.label_lower, target.pk)
+    assert event.owner == case.owner
+    assert event.scope == case.scope
+    declared = declared_event(event.verb)
+    assert isinstance(declared.decode(event.payload), declared.payload_type)
+
+
+def test_every_public_service_function_is_walked_or_explained():
+    found = _public_functions()
+    unlisted = {
+        label
+        for function, label in found.items()
+        if function not in SCENARIOS | dict.fromkeys(NOT_STATE_CHANGING | NOT_YET_RECORDING)
+    }
+    assert not unlisted, (
+        "Give each of these services a scenario in SCENARIOS (and record its event), or, if "
+        f"it changes nothing, list it in NOT_STATE_CHANGING with the reason: {sorted(unlisted)}"
+    )
+    # The walk reaches every app's services, so a module it missed would show up here.
+    assert {label.split(".")[0] for label in found.values()} == set(APPS_WITH_SERVICES)
+    assert curation.curate_portfolio in found
+
+
+def test_the_lists_name_only_current_services_and_each_once():
+    found = _public_functions()
+    listed = [*SCENARIOS, *NOT_STATE_CHANGING, *NOT_YET_RECORDING]
+    assert [_label(f) for f in listed if f not in found] == []
+    assert len(listed) == len(set(listed))
+
+
+def test_only_the_assessments_services_may_be_waiting_for_their_events():
+    assert {function.__module__.split(".")[0] for function in NOT_YET_RECORDING} <= {"assessments"}
+
+
+# --- A call that changes nothing records nothing ------------------------------------------------
+
+
+def _new_events(run):
+    before = set(Event.objects.values_list("pk", flat=True))
+    run()
+    return list(Event.objects.exclude(pk__in=before))
+
+
+def test_repeating_a_submission_or_a_deletion_records_nothing_more(learner):
+    token = uuid.uuid4()
+
+    def create():
+        return evidence.create_evidence(
+            owner=learner,
+            kind="link",
+            title="Post",
+            url="https://example.com",
+            submission_token=token,
+        )
+
+    item = create()
+    assert _new_events(create) == []
+    evidence.delete_evidence(item=item, by=learner)
+    assert _new_events(lambda: evidence.delete_evidence(item=item, by=learner)) == []
+    assert list(Event.objects.order_by("pk").values_list("verb", flat=True)) == [
+        "evidence.created",
+        "evidence.deleted",
+    ]
+
+
+def test_saving_what_is_already_there_records_nothing(learner):
+    item = EvidenceItemFactory(owner=learner, link=True)
+    profile = learner.profile
+    curation.curate_portfolio(owner=learner, public_item_ids_in_order=[item.pk])
+    credential = _issue(learner, MicroCredentialFactory())
+    shown = credential.is_shown_publicly
+    credentials.set_credential_visibility(
+        credential_id=credential.pk, by=learner, is_shown_publicly=not shown
+    )
+    notifications.mark_read(user=learner)  # the issued credential's notice
+    before = Event.objects.count()
+    repeats = [
+        lambda: curation.curate_portfolio(owner=learner, public_item_ids_in_order=[item.pk]),
+        lambda: profiles.ensure_profile(user=learner),
+        lambda: profiles.update_profile(
+            profile=profile,
+            by=learner,
+            display_name=profile.display_name,
+            slug=profile.slug,
+            headline=profile.headline,
+            bio=profile.bio,
+            location=profile.location,
+            is_public=profile.is_public,
+        ),
+        lambda: profiles.remove_avatar(profile=profile, by=learner),
+        lambda: notifications.mark_read(user=learner),
+        lambda: credentials.set_credential_visibility(
+            credential_id=credential.pk, by=learner, is_shown_publicly=not shown
+        ),
+        lambda: _issue(learner, credential.micro_credential),
+    ]
+    for repeat in repeats:
+        assert _new_events(repeat) == []
+    assert Event.objects.count() == before
+    assert Event.objects.filter(verb="credential.visibility_set").count() == 1
+
+
+def test_resending_e_mails_that_did_not_fail_records_nothing(learner):
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    sent = Notification.objects.create(
+        recipient=learner, kind="credential_issued", subject="Hi", email_state="sent"
+    )
+    queued = []
+    assert (
+        _new_events(
+            lambda: queued.append(
+                notifications.resend_failed_emails(notification_ids=[sent.pk], by=admin)
+            )
+        )
+        == []
+    )
+    assert queued == [0]
+
+
+def test_a_second_reminder_run_records_nothing(learner):
+    micro_credential = MicroCredentialFactory(validity_months=1)
+    _issue(learner, micro_credential, issued_at=timezone.now() - timedelta(days=20))
+    assert credentials.remind_expiring_credentials() == 1
+    assert _new_events(credentials.remind_expiring_credentials) == []
+    assert Event.objects.filter(verb="credential.expiry_reminded").count() == 1
+
+
+def test_a_refused_change_records_nothing(learner, other_learner):
+    credential = _issue(learner, MicroCredentialFactory())
+    before = Event.objects.count()
+    with pytest.raises(RevocationNotAllowed):
+        credentials.revoke_credential(credential_id=credential.pk, by=other_learner, reason="No.")
+    with pytest.raises(ProfileError):
+        profiles.update_profile(
+            profile=learner.profile,
+            by=other_learner,
+            display_name="Taken over",
+            slug=learner.profile.slug,
+        )
+    assert Event.objects.count() == before
+    assert Event.objects.filter(verb="credential.issued").count() == 1
+
+
+# --- What the events say ---------------------------------------------------------------------------
+
+
+def _payload(event):
+    return declared_event(event.verb).decode(event.payload)
+
+
+def test_a_profile_update_names_the_fields_it_changed(learner):
+    profile = learner.profile
+    [event] = _new_events(
+        lambda: profiles.update_profile(
+            profile=profile,
+            by=learner,
+            display_name=profile.display_name,
+            slug=profile.slug,
+            headline="Data storyteller",
+            is_public=True,
+            avatar=_avatar(),
+        )
+    )
+    assert _payload(event) == ProfileUpdated(
+        changed_fields=("headline", "is_public", "avatar"), slug=profile.slug, is_public=True
+    )
+
+
+def test_a_deleted_item_keeps_its_title_in_the_log(learner):
+    item = EvidenceItemFactory(owner=learner, link=True, title="Old blog post")
+    [event] = _new_events(lambda: evidence.delete_evidence(item=item, by=learner))
+    assert _payload(event) == EvidenceDeleted(kind="link", title="Old blog post")
+
+
+def test_a_revocation_keeps_its_reason(learner):
+    micro_credential = MicroCredentialFactory()
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    micro_credential.issuer.staff.add(staff)
+    credential = _issue(learner, micro_credential, by=staff)
+    [event] = _new_events(
+        lambda: credentials.revoke_credential(
+            credential_id=credential.pk, by=staff, reason="  Issued in error.  "
+        )
+    )
+    assert _payload(event) == CredentialRevoked(reason="Issued in error.")
+
+
+def test_an_issued_credential_records_what_was_awarded(learner):
+    micro_credential = MicroCredentialFactory(title="Data Storytelling", validity_months=12)
+    credential = _issue(learner, micro_credential)
+    event = Event.objects.get(verb="credential.issued")
+    assert _payload(event) == CredentialIssued(
+        micro_credential_id=micro_credential.pk,
+        title="Data Storytelling",
+        award_reference=credential.award_reference,
+        expires_at=credential.expires_at,
+    )
+    assert credential.expires_at is not None
+
+
+def test_a_renewed_invitation_says_so(db):
+    issuer = IssuerFactory()
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    issuer.staff.add(staff)
+
+    def invite():
+        return credentials.invite_to_issuer(
+            issuer_id=issuer.pk, email=" New@Example.com ", role="staff", by=staff
+        )
+
+    [first] = _new_events(invite)
+    [second] = _new_events(invite)
+    assert (_payload(first).is_renewal, _payload(second).is_renewal) == (False, True)
+    assert _payload(second).email == "new@example.com"
+    assert first.target_id == second.target_id
+
+
+def test_a_skills_import_counts_what_it_did(db):
+    source = io.StringIO(
+        "framework,name,description,code,uri\nDigital,Spreadsheets,,,\nDigital,Databases,,,\n"
+    )
+    [event] = _new_events(lambda: skills.import_skills_csv(source=source))
+    assert _payload(event) == SkillsImported(
+        created=2, updated=0, unchanged=0, frameworks_created=("digital",)
+    )
