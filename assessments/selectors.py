@@ -128,11 +128,11 @@ def list_history(*, application: Application) -> list[HistoryStep]:
 
 
 def list_submitted_statements(
-    *, application: Application, round: int
+    *, application: Application, round_number: int
 ) -> QuerySet[SubmittedStatement]:
     """The statements of one round in rubric order, each with its frozen evidence."""
     return (
-        application.submitted_statements.filter(round=round)
+        application.submitted_statements.filter(round=round_number)
         .select_related("criterion", "self_assessed_level")
         .prefetch_related(
             Prefetch("evidence", queryset=SubmittedEvidence.objects.order_by("title", "pk"))
@@ -346,9 +346,9 @@ def get_review_sheet(*, application: Application) -> ReviewSheet:
     """
     this_round = application.round
     is_resubmission = this_round > 1
-    statements = list(list_submitted_statements(application=application, round=this_round))
+    statements = list(list_submitted_statements(application=application, round_number=this_round))
     previous_statements = (
-        list(list_submitted_statements(application=application, round=this_round - 1))
+        list(list_submitted_statements(application=application, round_number=this_round - 1))
         if is_resubmission
         else []
     )

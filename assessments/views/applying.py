@@ -33,7 +33,6 @@ from portfolio.permissions import is_learner
 from portfolio.refusals import show_as_message, show_on_form
 from portfolio.selectors import has_display_name, list_evidence
 
-S = Application.Status
 PAGE_SIZE = 20
 UNSAVED = gettext_lazy("Some answers were not saved. Check the criteria marked below.")
 ADD_EVIDENCE_LABELS = {
@@ -64,7 +63,7 @@ def _ensure_learner(user: User) -> None:
 
 
 def _status_label(application: Application) -> str:
-    return str(S(application.status).label).lower()
+    return str(Application.Status(application.status).label).lower()
 
 
 def _page_for(application: Application) -> str:
@@ -129,7 +128,7 @@ def _edit_page(
     # The checklist shows no skills, so the library selector's skill prefetch is dropped.
     evidence = list(list_evidence(owner=learner).prefetch_related(None))
     review = None
-    if application.status == S.CHANGES_REQUESTED:
+    if application.status == Application.Status.CHANGES_REQUESTED:
         review = selectors.get_latest_review(application=application)
     scores = {score.criterion_id: score for score in review.scores.all()} if review else {}
     sections = [
@@ -246,7 +245,7 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         "history": selectors.list_history(application=application),
         "reviews": selectors.list_reviews(application=application),
         "statements": selectors.list_submitted_statements(
-            application=application, round=application.round
+            application=application, round_number=application.round
         ),
         "can_edit": application.status in SUBMITTABLE,
         "can_withdraw": application.status in Application.OPEN_STATUSES,
