@@ -68,11 +68,11 @@ class MicroCredentialPage:
         return self.entry.micro_credential
 
     def context(self) -> dict[str, object]:
-        mc = self.micro_credential
+        micro_credential = self.micro_credential
         return {
             "entry": self.entry,
-            "mc": mc,
-            "is_open": mc.status == MicroCredential.Status.PUBLISHED,
+            "micro_credential": micro_credential,
+            "is_open": micro_credential.status == MicroCredential.Status.PUBLISHED,
             "held_credential": self.held_credential,
             "page_url": self.page_url,
             "badge_url": self.badge_url,
@@ -103,7 +103,7 @@ def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
     context = {
         "page": page,
         "credential": credential,
-        "mc": credential.micro_credential,
+        "micro_credential": credential.micro_credential,
         "is_holder": request.user.is_authenticated and request.user.pk == credential.learner_id,
         "can_revoke": page.status != credential.Status.REVOKED
         and isinstance(request.user, User)

@@ -490,26 +490,26 @@ def _move_to(status, application, learner, assessor, micro_credential):
 
 
 ACTIONS = {
-    "submit": lambda app, learner, assessor, mc: services.submit_application(
+    "submit": lambda app, learner, assessor, micro_credential: services.submit_application(
         application_id=app.pk, by=learner
     ),
-    "withdraw": lambda app, learner, assessor, mc: services.withdraw_application(
+    "withdraw": lambda app, learner, assessor, micro_credential: services.withdraw_application(
         application_id=app.pk, by=learner
     ),
-    "claim": lambda app, learner, assessor, mc: services.claim_application(
+    "claim": lambda app, learner, assessor, micro_credential: services.claim_application(
         application_id=app.pk, by=assessor
     ),
-    "release": lambda app, learner, assessor, mc: services.release_application(
+    "release": lambda app, learner, assessor, micro_credential: services.release_application(
         application_id=app.pk, by=assessor
     ),
-    "request_changes": lambda app, learner, assessor, mc: services.request_changes(
-        application_id=app.pk, by=assessor, scores=scores_at(mc, 2), feedback="x"
+    "request_changes": lambda app, learner, assessor, micro_credential: services.request_changes(
+        application_id=app.pk, by=assessor, scores=scores_at(micro_credential, 2), feedback="x"
     ),
-    "reject": lambda app, learner, assessor, mc: services.reject_application(
-        application_id=app.pk, by=assessor, scores=scores_at(mc, 2), feedback="x"
+    "reject": lambda app, learner, assessor, micro_credential: services.reject_application(
+        application_id=app.pk, by=assessor, scores=scores_at(micro_credential, 2), feedback="x"
     ),
-    "approve": lambda app, learner, assessor, mc: services.approve_application(
-        application_id=app.pk, by=assessor, scores=scores_at(mc, 2)
+    "approve": lambda app, learner, assessor, micro_credential: services.approve_application(
+        application_id=app.pk, by=assessor, scores=scores_at(micro_credential, 2)
     ),
 }
 

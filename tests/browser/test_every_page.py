@@ -127,7 +127,7 @@ def _visits() -> list[Visit]:
         "/credentials/?q=data",
         f"/p/{profile_slug}/",
         # Every rubric: their shapes differ, and so does their width on a phone.
-        *(f"/credentials/{mc.slug}/" for mc in micro_credentials),
+        *(f"/credentials/{micro_credential.slug}/" for micro_credential in micro_credentials),
         *credential_pages,
         *(f"/evidence/{item.pk}/" for item in evidence if item.is_public),
     ]
@@ -156,7 +156,7 @@ def _visits() -> list[Visit]:
     learner_pages = [
         *signed_in,
         # Held, open to apply for, and retired: each shows the learner something else.
-        *(f"/credentials/{mc.slug}/" for mc in micro_credentials),
+        *(f"/credentials/{micro_credential.slug}/" for micro_credential in micro_credentials),
         "/me/profile/",
         "/me/portfolio/",
         "/me/credentials/",

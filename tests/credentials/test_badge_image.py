@@ -138,16 +138,16 @@ def test_the_admin_form_shows_the_validator_message(micro_credential):
     ]
 
 
-def model_data(mc):
+def model_data(micro_credential):
     return {
-        "issuer": mc.issuer_id,
-        "title": mc.title,
-        "slug": mc.slug,
-        "summary": mc.summary,
-        "description": mc.description,
-        "criteria": mc.criteria,
+        "issuer": micro_credential.issuer_id,
+        "title": micro_credential.title,
+        "slug": micro_credential.slug,
+        "summary": micro_credential.summary,
+        "description": micro_credential.description,
+        "criteria": micro_credential.criteria,
         "evidence_expected": "",
-        "level": mc.level,
-        "estimated_hours": mc.estimated_hours,
-        "status": mc.status,
+        "level": micro_credential.level,
+        "estimated_hours": micro_credential.estimated_hours,
+        "status": micro_credential.status,
     }

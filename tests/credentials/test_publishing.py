@@ -215,7 +215,10 @@ def staff_client(client, staff):
 def act_in_admin(client, action, *micro_credentials):
     return client.post(
         CHANGELIST,
-        {"action": action, "_selected_action": [mc.pk for mc in micro_credentials]},
+        {
+            "action": action,
+            "_selected_action": [micro_credential.pk for micro_credential in micro_credentials],
+        },
         follow=True,
     )
 
