@@ -40,7 +40,7 @@ class PermissionsPolicyMiddleware:
         return response
 
 
-def largest_request_body() -> int:
+def get_largest_request_body() -> int:
     """One maximal upload plus the rest of its form."""
     return int(settings.MAX_UPLOAD_BYTES) + int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
 
@@ -65,7 +65,7 @@ class RequestBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if _declared_length(request) > largest_request_body():
+        if _declared_length(request) > get_largest_request_body():
             return too_large(request)
         if request.method == "POST":
             try:

@@ -29,7 +29,7 @@ class ServedAt:
     allowed_hosts: list[str]
 
 
-def machine_hosts() -> list[str]:
+def find_machine_hosts() -> list[str]:
     """This machine's host name and its addresses, except loopback and link-local ones.
 
     `hostname -I` reads the interfaces without asking DNS; where it does not exist (it is
@@ -48,7 +48,7 @@ def machine_hosts() -> list[str]:
     return hosts
 
 
-def url_host(host: str) -> str:
+def format_url_host(host: str) -> str:
     """`host` as it appears in a URL and in a Host header: IPv6 addresses in brackets."""
     try:
         return f"[{host}]" if ipaddress.ip_address(host).version == 6 else host
@@ -77,7 +77,7 @@ def is_unspecified(host: str) -> bool:
 def served_at(
     address: str,
     environ: Mapping[str, str],
-    list_machine_hosts: Callable[[], list[str]] = machine_hosts,
+    list_machine_hosts: Callable[[], list[str]] = find_machine_hosts,
 ) -> ServedAt:
     """The site URL and allowed hosts for `runserver ADDRESS` (port, host:port or [ipv6]:port)."""
     match = re.match(naiveip_re, address)
@@ -88,13 +88,13 @@ def served_at(
 
     hosts = list(LOOPBACK_HOSTS)
     if is_unspecified(host):
-        named = [url_host(name) for name in list_machine_hosts() if name]
+        named = [format_url_host(name) for name in list_machine_hosts() if name]
         hosts += named
         # Links in e-mails open on other machines too: prefer an address, which needs no DNS.
         addresses = [name for name in named if is_address(name.strip("[]"))]
         link_host = (addresses or named or [DEFAULT_HOST])[0]
     else:
-        link_host = url_host(host)
+        link_host = format_url_host(host)
         hosts.append(link_host)
 
     site_url = environ.get("UNBUNDLED_SITE_URL") or f"http://{link_host}:{port}"

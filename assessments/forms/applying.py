@@ -32,7 +32,7 @@ class EvidenceChoiceField(forms.TypedMultipleChoiceField):
         return True
 
 
-def evidence_label(item: EvidenceItem) -> SafeString:
+def describe_evidence(item: EvidenceItem) -> SafeString:
     """A checklist label: a thumbnail for images (an icon otherwise), the title and the kind."""
     if item.kind == EvidenceItem.Kind.IMAGE and item.thumbnail:
         media = format_html(
@@ -99,7 +99,7 @@ class CriterionResponseForm(forms.Form):
             label=_("Evidence for this criterion"),
             required=False,
             coerce=int,
-            choices=[(item.pk, evidence_label(item)) for item in evidence],
+            choices=[(item.pk, describe_evidence(item)) for item in evidence],
             widget=forms.CheckboxSelectMultiple(attrs={"class": "evidence-options"}),
             help_text="" if evidence else _("Your evidence library is empty: add evidence first."),
         )

@@ -204,7 +204,7 @@ class ReflectionEvidenceForm(EvidenceForm):
     )
 
 
-def evidence_form(
+def build_evidence_form(
     kind: str,
     *,
     item: EvidenceItem | None = None,
@@ -253,10 +253,10 @@ class EvidenceFilterForm(forms.Form):
         field = self.fields["skill"]
         if isinstance(field, forms.ModelChoiceField):
             # Only skills the learner has tagged: a filter that can only come back empty helps no one.
-            field.queryset = owner_skills(owner)
+            field.queryset = list_owner_skills(owner)
 
 
-def owner_skills(owner: User) -> QuerySet[Skill]:
+def list_owner_skills(owner: User) -> QuerySet[Skill]:
     return (
         Skill.objects.filter(evidence_items__owner=owner).distinct().only("id", "name", "slug")
     ).order_by("name")

@@ -26,7 +26,7 @@ from portfolio.files import (
     serve_file,
     serve_thumbnail,
 )
-from portfolio.forms.evidence import EvidenceFilterForm, evidence_form
+from portfolio.forms.evidence import EvidenceFilterForm, build_evidence_form
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import EvidenceItem
 from portfolio.permissions import (
@@ -97,7 +97,7 @@ def evidence_create(request: AuthenticatedHttpRequest, kind: str) -> HttpRespons
     if kind not in EvidenceItem.Kind.values:
         raise Http404("No such kind of evidence.")
     if request.method == "POST":
-        form = evidence_form(kind, data=request.POST, files=request.FILES)
+        form = build_evidence_form(kind, data=request.POST, files=request.FILES)
         if form.is_valid():
             try:
                 item = create_evidence(owner=request.user, kind=kind, **form.cleaned_data)
@@ -112,7 +112,7 @@ def evidence_create(request: AuthenticatedHttpRequest, kind: str) -> HttpRespons
                 return redirect(return_to or reverse("portfolio:evidence-detail", args=[item.pk]))
         messages.error(request, _("The evidence was not saved. Check the fields marked below."))
     else:
-        form = evidence_form(kind)
+        form = build_evidence_form(kind)
     context = {
         "form": form,
         "kind": kind,
@@ -146,7 +146,7 @@ def evidence_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _ensure_learner(request.user)
     item = get_editable_evidence_for(request.user, pk)
     if request.method == "POST":
-        form = evidence_form(item.kind, item=item, data=request.POST, files=request.FILES)
+        form = build_evidence_form(item.kind, item=item, data=request.POST, files=request.FILES)
         if form.is_valid():
             try:
                 item = update_evidence(item=item, by=request.user, **form.cleaned_data)
@@ -159,7 +159,7 @@ def evidence_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
                 return redirect("portfolio:evidence-detail", item.pk)
         messages.error(request, _("Your changes were not saved. Check the fields marked below."))
     else:
-        form = evidence_form(item.kind, item=item)
+        form = build_evidence_form(item.kind, item=item)
     context = {"form": form, "item": item, "kind": item.kind, "heading": _("Edit evidence")}
     return render(request, "portfolio/evidence_form.html", context)
 
