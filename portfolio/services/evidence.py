@@ -50,7 +50,6 @@ logger = logging.getLogger(__name__)
 
 LINK_SCHEMES = ("http", "https")
 PDF_TYPE = "application/pdf"
-ORIGINAL_FILENAME_MAX = 255
 
 
 class EvidenceError(PortfolioError):
@@ -96,14 +95,9 @@ def _original_filename(name: str | None, extension: str) -> str:
     # (they have no business in a name that ends up in a header and on a page).
     base = PurePosixPath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
-    if not base:
-        return f"evidence.{extension}"
-    if len(base) > ORIGINAL_FILENAME_MAX:
-        stem, dot, suffix = base.rpartition(".")
-        if dot and len(suffix) < 20:
-            return stem[: ORIGINAL_FILENAME_MAX - len(suffix) - 1] + "." + suffix
-        return base[:ORIGINAL_FILENAME_MAX]
-    return base
+    # No length check: Django's UploadedFile already cuts a name to 255 characters (the
+    # column's length), keeping its extension, and nothing here makes a name longer.
+    return base or f"evidence.{extension}"
 
 
 def _prepare_upload(*, kind: str, upload: UploadedFile[bytes]) -> _PreparedUpload:
