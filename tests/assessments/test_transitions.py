@@ -87,6 +87,22 @@ def test_self_assessment_must_use_the_criterions_own_levels(draft, learner):
         )
 
 
+def test_a_statement_for_another_micro_credentials_criterion_is_refused(draft, learner):
+    elsewhere = MicroCredentialFactory().criteria_set.first()
+    mine = draft.micro_credential.criteria_set.first()
+    with pytest.raises(ApplicationNotAllowed, match="not part of this micro-credential"):
+        services.save_response(
+            application_id=draft.pk,
+            by=learner,
+            criterion_id=elsewhere.pk,
+            statement="Written for the wrong rubric.",
+            self_assessed_level_id=None,
+            evidence_item_ids=[],
+        )
+    assert draft.responses.get(criterion=mine).statement == f"How I meet {mine.title}."
+    assert not draft.responses.filter(statement="Written for the wrong rubric.").exists()
+
+
 def test_incomplete_application_cannot_be_submitted(learner, micro_credential):
     application = services.start_application(
         learner=learner, micro_credential_id=micro_credential.pk
@@ -576,3 +592,15 @@ def test_waiting_applications_are_flagged_to_issuer_staff_once(submitted, issuer
 def test_fresh_applications_are_not_flagged(submitted, issuer_staff):
     submitted.micro_credential.issuer.staff.add(issuer_staff)
     assert services.flag_waiting_applications() == 0
+
+
+def test_nobody_reviews_their_own_application_even_holding_its_claim(in_review, assessor, learner):
+    from assessments.permissions import can_review
+
+    assert can_review(assessor, in_review)
+    # No service lets a learner claim their own work; the rule holds even if the data says
+    # otherwise (a claim edited by hand, an account whose role changed).
+    in_review.assessor = learner
+    in_review.save(update_fields=["assessor"])
+    assert not can_review(learner, in_review)
+    assert not can_review(assessor, in_review)
