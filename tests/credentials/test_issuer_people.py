@@ -322,11 +322,13 @@ def test_the_invitee_accepts_and_becomes_one_of_the_issuers_assessors(
 def test_staff_invitation_opens_the_admin_when_accepted(
     client, as_staff_b, issuer_b, django_capture_on_commit_callbacks
 ):
-    newcomer = UserFactory(email="newcomer@c.example.org", issuer_staff=True)
+    # Issuer staff of another organisation, not yet let into this site's admin.
+    newcomer = UserFactory(email="newcomer@c.example.org", issuer_staff=True, is_staff=False)
     invite(
         as_staff_b, issuer_b, "newcomer@c.example.org", "staff", django_capture_on_commit_callbacks
     )
     client.force_login(newcomer)
+    assert client.get("/admin/credentials/microcredential/").status_code == 302
 
     response = accept(client, IssuerInvitation.objects.get())
 
