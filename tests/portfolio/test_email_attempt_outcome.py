@@ -60,3 +60,15 @@ def test_resending_while_the_broker_is_down_still_queues_the_email(
     failed.refresh_from_db()
     assert failed.email_state == Notification.EmailState.PENDING
     assert mail.outbox == []
+
+
+def test_a_long_smtp_reply_is_kept_up_to_the_fields_length(learner, settings):
+    [note] = notify_learner(learner)
+    settings.MAILERS = {"default": {"BACKEND": "tests.mail_backends.VerboseRefusingSMTPBackend"}}
+    attempt = notifications.send_notification_email(notification_id=note.pk)
+    assert attempt.sent is False
+    note.refresh_from_db()
+    limit = Notification._meta.get_field("last_email_error").max_length
+    assert len(note.last_email_error) == limit
+    assert note.last_email_error.startswith("SMTPDataError: (554, ")
+    assert "Mailbox unavailable: policy detail" in note.last_email_error

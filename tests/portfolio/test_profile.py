@@ -363,3 +363,13 @@ def test_ensure_profile_racing_another_creation_returns_the_one_that_won(racer):
         wait_until_blocked(1)  # on the user's entry in the one-profile-per-user index
     assert ensuring.result(timeout=30).pk == winner.pk
     assert LearnerProfile.objects.filter(user=user).count() == 1
+
+
+@pytest.mark.parametrize("slug", ["Upper-Case", "admin"])
+def test_update_profile_refuses_a_malformed_or_reserved_slug_by_field(learner, slug):
+    # The form checks the shape first; the service checks again for its other callers.
+    before = LearnerProfile.objects.get(user=learner).slug
+    with pytest.raises(ProfileError) as caught:
+        update_profile(profile=learner.profile, by=learner, display_name="Me", slug=slug)
+    assert list(field_errors(caught.value)) == ["slug"]
+    assert LearnerProfile.objects.get(user=learner).slug == before
