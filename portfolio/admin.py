@@ -244,7 +244,7 @@ class NotificationAdmin(_NotificationAdminBase):
 
     list_display = (
         "subject",
-        "recipient",
+        "addressee",
         "kind",
         "created_at",
         "email_state",
@@ -253,11 +253,12 @@ class NotificationAdmin(_NotificationAdminBase):
     )
     list_filter = ("email_state", "kind")
     list_select_related = ("recipient",)
-    search_fields = ("subject", "recipient__email")
+    search_fields = ("subject", "recipient__email", "to_address")
     date_hierarchy = "created_at"
     actions = ("resend_email",)
     fields = (
         "recipient",
+        "to_address",
         "kind",
         "subject",
         "link",
@@ -275,6 +276,13 @@ class NotificationAdmin(_NotificationAdminBase):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("to"), ordering="recipient__email")
+    def addressee(self, notification: Notification) -> str:
+        # An invitation to sign up goes to an address that has no account yet.
+        if notification.recipient is not None:
+            return notification.recipient.email
+        return notification.to_address
 
     def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
         return False

@@ -239,7 +239,9 @@ class Notification(models.Model):
     """One event for one user: the in-app inbox and the e-mail outbox in a single row.
 
     Rows are written in the same transaction as the event, so a broker outage never loses
-    one; a periodic sweep e-mails whatever is still pending.
+    one; a periodic sweep e-mails whatever is still pending. A row may instead be addressed
+    to an e-mail address that has no account yet (an invitation to sign up): it is outbox
+    only, in nobody's inbox, and delivered with the same guarantees.
     """
 
     class Kind(models.TextChoices):
@@ -252,6 +254,10 @@ class Notification(models.Model):
         APPLICATION_WAITING = "application_waiting", _("Application waiting for review")
         CREDENTIAL_REVOKED = "credential_revoked", _("Credential revoked")
         ISSUER_INVITATION = "issuer_invitation", _("Invitation to join an issuer")
+        ISSUER_INVITATION_SIGNUP = (
+            "issuer_invitation_signup",
+            _("Invitation to sign up and join an issuer"),
+        )
 
     class EmailState(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -259,7 +265,11 @@ class Notification(models.Model):
         SKIPPED = "skipped", _("Not sent (turned off)")
         FAILED = "failed", _("Failed")
 
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(
+        User, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    # Set only on rows without a recipient: where the e-mail goes.
+    to_address = models.EmailField(_("to address"), blank=True)
     kind = models.CharField(max_length=40, choices=Kind.choices)
     subject = models.CharField(max_length=200)
     link = models.CharField(max_length=500, blank=True)
@@ -290,6 +300,13 @@ class Notification(models.Model):
             models.Index(
                 fields=["email_state", "next_attempt_at"], name="notification_outbox_due_idx"
             ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(recipient__isnull=False) & Q(to_address=""))
+                | (Q(recipient__isnull=True) & ~Q(to_address="")),
+                name="notification_one_addressee",
+            )
         ]
 
     def __str__(self) -> str:

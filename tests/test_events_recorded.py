@@ -625,7 +625,6 @@ NOT_STATE_CHANGING = {
     # A check that raises; update_profile checks availability itself.
     profiles.check_slug_shape,
     # Reads.
-    notifications.is_email_enabled,
     notifications.list_due_notification_ids,
     notifications.build_email,
     notifications.absolute_url,

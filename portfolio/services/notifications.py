@@ -93,10 +93,6 @@ class EmailAttempt:
     retry_at: datetime | None = None
 
 
-def is_email_enabled(*, user: User, kind: str) -> bool:
-    return not EmailPreference.objects.filter(user=user, kind=kind, is_enabled=False).exists()
-
-
 def notify(
     *,
     recipients: Iterable[User],

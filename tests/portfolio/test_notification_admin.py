@@ -91,3 +91,33 @@ def test_issuer_staff_do_not_see_the_outbox(client, db):
     assert "Site administration" in index.content.decode()
     assert CHANGELIST not in index.content.decode()
     assert client.get(CHANGELIST).status_code == 403
+
+
+def test_staff_see_and_resend_a_failed_email_to_an_address_without_an_account(
+    site_admin_client, learner, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    failed_notification(learner, "You have earned Data Storytelling")
+    note = notifications.email_address(
+        address="newcomer@example.org",
+        kind=Notification.Kind.ISSUER_INVITATION_SIGNUP,
+        subject="Example Institute invites you to join them as assessor",
+        link="/invitations/secret-token/",
+        context={"issuer": "Example Institute", "role": "assessor", "inviter": "Ada"},
+    )
+    Notification.objects.filter(pk=note.pk).update(email_state=Notification.EmailState.FAILED)
+
+    # One query for the rows (the recipient joined), whoever they are addressed to.
+    with django_assert_num_queries(8):
+        page = site_admin_client.get(CHANGELIST, {"email_state__exact": "failed"}).text
+    assert "newcomer@example.org" in page
+    assert "learner@example.com" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        response = site_admin_client.post(
+            CHANGELIST, {"action": "resend_email", "_selected_action": [note.pk]}, follow=True
+        )
+
+    assert "1 e-mail queued again." in response.text
+    assert [m.to for m in mail.outbox] == [["newcomer@example.org"]]
+    assert "/invitations/secret-token/" in mail.outbox[0].body
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.SENT

@@ -3,6 +3,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import IntegrityError
 from django.utils import timezone
 
 from portfolio import tasks
@@ -319,3 +320,90 @@ def test_redelivery_settings_agree_with_the_outbox_claim(settings):
     assert task.time_limit <= settings.NOTIFICATION_EMAIL_SEND_LEASE.total_seconds()
     # The claim outlasts a whole SMTP conversation at EMAIL_TIMEOUT per step.
     assert timedelta(seconds=4 * 20) < settings.NOTIFICATION_EMAIL_SEND_LEASE
+
+
+# --- E-mail to an address that has no account
+
+
+def email_invitee(**extra):
+    return notifications.email_address(
+        address="newcomer@example.org",
+        kind=Notification.Kind.ISSUER_INVITATION_SIGNUP,
+        subject="Example Institute invites you to join them as assessor",
+        link="/invitations/secret-token/",
+        context={"issuer": "Example Institute", "role": "assessor", "inviter": "Ada"},
+        **extra,
+    )
+
+
+def test_an_address_without_an_account_is_emailed_after_commit_and_not_kept_in_any_inbox(
+    learner, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        note = email_invitee()
+        assert mail.outbox == []
+    assert len(callbacks) == 1
+    [message] = mail.outbox
+    assert message.to == ["newcomer@example.org"]
+    assert message.subject == "Example Institute invites you to join them as assessor on Unbundled"
+    assert "http://127.0.0.1:8000/invitations/secret-token/" in message.body
+    html = message.alternatives[0][0]
+    assert 'href="http://127.0.0.1:8000/invitations/secret-token/"' in html
+    # Nobody's account: no settings to turn it off, and no inbox holds it.
+    assert "email-settings" not in message.body + html
+    assert "someone invited this address" in html
+    assert note.recipient is None
+    assert Notification.objects.filter(recipient__isnull=False).count() == 0
+    assert Notification.objects.get().to_address == "newcomer@example.org"
+
+
+def test_an_addresss_one_time_link_is_dropped_once_the_email_is_sent(learner):
+    note = email_invitee()
+    [sent_to_learner] = notify_learner(learner)
+    assert notifications.send_notification_email(notification_id=note.pk).sent is True
+    assert notifications.send_notification_email(notification_id=sent_to_learner.pk).sent
+    note.refresh_from_db()
+    sent_to_learner.refresh_from_db()
+    assert note.email_state == Notification.EmailState.SENT
+    assert note.link == ""
+    # An inbox row keeps its link: the learner still follows it from the inbox.
+    assert sent_to_learner.link == "/c/abc/"
+    # Sending again is a no-op, as for any row.
+    assert notifications.send_notification_email(notification_id=note.pk).sent is False
+    assert len(mail.outbox) == 2
+
+
+def test_an_addresss_email_is_retried_through_an_outage_and_sent_once(learner, settings):
+    note = email_invitee()
+    refusing_smtp(settings)
+    retry_at = notifications.send_notification_email(notification_id=note.pk).retry_at
+    note.refresh_from_db()
+    assert retry_at is not None
+    assert note.email_state == Notification.EmailState.PENDING
+    # The link is kept until it has been delivered.
+    assert note.link == "/invitations/secret-token/"
+    working_smtp(settings)
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        assert tasks.send_pending_notifications() == 1
+        assert tasks.send_pending_notifications() == 0
+    assert [m.to for m in mail.outbox] == [["newcomer@example.org"]]
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.SENT
+    assert note.email_attempts == 2
+
+
+def test_an_addresss_email_with_a_dedupe_key_is_recorded_once(db):
+    assert email_invitee(dedupe_key="issuer-invitation:1:x") is not None
+    assert email_invitee(dedupe_key="issuer-invitation:1:x") is None
+    assert Notification.objects.count() == 1
+
+
+@pytest.mark.parametrize("addressed_to", ["both", "neither"])
+def test_a_row_has_exactly_one_addressee(learner, addressed_to):
+    fields = (
+        {"recipient": learner, "to_address": "someone@example.org"}
+        if addressed_to == "both"
+        else {"recipient": None, "to_address": ""}
+    )
+    with pytest.raises(IntegrityError):
+        Notification.objects.create(kind=KIND, subject="s", **fields)
