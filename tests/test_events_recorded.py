@@ -632,6 +632,7 @@ NOT_STATE_CHANGING = {
     # Writes the outbox rows of the caller's change, inside the caller's transaction; the
     # caller's event is the record of what happened.
     notifications.notify,
+    notifications.email_address,
     # A context manager (for the demo loader) that changes how notify() writes; it writes
     # nothing itself.
     notifications.emails_withheld,

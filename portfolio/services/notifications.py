@@ -24,6 +24,11 @@ status) is worse than the rare duplicate, which happens only if the server had a
 message in the moment before the sender died. Broker redelivery does not add a second re-send:
 a redelivered message finds the row sent, or claimed, or not yet due, and does nothing; the
 sweep alone recovers a crashed send.
+
+email_address() puts a row in the same outbox for an address that has no account (an
+invitation to sign up): no inbox, no e-mail preferences, the same claim, retries and sweep.
+Its link is a one-time secret (a sign-up token), so it is blanked once the e-mail is sent:
+the database then keeps nothing that would let someone take up what was delivered.
 """
 
 from __future__ import annotations
@@ -70,7 +75,8 @@ _emails_withheld: ContextVar[bool] = ContextVar("emails_withheld", default=False
 
 @contextmanager
 def emails_withheld() -> Iterator[None]:
-    """Within the block, notify() records in-app notifications with their e-mail skipped.
+    """Within the block, notify() records in-app notifications with their e-mail skipped
+    (and email_address() records its outbox row skipped).
 
     For the demo loader, which plays made-up events through the real services: their
     notifications belong in the demo's inboxes, but no e-mail about them may be queued or sent,
@@ -108,8 +114,6 @@ def notify(
     already have it. Recipients who turned this kind of e-mail off still get the in-app row, as
     does everyone while emails_withheld() is in force.
     """
-    from portfolio import tasks  # tasks imports this module's senders
-
     created: list[Notification] = []
     now = timezone.now()
     recipients = list(recipients)
@@ -119,34 +123,72 @@ def notify(
         ).values_list("user_id", flat=True)
     )
     for user in recipients:
-        key = f"{dedupe_key}:{user.pk}" if dedupe_key else None
-        if key is not None and Notification.objects.filter(dedupe_key=key).exists():
-            continue
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    recipient=user,
-                    kind=kind,
-                    subject=subject,
-                    link=link,
-                    context=dict(context or {}),
-                    dedupe_key=key,
-                    **(
-                        {"email_state": Notification.EmailState.SKIPPED}
-                        if user.pk in disabled or _emails_withheld.get()
-                        else _queued_email_fields(now)
-                    ),
-                )
-        except IntegrityError:
-            continue  # a concurrent call recorded the same deduplicated event
-        created.append(notification)
-        if notification.email_state == Notification.EmailState.PENDING:
-            # robust: a broker outage after commit must not turn the caller's saved work
-            # into an error; the sweep picks the pending row up.
-            transaction.on_commit(
-                partial(tasks.send_notification_email.delay, notification.pk), robust=True
-            )
+        notification = _record(
+            recipient=user,
+            kind=kind,
+            subject=subject,
+            link=link,
+            context=dict(context or {}),
+            dedupe_key=f"{dedupe_key}:{user.pk}" if dedupe_key else None,
+            **(
+                {"email_state": Notification.EmailState.SKIPPED}
+                if user.pk in disabled or _emails_withheld.get()
+                else _queued_email_fields(now)
+            ),
+        )
+        if notification is not None:
+            created.append(notification)
     return created
+
+
+def email_address(
+    *,
+    address: str,
+    kind: str,
+    subject: str,
+    link: str,
+    context: Mapping[str, object] | None = None,
+    dedupe_key: str | None = None,
+) -> Notification | None:
+    """Queue an e-mail to an address with no account, in the caller's transaction.
+
+    The row is outbox only (no recipient, so in nobody's inbox) and is sent like any
+    notification's e-mail, except within emails_withheld(). Its link is blanked once sent
+    (see the module docstring). With a dedupe_key a repeated call is a no-op and returns None.
+    """
+    return _record(
+        to_address=address,
+        kind=kind,
+        subject=subject,
+        link=link,
+        context=dict(context or {}),
+        dedupe_key=dedupe_key,
+        **(
+            {"email_state": Notification.EmailState.SKIPPED}
+            if _emails_withheld.get()
+            else _queued_email_fields(timezone.now())
+        ),
+    )
+
+
+def _record(*, dedupe_key: str | None, **fields: object) -> Notification | None:
+    """Write one outbox row and queue its e-mail after commit; None if it was a repeat."""
+    from portfolio import tasks  # tasks imports this module's senders
+
+    if dedupe_key is not None and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    try:
+        with transaction.atomic():
+            notification = Notification.objects.create(dedupe_key=dedupe_key, **fields)
+    except IntegrityError:
+        return None  # a concurrent call recorded the same deduplicated event
+    if notification.email_state == Notification.EmailState.PENDING:
+        # robust: a broker outage after commit must not turn the caller's saved work
+        # into an error; the sweep picks the pending row up.
+        transaction.on_commit(
+            partial(tasks.send_notification_email.delay, notification.pk), robust=True
+        )
+    return notification
 
 
 def _queued_email_fields(now: datetime) -> dict[str, object]:
@@ -182,6 +224,8 @@ def send_notification_email(*, notification_id: int) -> EmailAttempt:
         next_attempt_at=None,
         sending_until=None,
         last_email_error="",
+        # An address's one-time link is not kept once delivered (module docstring).
+        **({"link": ""} if notification.recipient_id is None else {}),
     )
     return EmailAttempt(sent=True)
 
@@ -193,7 +237,8 @@ def _claim_for_sending(notification_id: int) -> Notification | None:
     now = timezone.now()
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update()
+            # of=self: PostgreSQL cannot lock the nullable side of the outer join to recipient.
+            Notification.objects.select_for_update(of=("self",))
             .select_related("recipient")
             .filter(pk=notification_id)
             .first()
@@ -257,20 +302,22 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def build_email(notification: Notification) -> EmailMultiAlternatives:
+    recipient = notification.recipient
     context = {
         **notification.context,
         "notification": notification,
-        "recipient": notification.recipient,
+        "recipient": recipient,
         "site_name": settings.SITE_NAME,
         "link": absolute_url(notification.link) if notification.link else "",
-        "settings_link": absolute_url(reverse("portfolio:email-settings")),
+        # Only an account has e-mail settings; an address without one has nothing to turn off.
+        "settings_link": absolute_url(reverse("portfolio:email-settings")) if recipient else "",
     }
     template = f"emails/{notification.kind}"
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
         body=render_to_string(f"{template}_body.txt", context),
-        to=[notification.recipient.email],
+        to=[recipient.email if recipient is not None else notification.to_address],
     )
     message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
     return message

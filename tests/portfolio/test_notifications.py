@@ -407,3 +407,16 @@ def test_a_row_has_exactly_one_addressee(learner, addressed_to):
     )
     with pytest.raises(IntegrityError):
         Notification.objects.create(kind=KIND, subject="s", **fields)
+
+
+def test_an_addresss_email_is_withheld_like_any_other(db, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with notifications.emails_withheld():
+            withheld = email_invitee()
+        sent = email_invitee(dedupe_key="sent")
+
+    assert withheld.email_state == Notification.EmailState.SKIPPED
+    assert len(callbacks) == 1
+    assert [m.to for m in mail.outbox] == [["newcomer@example.org"]]
+    sent.refresh_from_db()
+    assert sent.email_state == Notification.EmailState.SENT
