@@ -190,7 +190,8 @@ class IssuerInvitationAdminForm(_InvitationFormBase):
         help_texts = {
             "email": _(
                 "They accept on the site, signed in with this address and an account of the "
-                "matching role; they are told in their inbox and by e-mail."
+                "matching role; they are told in their inbox and by e-mail. An address without "
+                "an account is e-mailed a link to sign up, which joins them as they do."
             )
         }
 

@@ -48,7 +48,9 @@ class IssuerInvitation(models.Model):
 
     Issuer staff never pick people from other organisations in the admin: they invite an
     e-mail address, and whoever holds an account with that address and the matching role
-    accepts (credentials.services.accept_invitation).
+    accepts (credentials.services.accept_invitation). An address with no account is e-mailed
+    a sign-up link instead, whose token accepts the invitation as the account is made
+    (credentials.services.sign_up_by_invitation).
     """
 
     class Role(models.TextChoices):
@@ -67,6 +69,10 @@ class IssuerInvitation(models.Model):
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The SHA-256 of the sign-up link's token, never the token itself: a copy of the database
+    # lets nobody sign up in the invitee's place. Set only while the address has no account;
+    # each sending mints a new token, so only the latest e-mail's link works.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -155,3 +157,20 @@ def get_invitation_for(user: AnyUser, pk: int) -> IssuerInvitation:
         return visible_invitations(user).select_related("issuer").get(pk=pk)
     except IssuerInvitation.DoesNotExist:
         raise Http404("No such invitation.") from None
+
+
+def hash_invitation_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_for_token(token: str) -> IssuerInvitation | None:
+    """The invitation whose sign-up link carries this token, in whatever state, or None.
+
+    Holding the token (it was e-mailed to the address) is what lets someone see the
+    invitation and sign up to take it; a withdrawn, replaced or made-up token finds nothing.
+    """
+    return (
+        IssuerInvitation.objects.select_related("issuer", "invited_by")
+        .filter(token_hash=hash_invitation_token(token))
+        .first()
+    )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from http import HTTPStatus
 
@@ -33,6 +34,7 @@ from credentials.permissions import (
     can_manage_issuer,
     can_publish_or_retire,
     can_revoke,
+    hash_invitation_token,
     visible_invitations,
 )
 from credentials.records import (
@@ -61,7 +63,7 @@ from credentials.verbs import (
 )
 from portfolio.events import EventType, record_event
 from portfolio.models import Notification, User
-from portfolio.services.notifications import notify
+from portfolio.services.notifications import email_address, notify
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -322,10 +324,13 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
 
     Inviting the same address for the same role again renews the open invitation (one per
     person, by a unique constraint) and tells them again. If an account with the address and
-    the matching role exists, its owner is told in their inbox and by e-mail; otherwise the
-    invitation waits until such an account signs in. The inviter is never told which, so an
-    invitation reveals nothing about who has an account. Raises InvitationNotAllowed if `by`
-    does not manage the issuer, or the person is already one of its members.
+    the matching role exists, its owner is told in their inbox and by e-mail. An address with
+    no account at all is e-mailed a sign-up link, whose token (a new one each sending) makes
+    the account with the invited role and accepts (sign_up_by_invitation). An account of
+    another role is told nothing: the invitation waits until its role is changed. The inviter
+    is never told which, so an invitation reveals nothing about who has an account. Raises
+    InvitationNotAllowed if `by` does not manage the issuer, or the person is already one of
+    its members.
     """
     issuer = Issuer.objects.select_for_update().get(pk=issuer_id)
     if not can_manage_issuer(by, issuer):
@@ -351,9 +356,14 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
         accepted_at__isnull=True,
         defaults={"invited_by": by, "expires_at": expires_at},
     )
+    has_account = User.objects.filter(email__iexact=email).exists()
+    token = None if has_account else secrets.token_urlsafe(32)
+    invitation.invited_by, invitation.expires_at = by, expires_at
+    invitation.token_hash = hash_invitation_token(token) if token else None
     if not created:
-        invitation.invited_by, invitation.expires_at = by, expires_at
-        invitation.save(update_fields=["invited_by", "expires_at"])
+        invitation.save(update_fields=["invited_by", "expires_at", "token_hash"])
+    elif token:
+        invitation.save(update_fields=["token_hash"])
     record_event(
         INVITATION_SENT,
         by=by,
@@ -363,22 +373,38 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
             email=email, role=str(role), expires_at=expires_at, is_renewal=not created
         ),
     )
-    invitees = User.objects.filter(email__iexact=email, role=INVITATION_ROLES[role], is_active=True)
     role_label = str(IssuerInvitation.Role(role).label).lower()
+    subject = _("%(issuer)s invites you to join them as %(role)s") % {
+        "issuer": issuer.name,
+        "role": role_label,
+    }
+    context = {
+        "issuer": issuer.name,
+        "role": role_label,
+        "inviter": by.get_full_name() or by.email,
+        "expires_on": expires_at.date().isoformat(),
+    }
+    # One e-mail per sending: a renewed invitation is told again.
+    dedupe_key = f"issuer-invitation:{invitation.pk}:{expires_at.isoformat()}"
+    if token:
+        email_address(
+            address=email,
+            kind=Notification.Kind.ISSUER_INVITATION_SIGNUP,
+            subject=subject,
+            link=reverse("credentials:invitation-signup", args=[token]),
+            context=context,
+            dedupe_key=dedupe_key,
+        )
+        return invitation
     notify(
-        recipients=invitees,
+        recipients=User.objects.filter(
+            email__iexact=email, role=INVITATION_ROLES[role], is_active=True
+        ),
         kind=Notification.Kind.ISSUER_INVITATION,
-        subject=_("%(issuer)s invites you to join them as %(role)s")
-        % {"issuer": issuer.name, "role": role_label},
+        subject=subject,
         link=reverse("credentials:invitation-list"),
-        context={
-            "issuer": issuer.name,
-            "role": role_label,
-            "inviter": by.get_full_name() or by.email,
-            "expires_on": expires_at.date().isoformat(),
-        },
-        # One notice per sending: a renewed invitation is told again.
-        dedupe_key=f"issuer-invitation:{invitation.pk}:{expires_at.isoformat()}",
+        context=context,
+        dedupe_key=dedupe_key,
     )
     return invitation
 
@@ -409,26 +435,68 @@ def accept_invitation(*, invitation_id: int, by: User) -> IssuerInvitation:
             code="invitation.not_open",
             status=HTTPStatus.CONFLICT,
         )
+    _join(invitation, by)
+    return invitation
+
+
+@transaction.atomic(durable=True)
+def sign_up_by_invitation(*, token: str, create_account: Callable[[], User]) -> User:
+    """Make the invitee's account and accept the invitation its sign-up link names, at once.
+
+    create_account makes the account (allauth's sign-up, in this transaction): it must have
+    the invited address and role, or nothing is kept. Either both happen or neither does: an
+    account is never left without the membership it was made for, and a token is used once.
+    Raises InvitationNotAllowed if the token names no open invitation (withdrawn, replaced,
+    expired or used, perhaps a moment ago in another tab).
+    """
+    invitation = (
+        IssuerInvitation.objects.select_for_update()
+        .select_related("issuer")
+        .filter(
+            token_hash=hash_invitation_token(token),
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .first()
+    )
+    if invitation is None:
+        raise InvitationNotAllowed(
+            _("This invitation is no longer open."),
+            code="invitation.not_open",
+            status=HTTPStatus.CONFLICT,
+        )
+    user = create_account()
+    if user.email.lower() != invitation.email or user.role != INVITATION_ROLES[invitation.role]:
+        # The sign-up form fixes both; anything else is a bug, and must not join anyone.
+        raise InvitationNotAllowed(
+            _("This invitation is for another account."),
+            code="invitation.wrong_account",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    _join(invitation, user)
+    return user
+
+
+def _join(invitation: IssuerInvitation, user: User) -> None:
     issuer = invitation.issuer
     if invitation.role == IssuerInvitation.Role.STAFF:
-        issuer.staff.add(by)
-        if not by.is_staff:
-            by.is_staff = True
-            by.save(update_fields=["is_staff"])
+        issuer.staff.add(user)
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
     else:
-        issuer.assessors.add(by)
-    invitation.accepted_at, invitation.accepted_by = timezone.now(), by
+        issuer.assessors.add(user)
+    invitation.accepted_at, invitation.accepted_by = timezone.now(), user
     invitation.save(update_fields=["accepted_at", "accepted_by"])
     # The person who joined owns the event: it is about them.
     record_event(
         INVITATION_ACCEPTED,
-        by=by,
+        by=user,
         target=invitation,
-        owner=by,
+        owner=user,
         scope=issuer_scope(issuer.pk),
         payload=InvitationAccepted(role=invitation.role),
     )
-    return invitation
 
 
 # --- Publishing and retiring micro-credentials -----------------------------------------

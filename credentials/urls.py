@@ -16,4 +16,6 @@ urlpatterns = [
         invitations.invitation_accept,
         name="invitation-accept",
     ),
+    # The sign-up link e-mailed to an invited address that has no account yet.
+    path("invitations/<str:token>/", invitations.invitation_signup, name="invitation-signup"),
 ]

@@ -13,8 +13,13 @@ from portfolio.services.profiles import ensure_profile
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth ships no type hints
     def save_user(self, request: HttpRequest, user: User, form: Form, commit: bool = True) -> User:
-        # Every sign-up is a learner; other roles are granted by issuer staff in the admin.
-        user.role = User.Role.LEARNER
+        # Signing up on one's own makes a learner. Other roles come from issuer staff: set in
+        # the admin, or by an invitation whose sign-up form carries the invited role.
+        user.role = getattr(form, "account_role", User.Role.LEARNER)
+        name = form.cleaned_data.get("display_name", "")
+        if user.role != User.Role.LEARNER:
+            # Only learners have a profile to hold their name; colleagues see this one.
+            user.first_name = name
         if not commit:
             saved: User = super().save_user(request, user, form, commit=False)
             return saved
@@ -22,5 +27,6 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]  # allauth sh
         # break every portfolio page, and a failed profile must not leave a half-made account.
         with transaction.atomic():
             saved = super().save_user(request, user, form, commit=True)
-            ensure_profile(user=saved, display_name=form.cleaned_data.get("display_name", ""))
+            if saved.role == User.Role.LEARNER:
+                ensure_profile(user=saved, display_name=name)
         return saved

@@ -8,14 +8,21 @@ new URL pattern that is in neither list, so adding a page without covering it fa
 """
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from assessments.models import Application
-from credentials.models import IssuedCredential, MicroCredential
+from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
+from credentials.permissions import hash_invitation_token
 from portfolio.models import EvidenceItem, LearnerProfile, User
+
+# The sign-up link of the invitation that add_invitation_to_sign_up() makes; a real link's
+# token exists only in the e-mail, so the walks make one whose token they know.
+INVITATION_TOKEN = "an-open-invitation-for-the-page-walks"
 
 # Pages that answer with something other than an HTML page of ours on a GET.
 NOT_PAGES = {
@@ -77,6 +84,17 @@ def _admin_urls(superuser: User) -> Iterator[tuple[str, str]]:
                 yield f"{prefix}_delete", reverse(f"{prefix}_delete", args=[first.pk])
 
 
+def add_invitation_to_sign_up() -> IssuerInvitation:
+    """An open invitation to an address without an account, its link's token INVITATION_TOKEN."""
+    return IssuerInvitation.objects.create(
+        issuer=Issuer.objects.order_by("pk")[0],
+        email="invited.newcomer@example.com",
+        role=IssuerInvitation.Role.ASSESSOR,
+        expires_at=timezone.now() + timedelta(days=14),
+        token_hash=hash_invitation_token(INVITATION_TOKEN),
+    )
+
+
 def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
     """(URL name, path) for every page, over the demo data (``load_demo`` must have run).
 
@@ -96,6 +114,15 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
         ("credentials:catalogue", reverse("credentials:catalogue")),
         ("credentials:my-credentials", reverse("credentials:my-credentials")),
         ("credentials:invitation-list", reverse("credentials:invitation-list")),
+        # Needs add_invitation_to_sign_up(); and a link that does not work.
+        (
+            "credentials:invitation-signup",
+            reverse("credentials:invitation-signup", args=[INVITATION_TOKEN]),
+        ),
+        (
+            "credentials:invitation-signup",
+            reverse("credentials:invitation-signup", args=["no-such-token"]),
+        ),
         ("assessments:application-list", reverse("assessments:application-list")),
         ("assessments:queue", reverse("assessments:queue")),
     ]

@@ -26,6 +26,7 @@ from assessments import services as assessments
 from credentials import services as credentials
 from credentials.exceptions import RevocationNotAllowed
 from credentials.models import IssuerInvitation
+from credentials.permissions import hash_invitation_token
 from credentials.verbs import CredentialIssued, CredentialRevoked
 from portfolio.events import declared_event
 from portfolio.models import Event, Notification, User
@@ -368,6 +369,30 @@ def _():
         actor=invitee,
         target=invitation,
         owner=invitee,
+        scope=f"issuer:{issuer.pk}",
+    )
+
+
+@scenario(credentials.sign_up_by_invitation)
+def _():
+    issuer = IssuerFactory()
+    invitation = IssuerInvitation.objects.create(
+        issuer=issuer,
+        email="new.assessor@example.com",
+        role=IssuerInvitation.Role.ASSESSOR,
+        expires_at=timezone.now() + timedelta(days=14),
+        token_hash=hash_invitation_token("a-sign-up-token"),
+    )
+    # Made by allauth's sign-up in the real call; here it exists already.
+    newcomer = UserFactory(email="new.assessor@example.com", assessor=True)
+    return Case(
+        run=lambda: credentials.sign_up_by_invitation(
+            token="a-sign-up-token", create_account=lambda: newcomer
+        ),
+        verb="issuer.invitation_accepted",
+        actor=newcomer,
+        target=invitation,
+        owner=newcomer,
         scope=f"issuer:{issuer.pk}",
     )
 

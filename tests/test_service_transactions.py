@@ -26,6 +26,7 @@ SERVICES_OWNING_THEIR_TRANSACTION = [
     assessments.reject_application,
     assessments.approve_application,
     credentials.revoke_credential,
+    credentials.sign_up_by_invitation,
     credentials.set_credential_visibility,
     credentials.publish_micro_credential,
     credentials.retire_micro_credential,

@@ -9,6 +9,8 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from portfolio.models import User
+
 
 class SignupForm(AllauthSignupForm):  # type: ignore[misc]  # allauth ships no type hints
     """Sign-up asks for the name that credentials are awarded to, before anything else."""
@@ -21,6 +23,9 @@ class SignupForm(AllauthSignupForm):  # type: ignore[misc]  # allauth ships no t
         error_messages={"required": _("Enter your name: it is shown on credentials you earn.")},
     )
     field_order = ["display_name", "email", "password1", "password2"]
+    # The role the new account gets (portfolio.adapters.AccountAdapter). Anyone signing up
+    # on their own is a learner; a form for an invitation sets the role it invites to.
+    account_role: str = User.Role.LEARNER
 
     def clean_display_name(self) -> str:
         name: str = self.cleaned_data["display_name"].strip()

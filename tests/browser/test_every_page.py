@@ -19,7 +19,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from playwright.sync_api import expect
 
 from assessments import services as assessment_services
@@ -34,6 +34,7 @@ from tests.browser.accessibility import (
     reflow_problems,
 )
 from tests.factories import UserFactory
+from tests.site_pages import INVITATION_TOKEN, add_invitation_to_sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -92,6 +93,8 @@ def demo(transactional_db):
     issuer.staff.add(staff)
     invitee = UserFactory(email=DEMO_EMAIL["invited assessor"], assessor=True)
     invite_to_issuer(issuer_id=issuer.pk, email=invitee.email, role="assessor", by=staff)
+    # And one to an address without an account, whose sign-up link the walk follows.
+    add_invitation_to_sign_up()
     return waiting
 
 
@@ -139,6 +142,8 @@ def _visits() -> list[Visit]:
         "/accounts/confirm-email/",
         "/accounts/confirm-email/not-a-real-key/",
         f"/accounts/password/reset/key/1-{uuid4().hex}/",
+        # An invitation's sign-up form (signed in, it is refused).
+        reverse("credentials:invitation-signup", args=[INVITATION_TOKEN]),
     ]
     signed_in = [
         "/dashboard/",

@@ -102,3 +102,34 @@ def get_counting_queries(client, url, data=None):
         response = client.get(url, data)
     assert response.status_code == 200
     return len(captured), response
+
+
+# Two organisations, each with its own people: for inviting across them.
+
+
+@pytest.fixture
+def issuer_a(db):
+    issuer = IssuerFactory(name="Issuer A", slug="issuer-a")
+    issuer.staff.add(UserFactory(email="staff@a.example.org", issuer_staff=True, is_staff=True))
+    issuer.assessors.add(UserFactory(email="assessor@a.example.org", assessor=True))
+    return issuer
+
+
+@pytest.fixture
+def issuer_b(db):
+    issuer = IssuerFactory(name="Issuer B", slug="issuer-b")
+    issuer.assessors.add(UserFactory(email="assessor@b.example.org", assessor=True))
+    return issuer
+
+
+@pytest.fixture
+def staff_b(issuer_b):
+    user = UserFactory(email="staff@b.example.org", issuer_staff=True, is_staff=True)
+    issuer_b.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def as_staff_b(client, staff_b):
+    client.force_login(staff_b)
+    return client

@@ -12,38 +12,10 @@ from credentials.models import IssuerInvitation, MicroCredential
 from credentials.permissions import people_choosable_for, visible_invitations
 from portfolio.models import Notification, User
 from tests.credentials.test_admin import form_data, options
-from tests.factories import IssuerFactory, UserFactory
+from tests.factories import UserFactory
 
 INVITATION_ADD = "/admin/credentials/issuerinvitation/add/"
 INVITATIONS = reverse("credentials:invitation-list")
-
-
-@pytest.fixture
-def issuer_a(db):
-    issuer = IssuerFactory(name="Issuer A", slug="issuer-a")
-    issuer.staff.add(UserFactory(email="staff@a.example.org", issuer_staff=True, is_staff=True))
-    issuer.assessors.add(UserFactory(email="assessor@a.example.org", assessor=True))
-    return issuer
-
-
-@pytest.fixture
-def issuer_b(db):
-    issuer = IssuerFactory(name="Issuer B", slug="issuer-b")
-    issuer.assessors.add(UserFactory(email="assessor@b.example.org", assessor=True))
-    return issuer
-
-
-@pytest.fixture
-def staff_b(issuer_b):
-    user = UserFactory(email="staff@b.example.org", issuer_staff=True, is_staff=True)
-    issuer_b.staff.add(user)
-    return user
-
-
-@pytest.fixture
-def as_staff_b(client, staff_b):
-    client.force_login(staff_b)
-    return client
 
 
 def invite(client, issuer, email, role, capture):
@@ -181,6 +153,9 @@ def test_staff_invite_an_outside_assessor_who_is_told_in_the_inbox_and_by_email(
     assert message.subject.endswith("Issuer B invites you to join them as assessor")
     assert INVITATIONS in message.body
     assert "invites you to join Issuer B as assessor." in message.body
+    # An account accepts on the site: no sign-up link, and no token to take one.
+    assert "/invitations/" not in message.body.replace(INVITATIONS, "")
+    assert invitation.token_hash is None
     # Not a member until they accept.
     assert invitee not in issuer_b.assessors.all()
 
@@ -205,8 +180,11 @@ def test_the_inviter_is_told_the_same_whether_or_not_the_address_has_an_account(
     assert len(known) == 1
     assert "ADDRESS" in known[0]
     assert IssuerInvitation.objects.count() == 2
-    # Only the existing account got anything; nothing is sent to an address without one.
-    assert [m.to for m in mail.outbox] == [["assessor@a.example.org"]]
+    # Both are e-mailed: the account to accept, the address without one to sign up.
+    assert [m.to for m in mail.outbox] == [["assessor@a.example.org"], ["nobody@c.example.org"]]
+    assert reverse("credentials:invitation-list") in mail.outbox[0].body
+    assert "/invitations/" in mail.outbox[1].body
+    assert reverse("credentials:invitation-list") not in mail.outbox[1].body
 
 
 def test_staff_can_only_invite_to_their_own_issuer(
