@@ -5,16 +5,20 @@ Retry delays are seconds here instead of minutes (worker_settings' overrides), s
 retry chain fits in a test.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
 from assessments import services
 from assessments.models import Application
-from portfolio.models import Notification
+from credentials import services as credential_services
+from portfolio.models import Notification, User
 from tests.assessments.test_review_page import decision_data
+from tests.factories import IssuerFactory, UserFactory
 from tests.integration.harness import broker_outage, kill_worker
 
 pytestmark = pytest.mark.celery_worker
@@ -172,3 +176,51 @@ def test_broker_down_while_a_learner_submits_and_an_assessor_approves(
     assert sorted((m["To"], m["Subject"]) for m in smtp_server.messages) == expected
     assert len(mails) == 3
     assert not Notification.objects.exclude(email_state=Notification.EmailState.SENT).exists()
+
+
+def test_an_invitation_to_an_address_without_an_account_survives_an_smtp_outage(
+    start_test_worker, smtp_server, client
+):
+    # The SMTP server is down when issuer staff invite someone who has no account.
+    issuer = IssuerFactory(name="Example Institute")
+    staff = UserFactory(email="staff@example.org", issuer_staff=True)
+    issuer.staff.add(staff)
+    worker = start_test_worker(smtp_port=smtp_server.port, overrides=FAST_OUTBOX, beat=True)
+    credential_services.invite_to_issuer(
+        issuer_id=issuer.pk, email="newcomer@example.org", role="assessor", by=staff
+    )
+    note = Notification.objects.get(to_address="newcomer@example.org")
+    worker.wait_for(lambda: sweeps(worker, found=1) >= 2, "the sweep retrying the e-mail")
+    note.refresh_from_db()
+    assert note.email_state == Notification.EmailState.PENDING
+    assert "ConnectionRefusedError" in note.last_email_error
+
+    smtp_server.start()
+
+    [mail] = smtp_server.wait_for_messages(1, worker=worker)
+    worker.wait_for(lambda: state_of(note) == Notification.EmailState.SENT, "the row sent")
+    wait_for_idle_sweeps(worker)
+    assert len(smtp_server.messages) == 1
+    assert mail["To"] == "newcomer@example.org"
+    assert mail["Subject"] == "Example Institute invites you to join them as assessor on Unbundled"
+    note.refresh_from_db()
+    assert note.link == ""
+    # The link in the delivered e-mail signs the newcomer up and makes them an assessor.
+    text = mail.get_body(("plain",)).get_content()
+    link = re.search(rf"{re.escape(settings.SITE_URL)}(/invitations/[\w-]+/)", text)
+    assert link is not None, text
+    signed_up = client.post(
+        link.group(1),
+        {
+            "display_name": "Noor Haddad",
+            "password1": "a-long-and-unusual-passphrase-7",
+            "password2": "a-long-and-unusual-passphrase-7",
+        },
+    )
+    assert signed_up.status_code == 302
+    newcomer = User.objects.get(email="newcomer@example.org")
+    assert newcomer.role == User.Role.ASSESSOR
+    assert list(issuer.assessors.all()) == [newcomer]
+    # The link has done its work: it makes no second account.
+    client.logout()
+    assert client.get(link.group(1)).status_code == 410
