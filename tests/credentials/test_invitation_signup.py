@@ -3,6 +3,7 @@ signing up through it, which makes the account with the invited role and joins t
 
 import hashlib
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -15,7 +16,9 @@ from django.utils import timezone
 from credentials import services
 from credentials.exceptions import InvitationNotAllowed
 from credentials.models import IssuerInvitation
+from credentials.permissions import hash_invitation_token
 from portfolio.models import LearnerProfile, Notification, User
+from tests.concurrency import requires_postgresql, wait_until_blocked
 from tests.credentials.test_issuer_people import INVITATIONS, invite
 from tests.factories import UserFactory
 
@@ -319,3 +322,44 @@ def test_the_service_refuses_an_expired_token(invited, time_machine):
         )
 
     assert not User.objects.filter(email=NEWCOMER).exists()
+
+
+@requires_postgresql
+def test_two_sign_ups_racing_for_one_token_make_one_account(racer, issuer_b):
+    token = "a-token-two-people-race-for"
+    IssuerInvitation.objects.create(
+        issuer=issuer_b,
+        email=NEWCOMER,
+        role=IssuerInvitation.Role.ASSESSOR,
+        expires_at=timezone.now() + timedelta(days=14),
+        token_hash=hash_invitation_token(token),
+    )
+    holding, release = threading.Event(), threading.Event()
+    second_tried = []
+
+    def first_account():
+        holding.set()  # the invitation is locked by now
+        release.wait(10)
+        return UserFactory(email=NEWCOMER, assessor=True)
+
+    def second_account():
+        second_tried.append(True)
+        return UserFactory(email="second@c.example.org", assessor=True)
+
+    first = racer.start(
+        lambda: services.sign_up_by_invitation(token=token, create_account=first_account)
+    )
+    assert holding.wait(10)
+    second = racer.start(
+        lambda: services.sign_up_by_invitation(token=token, create_account=second_account)
+    )
+    # The second waits for the first's lock on the invitation, then finds it used.
+    wait_until_blocked(1)
+    release.set()
+
+    newcomer = first.result(timeout=30)
+    with pytest.raises(InvitationNotAllowed):
+        second.result(timeout=30)
+    assert second_tried == []
+    assert list(issuer_b.assessors.filter(email__endswith="c.example.org")) == [newcomer]
+    assert IssuerInvitation.objects.get().accepted_by == newcomer
