@@ -61,8 +61,6 @@ from portfolio.selectors import has_display_name
 from portfolio.services.notifications import notify
 from portfolio.storage import private_storage
 
-S = Application.Status
-
 
 @dataclass(frozen=True)
 class ScoreInput:
@@ -194,10 +192,10 @@ def save_response(
     """
     application = _lock(application_id)
     _ensure_owner(application, by)
-    if application.status not in {S.DRAFT, S.CHANGES_REQUESTED}:
+    if application.status not in {Application.Status.DRAFT, Application.Status.CHANGES_REQUESTED}:
         raise ApplicationNotAllowed(
             _("An application that is %(status)s cannot be edited.")
-            % {"status": S(application.status).label.lower()},
+            % {"status": Application.Status(application.status).label.lower()},
             code="application.not_editable",
             status=HTTPStatus.CONFLICT,
         )
@@ -255,7 +253,11 @@ def submit_application(*, application_id: int, by: User) -> Application:
     """
     application = _lock(application_id)
     _ensure_owner(application, by)
-    target = S.RESUBMITTED if application.status == S.CHANGES_REQUESTED else S.SUBMITTED
+    target = (
+        Application.Status.RESUBMITTED
+        if application.status == Application.Status.CHANGES_REQUESTED
+        else Application.Status.SUBMITTED
+    )
     if application.status not in SUBMITTABLE:
         raise not_allowed(application, target, code="application.not_submittable")
     if application.micro_credential.status != MicroCredential.Status.PUBLISHED:
@@ -310,7 +312,7 @@ def submit_application(*, application_id: int, by: User) -> Application:
         kind=Notification.Kind.APPLICATION_SUBMITTED,
         subject=(
             _("Resubmitted for review: %(title)s")
-            if target == S.RESUBMITTED
+            if target == Application.Status.RESUBMITTED
             else _("New application: %(title)s")
         )
         % {"title": application.micro_credential.title},
@@ -318,7 +320,7 @@ def submit_application(*, application_id: int, by: User) -> Application:
         context={
             "title": application.micro_credential.title,
             "learner": application.learner.profile.display_name,
-            "resubmitted": target == S.RESUBMITTED,
+            "resubmitted": target == Application.Status.RESUBMITTED,
         },
     )
     return application
@@ -414,7 +416,11 @@ def withdraw_application(*, application_id: int, by: User, comment: str = "") ->
     application = _lock(application_id)
     _ensure_owner(application, by)
     record_transition(
-        application, to=S.WITHDRAWN, by=by, event_type=APPLICATION_WITHDRAWN, comment=comment
+        application,
+        to=Application.Status.WITHDRAWN,
+        by=by,
+        event_type=APPLICATION_WITHDRAWN,
+        comment=comment,
     )
     return application
 
@@ -430,7 +436,7 @@ def claim_application(*, application_id: int, by: User) -> Application:
     application no longer in the queue (e.g. claimed a moment ago by someone else).
     """
     application = _lock(application_id)
-    if application.status == S.IN_REVIEW:
+    if application.status == Application.Status.IN_REVIEW:
         if application.assessor_id == by.pk:
             raise ReviewNotAllowed(
                 _("You have already claimed this application."),
@@ -442,7 +448,7 @@ def claim_application(*, application_id: int, by: User) -> Application:
             code="application.claimed_by_another",
             status=HTTPStatus.CONFLICT,
         )
-    ensure_transition(application, S.IN_REVIEW)
+    ensure_transition(application, Application.Status.IN_REVIEW)
     if application.learner_id == by.pk:
         raise _own_application()
     if not can_claim(by, application):
@@ -454,7 +460,7 @@ def claim_application(*, application_id: int, by: User) -> Application:
     application.assessor = by
     record_transition(
         application,
-        to=S.IN_REVIEW,
+        to=Application.Status.IN_REVIEW,
         by=by,
         event_type=APPLICATION_CLAIMED,
         update_fields=["assessor"],
@@ -474,14 +480,16 @@ def claim_application(*, application_id: int, by: User) -> Application:
 def release_application(*, application_id: int, by: User) -> Application:
     """Give a claimed application back to the queue (the claiming assessor only)."""
     application = _lock(application_id)
-    if application.status != S.IN_REVIEW or application.assessor_id != by.pk:
+    if application.status != Application.Status.IN_REVIEW or application.assessor_id != by.pk:
         raise ReviewNotAllowed(
             _("Only the assessor who claimed this application can release it."),
             code="application.not_claimant",
             status=HTTPStatus.FORBIDDEN,
         )
     application.assessor = None
-    back_to = S.RESUBMITTED if application.round > 1 else S.SUBMITTED
+    back_to = (
+        Application.Status.RESUBMITTED if application.round > 1 else Application.Status.SUBMITTED
+    )
     record_transition(
         application, to=back_to, by=by, event_type=APPLICATION_RELEASED, update_fields=["assessor"]
     )
@@ -559,7 +567,7 @@ def request_changes(
 ) -> Application:
     """Send the application back to the learner with feedback (required)."""
     application = _lock(application_id)
-    ensure_transition(application, S.CHANGES_REQUESTED)
+    ensure_transition(application, Application.Status.CHANGES_REQUESTED)
     _require_feedback(feedback, _("request changes"))
     _record_review(
         application,
@@ -570,7 +578,7 @@ def request_changes(
     )
     record_transition(
         application,
-        to=S.CHANGES_REQUESTED,
+        to=Application.Status.CHANGES_REQUESTED,
         by=by,
         event_type=APPLICATION_CHANGES_REQUESTED,
         comment=feedback.strip(),
@@ -591,7 +599,7 @@ def reject_application(
 ) -> Application:
     """Decide against the application, with feedback (required)."""
     application = _lock(application_id)
-    ensure_transition(application, S.REJECTED)
+    ensure_transition(application, Application.Status.REJECTED)
     _require_feedback(feedback, _("reject an application"))
     _record_review(
         application, by=by, decision=Review.Decision.REJECT, scores=scores, feedback=feedback
@@ -599,7 +607,7 @@ def reject_application(
     application.decided_at = timezone.now()
     record_transition(
         application,
-        to=S.REJECTED,
+        to=Application.Status.REJECTED,
         by=by,
         event_type=APPLICATION_REJECTED,
         comment=feedback.strip(),
@@ -629,12 +637,12 @@ def approve_application(
     application = _lock(application_id)
     # The repeated request of the assessor who approved: answer as the first time did.
     if (
-        application.status == S.APPROVED
+        application.status == Application.Status.APPROVED
         and application.credential_id is not None
         and application.assessor_id == by.pk
     ):
         return application
-    ensure_transition(application, S.APPROVED)
+    ensure_transition(application, Application.Status.APPROVED)
     checked = _record_review(
         application, by=by, decision=Review.Decision.APPROVE, scores=scores, feedback=feedback
     )
@@ -689,7 +697,7 @@ def approve_application(
     application.decided_at = timezone.now()
     record_transition(
         application,
-        to=S.APPROVED,
+        to=Application.Status.APPROVED,
         by=by,
         event_type=APPLICATION_APPROVED,
         comment=feedback.strip(),

@@ -14,26 +14,39 @@ from credentials.verbs import issuer_scope
 from portfolio.events import EventType, record_event
 from portfolio.models import Event, User
 
-S = Application.Status
-
 ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.SUBMITTED, S.WITHDRAWN}),
-    S.SUBMITTED: frozenset({S.IN_REVIEW, S.WITHDRAWN}),
-    S.RESUBMITTED: frozenset({S.IN_REVIEW, S.WITHDRAWN}),
-    # Releasing a claim sends an application back to the queue it came from.
-    S.IN_REVIEW: frozenset(
-        {S.CHANGES_REQUESTED, S.APPROVED, S.REJECTED, S.SUBMITTED, S.RESUBMITTED, S.WITHDRAWN}
+    Application.Status.DRAFT: frozenset(
+        {Application.Status.SUBMITTED, Application.Status.WITHDRAWN}
     ),
-    S.CHANGES_REQUESTED: frozenset({S.RESUBMITTED, S.WITHDRAWN}),
-    S.APPROVED: frozenset(),
-    S.REJECTED: frozenset(),
-    S.WITHDRAWN: frozenset(),
+    Application.Status.SUBMITTED: frozenset(
+        {Application.Status.IN_REVIEW, Application.Status.WITHDRAWN}
+    ),
+    Application.Status.RESUBMITTED: frozenset(
+        {Application.Status.IN_REVIEW, Application.Status.WITHDRAWN}
+    ),
+    # Releasing a claim sends an application back to the queue it came from.
+    Application.Status.IN_REVIEW: frozenset(
+        {
+            Application.Status.CHANGES_REQUESTED,
+            Application.Status.APPROVED,
+            Application.Status.REJECTED,
+            Application.Status.SUBMITTED,
+            Application.Status.RESUBMITTED,
+            Application.Status.WITHDRAWN,
+        }
+    ),
+    Application.Status.CHANGES_REQUESTED: frozenset(
+        {Application.Status.RESUBMITTED, Application.Status.WITHDRAWN}
+    ),
+    Application.Status.APPROVED: frozenset(),
+    Application.Status.REJECTED: frozenset(),
+    Application.Status.WITHDRAWN: frozenset(),
 }
 
 
 # Only a learner's (re)submission leaves these states for the queue; the table alone would
 # also let in-review become submitted, which is how an assessor releases a claim.
-SUBMITTABLE = frozenset({S.DRAFT, S.CHANGES_REQUESTED})
+SUBMITTABLE = frozenset({Application.Status.DRAFT, Application.Status.CHANGES_REQUESTED})
 
 
 def not_allowed(
@@ -41,7 +54,10 @@ def not_allowed(
 ) -> TransitionNotAllowed:
     return TransitionNotAllowed(
         _("An application that is %(current)s cannot become %(target)s.")
-        % {"current": S(application.status).label.lower(), "target": S(to).label.lower()},
+        % {
+            "current": Application.Status(application.status).label.lower(),
+            "target": Application.Status(to).label.lower(),
+        },
         code=code or f"application.cannot_become_{to}",
     )
 

@@ -4,11 +4,9 @@ import pytest
 from django.urls import reverse
 
 from assessments import services
-from assessments.models import Application, SubmittedEvidence
+from assessments.models import SubmittedEvidence
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory
-
-S = Application.Status
 
 
 def url(name, application):

@@ -11,8 +11,6 @@ from assessments.selectors import list_history
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory
 
-S = Application.Status
-
 
 def messages_of(response):
     return [str(message) for message in get_messages(response.wsgi_request)]
@@ -71,7 +69,7 @@ def test_learner_starts_an_application_and_lands_on_its_edit_page(signed_in, mic
     application = Application.objects.get()
     assert response.status_code == 302
     assert response["Location"] == url("edit", application)
-    assert application.status == S.DRAFT
+    assert application.status == Application.Status.DRAFT
     assert application.responses.count() == 2
     assert messages_of(response) == [
         f"Started your application for {micro_credential.title}. Write a statement and link "
@@ -293,7 +291,7 @@ def test_submitting_an_incomplete_application_keeps_the_text(signed_in, new_draf
     assert "Evidence still to come." in response.text
     assert "The clear part." in response.text
     new_draft.refresh_from_db()
-    assert new_draft.status == S.DRAFT
+    assert new_draft.status == Application.Status.DRAFT
 
 
 def test_submitting_a_complete_application(signed_in, new_draft, library, micro_credential):
@@ -313,7 +311,7 @@ def test_submitting_a_complete_application(signed_in, new_draft, library, micro_
         "We will tell you when an assessor takes it."
     ]
     new_draft.refresh_from_db()
-    assert new_draft.status == S.SUBMITTED
+    assert new_draft.status == Application.Status.SUBMITTED
     assert new_draft.round == 1
     assert set(
         SubmittedStatement.objects.filter(application=new_draft).values_list(
@@ -327,7 +325,7 @@ def test_submitting_a_saved_draft_without_posting_answers(signed_in, draft):
 
     assert response["Location"] == url("detail", draft)
     draft.refresh_from_db()
-    assert draft.status == S.SUBMITTED
+    assert draft.status == Application.Status.SUBMITTED
     assert draft.responses.get(criterion__title="Clarity").statement == "How I meet Clarity."
 
 
@@ -337,7 +335,7 @@ def test_an_application_in_review_cannot_be_submitted_again(signed_in, in_review
     assert response["Location"] == url("detail", in_review)
     assert messages_of(response) == ["An application that is in review cannot be edited."]
     in_review.refresh_from_db()
-    assert in_review.status == S.IN_REVIEW
+    assert in_review.status == Application.Status.IN_REVIEW
 
 
 def test_learner_sees_the_requested_changes_and_resubmits(
@@ -378,7 +376,7 @@ def test_learner_sees_the_requested_changes_and_resubmits(
 
     assert response["Location"] == url("detail", in_review)
     in_review.refresh_from_db()
-    assert in_review.status == S.RESUBMITTED
+    assert in_review.status == Application.Status.RESUBMITTED
     assert in_review.round == 2
     resubmitted = SubmittedStatement.objects.get(application=in_review, round=2, criterion=clarity)
     assert resubmitted.statement == "Now with labelled axes, for the sales team."
@@ -394,7 +392,7 @@ def test_withdraw_asks_for_confirmation(signed_in, submitted, micro_credential):
     assert f"Withdraw your application for {micro_credential.title}?" in response.text
     assert "Why are you withdrawing? (optional)" in response.text
     submitted.refresh_from_db()
-    assert submitted.status == S.SUBMITTED
+    assert submitted.status == Application.Status.SUBMITTED
 
 
 def test_withdrawing_with_a_comment(signed_in, submitted, learner, micro_credential):
@@ -403,12 +401,12 @@ def test_withdrawing_with_a_comment(signed_in, submitted, learner, micro_credent
     assert response["Location"] == url("detail", submitted)
     assert messages_of(response) == [f"Withdrew your application for {micro_credential.title}."]
     submitted.refresh_from_db()
-    assert submitted.status == S.WITHDRAWN
+    assert submitted.status == Application.Status.WITHDRAWN
     step = list_history(application=submitted)[-1]
     assert (step.actor, step.from_status, step.to_status, step.comment) == (
         learner,
-        S.SUBMITTED,
-        S.WITHDRAWN,
+        Application.Status.SUBMITTED,
+        Application.Status.WITHDRAWN,
         "Found a better course.",
     )
 
@@ -425,7 +423,7 @@ def test_a_decided_application_cannot_be_withdrawn(
     assert response["Location"] == url("detail", in_review)
     assert messages_of(response) == ["An application that is approved can no longer be withdrawn."]
     in_review.refresh_from_db()
-    assert in_review.status == S.APPROVED
+    assert in_review.status == Application.Status.APPROVED
 
 
 # --- Only the learner's own applications
@@ -450,7 +448,7 @@ def test_nobody_else_can_open_a_learners_application(client, request, draft, met
 
     assert response.status_code == 404
     draft.refresh_from_db()
-    assert draft.status == S.DRAFT
+    assert draft.status == Application.Status.DRAFT
 
 
 @pytest.mark.parametrize(("method", "name"), PAGES)
@@ -463,7 +461,7 @@ def test_the_assigned_assessor_cannot_use_the_learners_pages(
 
     assert response.status_code == 404
     submitted.refresh_from_db()
-    assert submitted.status == S.SUBMITTED
+    assert submitted.status == Application.Status.SUBMITTED
 
 
 @pytest.mark.parametrize(("method", "name"), PAGES)
@@ -474,7 +472,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, draft, method, name):
     assert response.status_code == 302
     assert response["Location"] == f"{login}?next={url(name, draft)}"
     draft.refresh_from_db()
-    assert draft.status == S.DRAFT
+    assert draft.status == Application.Status.DRAFT
 
 
 def test_a_criterion_missing_from_the_post_is_left_as_it_was(signed_in, draft, library):
@@ -498,7 +496,7 @@ def test_an_overlong_withdrawal_comment_is_refused(signed_in, submitted):
         "The application was not withdrawn. Check the comment below."
     ]
     submitted.refresh_from_db()
-    assert submitted.status == S.SUBMITTED
+    assert submitted.status == Application.Status.SUBMITTED
 
 
 # --- A name before submitting
@@ -530,7 +528,7 @@ def test_a_learner_without_a_name_cannot_submit_and_keeps_the_answers(
     assert "<strong>Add your name before you submit.</strong>" in response.text
     assert '<a href="/me/profile/">Add your name to your profile</a>' in response.text
     new_draft.refresh_from_db()
-    assert new_draft.status == S.DRAFT
+    assert new_draft.status == Application.Status.DRAFT
     assert new_draft.responses.get(criterion__title="Clarity").statement == "The report."
 
 
@@ -552,13 +550,13 @@ def test_the_service_refuses_to_submit_for_a_nameless_learner(learner, draft):
         services.submit_application(application_id=draft.pk, by=learner)
     assert refused.value.message == NAME_NEEDED
     draft.refresh_from_db()
-    assert draft.status == S.DRAFT
+    assert draft.status == Application.Status.DRAFT
 
     learner.profile.display_name = "Kim Baptiste"
     learner.profile.save()
     services.submit_application(application_id=draft.pk, by=learner)
     draft.refresh_from_db()
-    assert draft.status == S.SUBMITTED
+    assert draft.status == Application.Status.SUBMITTED
 
 
 # --- The micro-credential's page while an application is open

@@ -9,8 +9,6 @@ from assessments.selectors import list_history
 from portfolio.models import Notification
 from tests.concurrency import requires_postgresql, wait_until_blocked
 
-S = Application.Status
-
 
 def outcome(future: Future) -> object:
     try:
@@ -40,11 +38,11 @@ def test_two_assessors_claiming_at_once_get_one_claim(
     [winner] = [r.assessor for r in results if isinstance(r, Application)]
     assert winner in {assessor, other_assessor}
     submitted.refresh_from_db()
-    assert submitted.status == S.IN_REVIEW
+    assert submitted.status == Application.Status.IN_REVIEW
     assert submitted.assessor == winner
     assert [step.to_status for step in list_history(application=submitted)] == [
-        S.SUBMITTED,
-        S.IN_REVIEW,
+        Application.Status.SUBMITTED,
+        Application.Status.IN_REVIEW,
     ]
     assert (
         Notification.objects.filter(
@@ -68,14 +66,21 @@ def test_a_withdrawal_racing_a_claim_keeps_the_history_a_chain(racer, submitted,
     outcome(claim)
     # Either order is legal (a learner may withdraw while in review; a withdrawn application
     # cannot be claimed), but the withdrawal always happens and no step reads a stale status.
-    assert withdraw.result(timeout=30).status == S.WITHDRAWN
+    assert withdraw.result(timeout=30).status == Application.Status.WITHDRAWN
     steps = [(step.from_status, step.to_status) for step in list_history(application=submitted)]
     assert steps in (
-        [(S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.IN_REVIEW), (S.IN_REVIEW, S.WITHDRAWN)],
-        [(S.DRAFT, S.SUBMITTED), (S.SUBMITTED, S.WITHDRAWN)],
+        [
+            (Application.Status.DRAFT, Application.Status.SUBMITTED),
+            (Application.Status.SUBMITTED, Application.Status.IN_REVIEW),
+            (Application.Status.IN_REVIEW, Application.Status.WITHDRAWN),
+        ],
+        [
+            (Application.Status.DRAFT, Application.Status.SUBMITTED),
+            (Application.Status.SUBMITTED, Application.Status.WITHDRAWN),
+        ],
     )
     submitted.refresh_from_db()
-    assert submitted.status == S.WITHDRAWN
+    assert submitted.status == Application.Status.WITHDRAWN
 
 
 @requires_postgresql
@@ -89,7 +94,7 @@ def test_a_start_meeting_an_uncommitted_reopened_application_is_refused_clearly(
     # reopening a withdrawn application) is stopped only by the partial unique index, and the
     # learner must still get the refusal, not a server error.
     with transaction.atomic():
-        Application.objects.filter(pk=withdrawn.pk).update(status=S.DRAFT)
+        Application.objects.filter(pk=withdrawn.pk).update(status=Application.Status.DRAFT)
         start = racer.start(
             lambda: services.start_application(
                 learner=learner, micro_credential_id=micro_credential.pk
@@ -98,5 +103,5 @@ def test_a_start_meeting_an_uncommitted_reopened_application_is_refused_clearly(
         wait_until_blocked(1)  # on the reopened row's entry in the unique index
     assert outcome(start) == (f"You already have an open application for {micro_credential.title}.")
     assert list(Application.objects.filter(learner=learner).values_list("pk", "status")) == [
-        (withdrawn.pk, S.DRAFT)
+        (withdrawn.pk, Application.Status.DRAFT)
     ]

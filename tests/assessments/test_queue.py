@@ -14,7 +14,6 @@ from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
 
 QUEUE_URL = reverse("assessments:queue")
-S = Application.Status
 
 
 def submit(micro_credential, *, learner=None, name=None, days_ago=0, hours_ago=1):
@@ -250,7 +249,7 @@ def test_claim_takes_the_application_into_review(signed_in, assessor, micro_cred
         "Other assessors no longer see it in their queues."
     ]
     application.refresh_from_db()
-    assert application.status == S.IN_REVIEW
+    assert application.status == Application.Status.IN_REVIEW
     assert application.assessor == assessor
 
 
@@ -280,7 +279,7 @@ def test_claim_by_an_unassigned_assessor_is_a_404(client, micro_credential, othe
 
     assert response.status_code == 404
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED
+    assert application.status == Application.Status.SUBMITTED
     assert application.assessor is None
     assert client.post(reverse("assessments:claim", args=[theirs.pk])).status_code == 302
     theirs.refresh_from_db()
@@ -295,7 +294,7 @@ def test_claim_of_a_draft_is_a_404_even_for_an_assigned_assessor(
 
     assert signed_in.post(reverse("assessments:claim", args=[draft.pk])).status_code == 404
     draft.refresh_from_db()
-    assert draft.status == S.DRAFT
+    assert draft.status == Application.Status.DRAFT
     assert signed_in.post(reverse("assessments:claim", args=[submitted.pk])).status_code == 302
     submitted.refresh_from_db()
     assert submitted.assessor == assessor
@@ -311,13 +310,13 @@ def test_release_by_an_unassigned_assessor_is_a_404(client, assessor, micro_cred
 
     assert response.status_code == 404
     application.refresh_from_db()
-    assert application.status == S.IN_REVIEW
+    assert application.status == Application.Status.IN_REVIEW
     assert application.assessor == assessor
     # The claiming assessor releases it through the same URL.
     client.force_login(assessor)
     assert client.post(reverse("assessments:release", args=[application.pk])).status_code == 302
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED
+    assert application.status == Application.Status.SUBMITTED
 
 
 def test_claim_of_an_application_someone_else_just_claimed_is_refused(
@@ -347,7 +346,7 @@ def test_claim_of_ones_own_application_is_refused(client, micro_credential):
 
     assert messages_of(response) == ["You cannot review your own application."]
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED
+    assert application.status == Application.Status.SUBMITTED
 
 
 def test_the_claim_permission_refuses_ones_own_application(micro_credential, assessor):
@@ -367,7 +366,7 @@ def test_claim_needs_a_post(signed_in, micro_credential):
     response = signed_in.get(reverse("assessments:claim", args=[application.pk]))
     assert response.status_code == 405
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED
+    assert application.status == Application.Status.SUBMITTED
 
 
 def test_claim_of_an_unknown_application_is_a_404(signed_in):
@@ -379,7 +378,7 @@ def test_learners_cannot_claim(client, learner, micro_credential):
     client.force_login(learner)
     assert client.post(reverse("assessments:claim", args=[application.pk])).status_code == 404
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED
+    assert application.status == Application.Status.SUBMITTED
 
 
 def test_release_puts_the_application_back_in_the_queue(
@@ -398,10 +397,14 @@ def test_release_puts_the_application_back_in_the_queue(
     ]
     assert queued(response) == [application]
     application.refresh_from_db()
-    assert application.status == S.SUBMITTED
+    assert application.status == Application.Status.SUBMITTED
     assert application.assessor is None
     last = list_history(application=application)[-1]
-    assert (last.from_status, last.to_status, last.actor) == (S.IN_REVIEW, S.SUBMITTED, assessor)
+    assert (last.from_status, last.to_status, last.actor) == (
+        Application.Status.IN_REVIEW,
+        Application.Status.SUBMITTED,
+        assessor,
+    )
     client.force_login(other_assessor)
     assert queued(client.get(QUEUE_URL)) == [application]
 

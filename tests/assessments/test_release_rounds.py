@@ -2,13 +2,11 @@ from assessments import services
 from assessments.models import Application
 from tests.assessments.conftest import scores_at
 
-S = Application.Status
-
 
 def test_releasing_a_first_round_claim_puts_it_back_as_submitted(in_review, assessor):
     released = services.release_application(application_id=in_review.pk, by=assessor)
     assert released.round == 1
-    assert released.status == S.SUBMITTED
+    assert released.status == Application.Status.SUBMITTED
     assert released.assessor is None
 
 
@@ -25,8 +23,8 @@ def test_releasing_a_resubmission_puts_it_back_as_resubmitted(
     services.claim_application(application_id=in_review.pk, by=other_assessor)
     released = services.release_application(application_id=in_review.pk, by=other_assessor)
     assert released.round == 2
-    assert released.status == S.RESUBMITTED
+    assert released.status == Application.Status.RESUBMITTED
     assert released.assessor is None
     # Back in the queue of every assigned assessor, marked as a resubmission.
     queued = Application.objects.awaiting_review().get(pk=in_review.pk)
-    assert queued.status == S.RESUBMITTED
+    assert queued.status == Application.Status.RESUBMITTED

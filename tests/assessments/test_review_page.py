@@ -11,7 +11,6 @@ from tests.assessments.conftest import scores_at
 from tests.assessments.test_queue import messages_of
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, SkillFactory, UserFactory
 
-S = Application.Status
 QUEUE_URL = reverse("assessments:queue")
 
 
@@ -226,7 +225,7 @@ def test_a_decision_posted_by_a_non_claiming_assessor_is_refused(
     assert messages_of(response) == ["Claim this application before deciding on it."]
     assert "Record decision" not in response.text
     claimed.refresh_from_db()
-    assert claimed.status == S.IN_REVIEW
+    assert claimed.status == Application.Status.IN_REVIEW
     assert not Review.objects.exists()
     assert not IssuedCredential.objects.exists()
 
@@ -278,7 +277,7 @@ def test_approve_issues_the_credential(as_assessor, claimed, assessor, micro_cre
         f"Approved. {learner_name} has been issued “{micro_credential.title}”."
     ]
     claimed.refresh_from_db()
-    assert claimed.status == S.APPROVED
+    assert claimed.status == Application.Status.APPROVED
     credential = IssuedCredential.objects.get()
     assert claimed.credential == credential
     assert credential.assessor == assessor
@@ -312,7 +311,7 @@ def test_approval_below_a_required_level_is_refused_and_keeps_the_input(
     assert not IssuedCredential.objects.exists()
     assert not Review.objects.exists()
     claimed.refresh_from_db()
-    assert claimed.status == S.IN_REVIEW
+    assert claimed.status == Application.Status.IN_REVIEW
 
 
 def test_request_changes_without_feedback_is_refused(as_assessor, claimed, micro_credential):
@@ -325,7 +324,7 @@ def test_request_changes_without_feedback_is_refused(as_assessor, claimed, micro
     assert error in response.text.split('decision-card"')[1]
     assert 'value="request_changes" required id="id_decision_1" checked' in response.text
     claimed.refresh_from_db()
-    assert claimed.status == S.IN_REVIEW
+    assert claimed.status == Application.Status.IN_REVIEW
 
 
 def test_request_changes_sends_it_back_to_the_learner(as_assessor, claimed, micro_credential):
@@ -345,7 +344,7 @@ def test_request_changes_sends_it_back_to_the_learner(as_assessor, claimed, micr
         f"“{micro_credential.title}”."
     ]
     claimed.refresh_from_db()
-    assert claimed.status == S.CHANGES_REQUESTED
+    assert claimed.status == Application.Status.CHANGES_REQUESTED
     review = Review.objects.get()
     assert review.feedback == "Say who the audience was."
     assert review.decision == Review.Decision.REQUEST_CHANGES
@@ -359,7 +358,7 @@ def test_reject_without_feedback_is_refused(as_assessor, claimed, micro_credenti
         "Write feedback for the learner when you reject an application."
     ]
     claimed.refresh_from_db()
-    assert claimed.status == S.IN_REVIEW
+    assert claimed.status == Application.Status.IN_REVIEW
 
 
 def test_reject_records_the_decision(as_assessor, claimed, micro_credential):
@@ -375,7 +374,7 @@ def test_reject_records_the_decision(as_assessor, claimed, micro_credential):
         f"Rejected. {learner_name} has been sent your feedback on “{micro_credential.title}”."
     ]
     claimed.refresh_from_db()
-    assert claimed.status == S.REJECTED
+    assert claimed.status == Application.Status.REJECTED
     assert not IssuedCredential.objects.exists()
 
 
@@ -393,7 +392,7 @@ def test_a_missing_level_or_decision_is_shown_by_its_field(as_assessor, claimed,
     assert "Choose a level for “Clarity”." in response.text
     assert "Choose a decision." in response.text
     claimed.refresh_from_db()
-    assert claimed.status == S.IN_REVIEW
+    assert claimed.status == Application.Status.IN_REVIEW
 
 
 def test_approving_twice_issues_one_credential(as_assessor, claimed, micro_credential):

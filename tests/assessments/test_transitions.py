@@ -14,8 +14,6 @@ from portfolio.models import Event, Notification
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
 
-S = Application.Status
-
 
 def history(application):
     return [(step.from_status, step.to_status) for step in list_history(application=application)]
@@ -28,7 +26,7 @@ def test_start_creates_a_draft_with_one_response_per_criterion(learner, micro_cr
     application = services.start_application(
         learner=learner, micro_credential_id=micro_credential.pk
     )
-    assert application.status == S.DRAFT
+    assert application.status == Application.Status.DRAFT
     assert application.responses.count() == 2
 
 
@@ -110,7 +108,7 @@ def test_incomplete_application_cannot_be_submitted(learner, micro_credential):
     with pytest.raises(ApplicationNotAllowed, match="Still to do: Clarity, Use of evidence"):
         services.submit_application(application_id=application.pk, by=learner)
     application.refresh_from_db()
-    assert application.status == S.DRAFT
+    assert application.status == Application.Status.DRAFT
     assert application.round == 0
 
 
@@ -120,9 +118,9 @@ def test_incomplete_application_cannot_be_submitted(learner, micro_credential):
 def test_submit_freezes_evidence_records_history_and_notifies_assessors(
     submitted, assessor, learner
 ):
-    assert submitted.status == S.SUBMITTED
+    assert submitted.status == Application.Status.SUBMITTED
     assert submitted.round == 1
-    assert history(submitted) == [(S.DRAFT, S.SUBMITTED)]
+    assert history(submitted) == [(Application.Status.DRAFT, Application.Status.SUBMITTED)]
     assert SubmittedEvidence.objects.filter(application=submitted, round=1).count() == 2
     note = Notification.objects.get(recipient=assessor)
     assert note.kind == Notification.Kind.APPLICATION_SUBMITTED
@@ -223,9 +221,9 @@ def test_frozen_file_is_a_copy_not_the_library_file(
 
 
 def test_claim_moves_to_review_and_tells_the_learner(in_review, assessor, learner):
-    assert in_review.status == S.IN_REVIEW
+    assert in_review.status == Application.Status.IN_REVIEW
     assert in_review.assessor == assessor
-    assert history(in_review)[-1] == (S.SUBMITTED, S.IN_REVIEW)
+    assert history(in_review)[-1] == (Application.Status.SUBMITTED, Application.Status.IN_REVIEW)
     assert mail.outbox[-1].to == [learner.email]
     assert (
         mail.outbox[-1].subject
@@ -255,7 +253,7 @@ def test_assessor_cannot_claim_own_application(submitted, learner):
 
 def test_release_returns_the_application_to_the_queue(in_review, assessor):
     released = services.release_application(application_id=in_review.pk, by=assessor)
-    assert released.status == S.SUBMITTED
+    assert released.status == Application.Status.SUBMITTED
     assert released.assessor is None
 
 
@@ -307,7 +305,7 @@ def test_a_level_of_another_criterion_does_not_count(in_review, assessor, micro_
     ):
         services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
     in_review.refresh_from_db()
-    assert in_review.status == S.IN_REVIEW
+    assert in_review.status == Application.Status.IN_REVIEW
 
 
 def test_approval_needs_every_criterion_at_its_required_level(
@@ -318,7 +316,7 @@ def test_approval_needs_every_criterion_at_its_required_level(
             application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 1)
         )
     in_review.refresh_from_db()
-    assert in_review.status == S.IN_REVIEW
+    assert in_review.status == Application.Status.IN_REVIEW
     assert not IssuedCredential.objects.exists()
     assert not in_review.reviews.exists()
 
@@ -333,7 +331,7 @@ def test_approval_issues_the_credential_in_the_same_step(
         feedback="Excellent.",
     )
     credential = approved.credential
-    assert approved.status == S.APPROVED
+    assert approved.status == Application.Status.APPROVED
     assert credential.learner == learner
     assert credential.assessor == assessor
     assert credential.issuer == micro_credential.issuer
@@ -373,7 +371,7 @@ def test_an_assessor_unassigned_after_claiming_cannot_approve(
         f"{micro_credential.title} can award it."
     )
     in_review.refresh_from_db()
-    assert in_review.status == S.IN_REVIEW
+    assert in_review.status == Application.Status.IN_REVIEW
     assert not IssuedCredential.objects.exists()
     assert not in_review.reviews.exists()
 
@@ -384,7 +382,9 @@ def test_double_approval_issues_one_credential(in_review, assessor, micro_creden
     second = services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
     assert first.credential_id == second.credential_id
     assert IssuedCredential.objects.count() == 1
-    assert [step.to_status for step in list_history(application=in_review)].count(S.APPROVED) == 1
+    assert [step.to_status for step in list_history(application=in_review)].count(
+        Application.Status.APPROVED
+    ) == 1
 
 
 def test_repeated_approval_by_another_assessor_is_refused(
@@ -430,11 +430,11 @@ def test_changes_requested_then_resubmitted_keeps_unchanged_evidence(
     changed.save()
     with django_capture_on_commit_callbacks(execute=True):
         resubmitted = services.submit_application(application_id=in_review.pk, by=learner)
-    assert resubmitted.status == S.RESUBMITTED
+    assert resubmitted.status == Application.Status.RESUBMITTED
     assert resubmitted.round == 2
     assert history(resubmitted)[-2:] == [
-        (S.IN_REVIEW, S.CHANGES_REQUESTED),
-        (S.CHANGES_REQUESTED, S.RESUBMITTED),
+        (Application.Status.IN_REVIEW, Application.Status.CHANGES_REQUESTED),
+        (Application.Status.CHANGES_REQUESTED, Application.Status.RESUBMITTED),
     ]
     round_one = {
         e.source_item_id: e.fingerprint for e in resubmitted.submitted_evidence.filter(round=1)
@@ -456,7 +456,7 @@ def test_rejection_is_final_and_tells_the_learner(in_review, assessor, learner, 
         feedback="Not yet.",
     )
     in_review.refresh_from_db()
-    assert in_review.status == S.REJECTED
+    assert in_review.status == Application.Status.REJECTED
     assert in_review.decided_at is not None
     assert Notification.objects.filter(
         recipient=learner, kind=Notification.Kind.APPLICATION_REJECTED
@@ -467,9 +467,13 @@ def test_learner_can_withdraw_before_a_decision(submitted, learner):
     withdrawn = services.withdraw_application(
         application_id=submitted.pk, by=learner, comment="Not ready."
     )
-    assert withdrawn.status == S.WITHDRAWN
+    assert withdrawn.status == Application.Status.WITHDRAWN
     last = list_history(application=submitted)[-1]
-    assert (last.to_status, last.comment, last.actor) == (S.WITHDRAWN, "Not ready.", learner)
+    assert (last.to_status, last.comment, last.actor) == (
+        Application.Status.WITHDRAWN,
+        "Not ready.",
+        learner,
+    )
 
 
 def test_only_the_learner_can_withdraw(submitted, other_learner):
@@ -482,26 +486,26 @@ def test_only_the_learner_can_withdraw(submitted, other_learner):
 
 def _move_to(status, application, learner, assessor, micro_credential):
     """Drive a submitted application to `status` through the services."""
-    if status == S.SUBMITTED:
+    if status == Application.Status.SUBMITTED:
         return
-    if status == S.WITHDRAWN:
+    if status == Application.Status.WITHDRAWN:
         services.withdraw_application(application_id=application.pk, by=learner)
         return
     services.claim_application(application_id=application.pk, by=assessor)
-    if status == S.IN_REVIEW:
+    if status == Application.Status.IN_REVIEW:
         return
     scores = scores_at(micro_credential, 2)
-    if status == S.APPROVED:
+    if status == Application.Status.APPROVED:
         services.approve_application(application_id=application.pk, by=assessor, scores=scores)
-    elif status == S.REJECTED:
+    elif status == Application.Status.REJECTED:
         services.reject_application(
             application_id=application.pk, by=assessor, scores=scores, feedback="No."
         )
-    elif status in {S.CHANGES_REQUESTED, S.RESUBMITTED}:
+    elif status in {Application.Status.CHANGES_REQUESTED, Application.Status.RESUBMITTED}:
         services.request_changes(
             application_id=application.pk, by=assessor, scores=scores, feedback="More."
         )
-        if status == S.RESUBMITTED:
+        if status == Application.Status.RESUBMITTED:
             services.submit_application(application_id=application.pk, by=learner)
 
 
@@ -530,14 +534,14 @@ ACTIONS = {
 }
 
 LEGAL = {
-    S.SUBMITTED: {"withdraw", "claim"},
-    S.IN_REVIEW: {"withdraw", "release", "request_changes", "reject", "approve"},
-    S.CHANGES_REQUESTED: {"submit", "withdraw"},
-    S.RESUBMITTED: {"withdraw", "claim"},
+    Application.Status.SUBMITTED: {"withdraw", "claim"},
+    Application.Status.IN_REVIEW: {"withdraw", "release", "request_changes", "reject", "approve"},
+    Application.Status.CHANGES_REQUESTED: {"submit", "withdraw"},
+    Application.Status.RESUBMITTED: {"withdraw", "claim"},
     # Approving again is the idempotent no-op, tested above.
-    S.APPROVED: {"approve"},
-    S.REJECTED: set(),
-    S.WITHDRAWN: set(),
+    Application.Status.APPROVED: {"approve"},
+    Application.Status.REJECTED: set(),
+    Application.Status.WITHDRAWN: set(),
 }
 
 ILLEGAL = [

@@ -10,8 +10,6 @@ from portfolio.models import Notification
 from tests.credentials.conftest import NOW, issue, revoke
 from tests.factories import MicroCredentialFactory, UserFactory
 
-S = IssuedCredential.Status
-
 
 @pytest.mark.parametrize(
     ("issued_at", "validity_months", "expires_at"),
@@ -48,16 +46,22 @@ def test_a_definition_without_validity_issues_credentials_that_never_expire(lear
     definition = MicroCredentialFactory(issuer=issuer, validity_months=None)
     credential = issue(learner, definition)
     assert credential.expires_at is None
-    assert credential.status_at(NOW + timedelta(days=365 * 50)) == S.VALID
+    assert credential.status_at(NOW + timedelta(days=365 * 50)) == IssuedCredential.Status.VALID
 
 
 def test_a_credential_expires_at_exactly_its_expiry_moment(learner, micro_credential):
     credential = issue(learner, micro_credential)
     expires_at = credential.expires_at
     assert expires_at == datetime(2028, 3, 1, 12, tzinfo=UTC)
-    assert credential.status_at(expires_at - timedelta(microseconds=1)) == S.VALID
-    assert credential.status_at(expires_at) == S.EXPIRED
-    assert credential.status_at(expires_at + timedelta(microseconds=1)) == S.EXPIRED
+    assert (
+        credential.status_at(expires_at - timedelta(microseconds=1))
+        == IssuedCredential.Status.VALID
+    )
+    assert credential.status_at(expires_at) == IssuedCredential.Status.EXPIRED
+    assert (
+        credential.status_at(expires_at + timedelta(microseconds=1))
+        == IssuedCredential.Status.EXPIRED
+    )
 
 
 def test_the_valid_at_filter_agrees_with_status_at_on_the_boundary(learner, micro_credential):
@@ -71,8 +75,11 @@ def test_the_valid_at_filter_agrees_with_status_at_on_the_boundary(learner, micr
 
 def test_revoked_wins_over_valid_and_expired(learner, micro_credential):
     credential = revoke(issue(learner, micro_credential))
-    assert credential.status_at(NOW) == S.REVOKED
-    assert credential.status_at(credential.expires_at + timedelta(days=1)) == S.REVOKED
+    assert credential.status_at(NOW) == IssuedCredential.Status.REVOKED
+    assert (
+        credential.status_at(credential.expires_at + timedelta(days=1))
+        == IssuedCredential.Status.REVOKED
+    )
     assert list(IssuedCredential.objects.valid_at(NOW)) == []
 
 
