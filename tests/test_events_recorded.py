@@ -918,6 +918,17 @@ def test_a_renewed_invitation_says_so(db):
     assert first.target_id == second.target_id
 
 
+def test_importing_the_same_skills_again_records_nothing(db):
+    csv_text = "framework,name,description,code,uri\nDigital,Spreadsheets,,,\n"
+    assert len(_new_events(lambda: skills.import_skills_csv(source=io.StringIO(csv_text)))) == 1
+    results = []
+    assert (
+        _new_events(lambda: results.append(skills.import_skills_csv(source=io.StringIO(csv_text))))
+        == []
+    )
+    assert (results[0].unchanged, results[0].errors) == (1, [])
+
+
 def test_a_skills_import_counts_what_it_did(db):
     source = io.StringIO(
         "framework,name,description,code,uri\nDigital,Spreadsheets,,,\nDigital,Databases,,,\n"

@@ -301,6 +301,8 @@ def import_skills_csv(*, source: TextIO, framework_slug: str | None = None) -> I
     With framework_slug, every row goes into that existing framework: the framework column
     may then be left out, and where it is filled in it must name that framework.
 
+    Records one event if it created or changed anything.
+
     All-or-nothing: if any row is bad, nothing is written and result.errors lists every bad
     row as (line number, message), in line order. Two imports racing to create the same
     skill are settled by the unique constraints: the loser raises IntegrityError.
@@ -332,18 +334,20 @@ def import_skills_csv(*, source: TextIO, framework_slug: str | None = None) -> I
     if result.errors:
         return result
     frameworks_created = _write(rows, frameworks, result)
-    # Run from the command line or the demo loader, so there is no acting user.
-    record_event(
-        SKILLS_IMPORTED,
-        by=None,
-        target=None,
-        payload=SkillsImported(
-            created=result.created,
-            updated=result.updated,
-            unchanged=result.unchanged,
-            frameworks_created=tuple(frameworks_created),
-        ),
-    )
+    # Re-importing the same file changes nothing, so it records nothing either.
+    if result.created or result.updated or frameworks_created:
+        # Run from the command line or the demo loader, so there is no acting user.
+        record_event(
+            SKILLS_IMPORTED,
+            by=None,
+            target=None,
+            payload=SkillsImported(
+                created=result.created,
+                updated=result.updated,
+                unchanged=result.unchanged,
+                frameworks_created=tuple(frameworks_created),
+            ),
+        )
     return result
 
 
