@@ -114,14 +114,15 @@ def _review_link(application: Application) -> str:
 
 
 @transaction.atomic(durable=True)
-def start_application(*, learner: User, micro_credential_id: int) -> Application:
+def start_application(*, micro_credential_id: int, by: User) -> Application:
     """Open a draft application with an empty answer per rubric criterion.
 
-    Raises ApplicationNotAllowed if the micro-credential is not published, the learner
-    already has an open application for it, or already holds a valid credential for it.
+    Raises ApplicationNotAllowed if `by` is not a learner, the micro-credential is not
+    published, or `by` already has an open application for it or holds a valid credential
+    for it.
     """
     micro_credential = MicroCredential.objects.select_for_update().get(pk=micro_credential_id)
-    if not is_learner(learner):
+    if not is_learner(by):
         raise ApplicationNotAllowed(
             _("Only learners can apply for micro-credentials."),
             code="application.not_learner",
@@ -135,7 +136,7 @@ def start_application(*, learner: User, micro_credential_id: int) -> Application
         )
     if (
         IssuedCredential.objects.valid_at(timezone.now())
-        .filter(learner=learner, micro_credential=micro_credential)
+        .filter(learner=by, micro_credential=micro_credential)
         .exists()
     ):
         raise ApplicationNotAllowed(
@@ -144,17 +145,11 @@ def start_application(*, learner: User, micro_credential_id: int) -> Application
             code="application.credential_held",
             status=HTTPStatus.CONFLICT,
         )
-    if (
-        Application.objects.open()
-        .filter(learner=learner, micro_credential=micro_credential)
-        .exists()
-    ):
+    if Application.objects.open().filter(learner=by, micro_credential=micro_credential).exists():
         raise _already_open(micro_credential)
     try:
         with transaction.atomic():
-            application = Application.objects.create(
-                learner=learner, micro_credential=micro_credential
-            )
+            application = Application.objects.create(learner=by, micro_credential=micro_credential)
     except IntegrityError:
         # The partial unique index caught a concurrent start.
         raise _already_open(micro_credential) from None
@@ -164,9 +159,9 @@ def start_application(*, learner: User, micro_credential_id: int) -> Application
     )
     record_event(
         APPLICATION_STARTED,
-        by=learner,
+        by=by,
         target=application,
-        owner=learner,
+        owner=by,
         scope=issuer_scope(micro_credential.issuer_id),
         payload=ApplicationStarted(
             micro_credential_id=micro_credential.pk, title=micro_credential.title

@@ -161,7 +161,7 @@ def _perform(
 ) -> Application:
     if isinstance(step, Draft):
         application = services.start_application(
-            learner=cast.learner, micro_credential_id=micro_credential.pk
+            by=cast.learner, micro_credential_id=micro_credential.pk
         )
         for criterion, answer in zip(criteria, step.answers, strict=False):
             _save_answer(application, criterion, answer, cast.learner)

@@ -112,7 +112,7 @@ def ensure_demo_profile(learner: User, spec: LearnerSpec) -> LearnerProfile:
     if profile.headline:
         return profile
     profile = update_profile(
-        profile=profile,
+        profile_id=profile.pk,
         by=learner,
         display_name=spec.profile.display_name,
         slug=spec.profile.slug or profile.slug,
@@ -122,7 +122,7 @@ def ensure_demo_profile(learner: User, spec: LearnerSpec) -> LearnerProfile:
         is_public=spec.profile.is_public,
     )
     if spec.profile.avatar is not None and not profile.avatar:
-        profile = set_avatar(profile=profile, by=learner, upload=_upload(spec.profile.avatar))
+        profile = set_avatar(profile_id=profile.pk, by=learner, upload=_upload(spec.profile.avatar))
     return profile
 
 
@@ -143,7 +143,7 @@ def ensure_demo_evidence(
         item = existing.get(spec.title)
         if item is None:
             item = create_evidence(
-                owner=owner,
+                by=owner,
                 kind=spec.kind,
                 title=spec.title,
                 description=spec.description,
@@ -161,7 +161,7 @@ def ensure_demo_evidence(
         if spec.public_position is not None
     )
     if created and public:
-        curate_portfolio(owner=owner, public_item_ids_in_order=[pk for _, pk in public])
+        curate_portfolio(by=owner, public_item_ids_in_order=[pk for _, pk in public])
     return items, created
 
 

@@ -83,7 +83,7 @@ def _():
     learner = _learner()
     return Case(
         run=lambda: evidence.create_evidence(
-            owner=learner, kind="link", title="Blog post", url="https://example.com/post"
+            by=learner, kind="link", title="Blog post", url="https://example.com/post"
         ),
         verb="evidence.created",
         actor=learner,
@@ -98,7 +98,7 @@ def _():
     item = EvidenceItemFactory(owner=learner, link=True)
     return Case(
         run=lambda: evidence.update_evidence(
-            item=item, by=learner, title="Renamed", url="https://example.com/renamed"
+            item_id=item.pk, by=learner, title="Renamed", url="https://example.com/renamed"
         ),
         verb="evidence.updated",
         actor=learner,
@@ -114,7 +114,7 @@ def _():
     # A copy, because deleting clears the key of the instance the service is given.
     target = type(item)(pk=item.pk)
     return Case(
-        run=lambda: evidence.delete_evidence(item=item, by=learner),
+        run=lambda: evidence.delete_evidence(item_id=item.pk, by=learner),
         verb="evidence.deleted",
         actor=learner,
         target=target,
@@ -127,7 +127,7 @@ def _():
     learner = _learner()
     item = EvidenceItemFactory(owner=learner, link=True)
     return Case(
-        run=lambda: curation.curate_portfolio(owner=learner, public_item_ids_in_order=[item.pk]),
+        run=lambda: curation.curate_portfolio(by=learner, public_item_ids_in_order=[item.pk]),
         verb="portfolio.curated",
         actor=learner,
         target=learner,
@@ -153,7 +153,7 @@ def _():
     profile = learner.profile
     return Case(
         run=lambda: profiles.update_profile(
-            profile=profile,
+            profile_id=profile.pk,
             by=learner,
             display_name=profile.display_name,
             slug=profile.slug,
@@ -174,7 +174,9 @@ def _avatar():
 def _():
     learner = _learner()
     return Case(
-        run=lambda: profiles.set_avatar(profile=learner.profile, by=learner, upload=_avatar()),
+        run=lambda: profiles.set_avatar(
+            profile_id=learner.profile.pk, by=learner, upload=_avatar()
+        ),
         verb="profile.avatar_changed",
         actor=learner,
         target=learner.profile,
@@ -185,9 +187,9 @@ def _():
 @scenario(profiles.remove_avatar)
 def _():
     learner = _learner()
-    profile = profiles.set_avatar(profile=learner.profile, by=learner, upload=_avatar())
+    profile = profiles.set_avatar(profile_id=learner.profile.pk, by=learner, upload=_avatar())
     return Case(
-        run=lambda: profiles.remove_avatar(profile=profile, by=learner),
+        run=lambda: profiles.remove_avatar(profile_id=profile.pk, by=learner),
         verb="profile.avatar_removed",
         actor=learner,
         target=profile,
@@ -200,7 +202,7 @@ def _():
     learner = _learner()
     Notification.objects.create(recipient=learner, kind="credential_issued", subject="Hello")
     return Case(
-        run=lambda: notifications.mark_read(user=learner),
+        run=lambda: notifications.mark_read(by=learner),
         verb="notifications.read",
         actor=learner,
         target=learner,
@@ -212,7 +214,7 @@ def _():
 def _():
     learner = _learner()
     return Case(
-        run=lambda: notifications.set_email_preferences(user=learner, enabled_kinds=[]),
+        run=lambda: notifications.set_email_preferences(by=learner, enabled_kinds=[]),
         verb="notifications.email_preferences_set",
         actor=learner,
         target=learner,
@@ -440,9 +442,7 @@ def _cast():
 
 
 def _draft(learner, micro_credential):
-    application = assessments.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = assessments.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         item = EvidenceItemFactory(owner=learner, link=True)
         assessments.save_response(
@@ -478,7 +478,7 @@ def _():
     learner, _assessor, micro_credential, scope = _cast()
     return Case(
         run=lambda: assessments.start_application(
-            learner=learner, micro_credential_id=micro_credential.pk
+            by=learner, micro_credential_id=micro_credential.pk
         ),
         verb="application.started",
         actor=learner,
@@ -491,9 +491,7 @@ def _():
 @scenario(assessments.save_response)
 def _():
     learner, _assessor, micro_credential, scope = _cast()
-    application = assessments.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = assessments.start_application(by=learner, micro_credential_id=micro_credential.pk)
     item = EvidenceItemFactory(owner=learner, link=True)
     return Case(
         run=lambda: assessments.save_response(
@@ -749,7 +747,7 @@ def test_repeating_a_submission_or_a_deletion_records_nothing_more(learner):
 
     def create():
         return evidence.create_evidence(
-            owner=learner,
+            by=learner,
             kind="link",
             title="Post",
             url="https://example.com",
@@ -758,8 +756,8 @@ def test_repeating_a_submission_or_a_deletion_records_nothing_more(learner):
 
     item = create()
     assert _new_events(create) == []
-    evidence.delete_evidence(item=item, by=learner)
-    assert _new_events(lambda: evidence.delete_evidence(item=item, by=learner)) == []
+    evidence.delete_evidence(item_id=item.pk, by=learner)
+    assert _new_events(lambda: evidence.delete_evidence(item_id=item.pk, by=learner)) == []
     assert list(Event.objects.order_by("pk").values_list("verb", flat=True)) == [
         "evidence.created",
         "evidence.deleted",
@@ -769,19 +767,19 @@ def test_repeating_a_submission_or_a_deletion_records_nothing_more(learner):
 def test_saving_what_is_already_there_records_nothing(learner):
     item = EvidenceItemFactory(owner=learner, link=True)
     profile = learner.profile
-    curation.curate_portfolio(owner=learner, public_item_ids_in_order=[item.pk])
+    curation.curate_portfolio(by=learner, public_item_ids_in_order=[item.pk])
     credential = _issue(learner, MicroCredentialFactory())
     shown = credential.is_shown_publicly
     credentials.set_credential_visibility(
         credential_id=credential.pk, by=learner, is_shown_publicly=not shown
     )
-    notifications.mark_read(user=learner)  # the issued credential's notice
+    notifications.mark_read(by=learner)  # the issued credential's notice
     before = Event.objects.count()
     repeats = [
-        lambda: curation.curate_portfolio(owner=learner, public_item_ids_in_order=[item.pk]),
+        lambda: curation.curate_portfolio(by=learner, public_item_ids_in_order=[item.pk]),
         lambda: profiles.ensure_profile(user=learner),
         lambda: profiles.update_profile(
-            profile=profile,
+            profile_id=profile.pk,
             by=learner,
             display_name=profile.display_name,
             slug=profile.slug,
@@ -790,8 +788,8 @@ def test_saving_what_is_already_there_records_nothing(learner):
             location=profile.location,
             is_public=profile.is_public,
         ),
-        lambda: profiles.remove_avatar(profile=profile, by=learner),
-        lambda: notifications.mark_read(user=learner),
+        lambda: profiles.remove_avatar(profile_id=profile.pk, by=learner),
+        lambda: notifications.mark_read(by=learner),
         lambda: credentials.set_credential_visibility(
             credential_id=credential.pk, by=learner, is_shown_publicly=not shown
         ),
@@ -835,7 +833,7 @@ def test_a_refused_change_records_nothing(learner, other_learner):
         credentials.revoke_credential(credential_id=credential.pk, by=other_learner, reason="No.")
     with pytest.raises(ProfileError):
         profiles.update_profile(
-            profile=learner.profile,
+            profile_id=learner.profile.pk,
             by=other_learner,
             display_name="Taken over",
             slug=learner.profile.slug,
@@ -855,7 +853,7 @@ def test_a_profile_update_names_the_fields_it_changed(learner):
     profile = learner.profile
     [event] = _new_events(
         lambda: profiles.update_profile(
-            profile=profile,
+            profile_id=profile.pk,
             by=learner,
             display_name=profile.display_name,
             slug=profile.slug,
@@ -871,7 +869,7 @@ def test_a_profile_update_names_the_fields_it_changed(learner):
 
 def test_a_deleted_item_keeps_its_title_in_the_log(learner):
     item = EvidenceItemFactory(owner=learner, link=True, title="Old blog post")
-    [event] = _new_events(lambda: evidence.delete_evidence(item=item, by=learner))
+    [event] = _new_events(lambda: evidence.delete_evidence(item_id=item.pk, by=learner))
     assert _payload(event) == EvidenceDeleted(kind="link", title="Old blog post")
 
 

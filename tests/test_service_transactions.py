@@ -10,10 +10,7 @@ from django.db import transaction
 
 from assessments import services as assessments
 from credentials import services as credentials
-from portfolio.models import EvidenceItem
 from portfolio.services import curation, evidence, notifications, skills
-from portfolio.storage import private_storage
-from tests.factories import EvidenceItemFactory
 
 SERVICES_OWNING_THEIR_TRANSACTION = [
     assessments.start_application,
@@ -31,6 +28,7 @@ SERVICES_OWNING_THEIR_TRANSACTION = [
     credentials.publish_micro_credential,
     credentials.retire_micro_credential,
     curation.curate_portfolio,
+    evidence.delete_evidence,
     notifications.resend_failed_emails,
     notifications.mark_read,
     notifications.set_email_preferences,
@@ -45,12 +43,3 @@ def test_a_service_refuses_to_run_inside_another_transaction(db, service):
     with transaction.atomic(), pytest.raises(RuntimeError, match="durable atomic block"):
         # No arguments: the refusal comes before the service reads any.
         service()
-
-
-def test_deleting_evidence_refuses_to_run_inside_another_transaction(learner):
-    # It checks ownership before opening its transaction, so it needs real arguments.
-    item = EvidenceItemFactory(owner=learner, pdf=True)
-    with transaction.atomic(), pytest.raises(RuntimeError, match="durable atomic block"):
-        evidence.delete_evidence(item=item, by=learner)
-    assert EvidenceItem.objects.filter(pk=item.pk).exists()
-    assert private_storage().exists(item.file.name)

@@ -88,7 +88,7 @@ def application_start(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
     micro_credential = get_micro_credential_for(request.user, slug)
     try:
         application = services.start_application(
-            learner=request.user, micro_credential_id=micro_credential.pk
+            by=request.user, micro_credential_id=micro_credential.pk
         )
     except AssessmentError as error:
         existing = selectors.get_open_application(

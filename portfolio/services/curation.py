@@ -14,8 +14,8 @@ from portfolio.verbs import PORTFOLIO_CURATED, PortfolioCurated
 
 
 @transaction.atomic(durable=True)
-def curate_portfolio(*, owner: User, public_item_ids_in_order: Sequence[int]) -> list[EvidenceItem]:
-    """Make exactly these of the owner's items public, in this order; hide all the others.
+def curate_portfolio(*, by: User, public_item_ids_in_order: Sequence[int]) -> list[EvidenceItem]:
+    """Make exactly these of the learner's items public, in this order; hide all the others.
 
     Public items get positions 1..n in the given order. Raises CurationError, changing
     nothing, if an id is repeated or is not one of the owner's items (another learner's
@@ -31,7 +31,7 @@ def curate_portfolio(*, owner: User, public_item_ids_in_order: Sequence[int]) ->
     items = {
         item.pk: item
         for item in EvidenceItem.objects.select_for_update()
-        .filter(owner=owner)
+        .filter(owner=by)
         .only("pk", "owner_id", "title", "kind", "is_public", "public_position")
     }
     if any(pk not in items for pk in public_item_ids_in_order):
@@ -52,9 +52,9 @@ def curate_portfolio(*, owner: User, public_item_ids_in_order: Sequence[int]) ->
         # The event is about the whole page, whose owner stands for it.
         record_event(
             PORTFOLIO_CURATED,
-            by=owner,
-            target=owner,
-            owner=owner,
+            by=by,
+            target=by,
+            owner=by,
             payload=PortfolioCurated(public_item_ids=tuple(public_item_ids_in_order)),
         )
     return [items[pk] for pk in public_item_ids_in_order]

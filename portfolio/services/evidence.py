@@ -201,7 +201,7 @@ def _delete_stored(names: Sequence[str | None]) -> None:
 
 def create_evidence(
     *,
-    owner: User,
+    by: User,
     kind: str,
     title: str,
     description: str = "",
@@ -212,17 +212,16 @@ def create_evidence(
     body: str = "",
     submission_token: UUID | None = None,
 ) -> EvidenceItem:
-    """Add an item to the owner's library.
+    """Add an item to the library of `by`.
 
     For kind "file" or "image" the upload's bytes decide the stored kind: image content is
     re-encoded without metadata and given a thumbnail. Raises EvidenceError (with the message
-    the user should see) for refused input, and with status 403 if the owner is not a
-    learner. A refusal or failure leaves no row and no stored file behind.
+    the user should see) for refused input, and with status 403 if `by` is not a learner. A refusal or failure leaves no row and no stored file behind.
 
     Idempotent per submission_token (the add form's per-render token): a second call with
-    the owner's same token returns the item the first one made and stores nothing.
+    the learner's same token returns the item the first one made and stores nothing.
     """
-    if not can_keep_portfolio(owner):
+    if not can_keep_portfolio(by):
         raise EvidenceError(
             _("Only learners keep an evidence library."),
             code="evidence.not_learner",
@@ -233,7 +232,7 @@ def create_evidence(
             _("Unknown kind of evidence: %(kind)s.") % {"kind": kind}, code="evidence.unknown_kind"
         )
     item = EvidenceItem(
-        owner=owner,
+        owner=by,
         kind=kind,
         title=_clean_title(title),
         description=description.strip(),
@@ -262,16 +261,16 @@ def create_evidence(
             item.skills.set(list(skills))
             record_event(
                 EVIDENCE_CREATED,
-                by=owner,
+                by=by,
                 target=item,
-                owner=owner,
+                owner=by,
                 payload=EvidenceCreated(kind=item.kind, title=item.title),
             )
     except IntegrityError:
         _delete_stored(stored)
         # The unique (owner, submission_token) constraint, not a check ahead of the insert,
         # decides which of two simultaneous submissions of one form wins.
-        first = _item_of_submission(owner, submission_token)
+        first = _item_of_submission(by, submission_token)
         if first is None:
             raise
         return first
@@ -290,7 +289,7 @@ def _item_of_submission(owner: User, submission_token: UUID | None) -> EvidenceI
 
 def update_evidence(
     *,
-    item: EvidenceItem,
+    item_id: int,
     by: User,
     title: str,
     description: str = "",
@@ -305,9 +304,11 @@ def update_evidence(
     The kind is fixed except between file and image, which follow the new upload's content
     (an image item still accepts images only). Without an upload the stored file is kept. The
     replaced files are deleted after commit. Raises EvidenceError for refused input, and with
-    status 403 for anyone but the owner, leaving the item and its files as they were.
+    status 403 for anyone but the owner (or for an item that does not exist, alike), leaving
+    the item and its files as they were.
     """
-    if not can_edit_evidence(by, item):
+    item = EvidenceItem.objects.filter(pk=item_id).first()
+    if item is None or not can_edit_evidence(by, item):
         raise _not_owner(_("Only the owner can change this evidence."))
     title = _clean_title(title)
     prepared: _PreparedUpload | None = None
@@ -363,27 +364,27 @@ def update_evidence(
     return locked
 
 
-def delete_evidence(*, item: EvidenceItem, by: User) -> None:
+@transaction.atomic(durable=True)
+def delete_evidence(*, item_id: int, by: User) -> None:
     """Remove an item and its stored files.
 
     The files are deleted after commit, so a rolled-back deletion keeps them. Idempotent: an
     item that is already gone is not an error. Raises EvidenceError (403) for anyone but the
     owner.
     """
-    if not can_edit_evidence(by, item):
+    locked = EvidenceItem.objects.select_for_update().filter(pk=item_id).first()
+    if locked is None:
+        return
+    if not can_edit_evidence(by, locked):
         raise _not_owner(_("Only the owner can delete this evidence."))
-    with transaction.atomic(durable=True):
-        locked = EvidenceItem.objects.select_for_update().filter(pk=item.pk).first()
-        if locked is None:
-            return
-        names = [locked.file.name, locked.thumbnail.name]
-        # Recorded first: deleting clears the instance's key.
-        record_event(
-            EVIDENCE_DELETED,
-            by=by,
-            target=locked,
-            owner=by,
-            payload=EvidenceDeleted(kind=locked.kind, title=locked.title),
-        )
-        locked.delete()
-        transaction.on_commit(partial(_delete_stored, names), robust=True)
+    names = [locked.file.name, locked.thumbnail.name]
+    # Recorded first: deleting clears the instance's key.
+    record_event(
+        EVIDENCE_DELETED,
+        by=by,
+        target=locked,
+        owner=by,
+        payload=EvidenceDeleted(kind=locked.kind, title=locked.title),
+    )
+    locked.delete()
+    transaction.on_commit(partial(_delete_stored, names), robust=True)

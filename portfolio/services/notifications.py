@@ -377,12 +377,12 @@ def resend_failed_emails(*, notification_ids: Iterable[int], by: User) -> int:
 
 
 @transaction.atomic(durable=True)
-def mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> int:
+def mark_read(*, by: User, notification_ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications read (all unread ones when no ids are given).
 
     Returns how many were unread; records an event only if there were any.
     """
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    unread = Notification.objects.filter(recipient=by, read_at__isnull=True)
     if notification_ids is not None:
         unread = unread.filter(pk__in=list(notification_ids))
     count = unread.update(read_at=timezone.now())
@@ -390,29 +390,29 @@ def mark_read(*, user: User, notification_ids: Iterable[int] | None = None) -> i
         # The inbox is the object, and the user stands for it.
         record_event(
             NOTIFICATIONS_READ,
-            by=user,
-            target=user,
-            owner=user,
+            by=by,
+            target=by,
+            owner=by,
             payload=NotificationsRead(count=count),
         )
     return count
 
 
 @transaction.atomic(durable=True)
-def set_email_preferences(*, user: User, enabled_kinds: Iterable[str]) -> None:
+def set_email_preferences(*, by: User, enabled_kinds: Iterable[str]) -> None:
     """Store which kinds of e-mail the user wants; every other kind their role receives is
     turned off (kinds their role never receives are left alone)."""
     enabled = set(enabled_kinds)
-    kinds = list(list_email_kinds(user=user))
+    kinds = list(list_email_kinds(user=by))
     for kind in kinds:
         EmailPreference.objects.update_or_create(
-            user=user, kind=kind, defaults={"is_enabled": kind in enabled}
+            user=by, kind=kind, defaults={"is_enabled": kind in enabled}
         )
     record_event(
         EMAIL_PREFERENCES_SET,
-        by=user,
-        target=user,
-        owner=user,
+        by=by,
+        target=by,
+        owner=by,
         payload=EmailPreferencesSet(
             enabled_kinds=tuple(str(kind) for kind in kinds if kind in enabled),
             disabled_kinds=tuple(str(kind) for kind in kinds if kind not in enabled),

@@ -141,9 +141,9 @@ def _slug_taken() -> ProfileError:
     )
 
 
-def _ensure_owner(profile: LearnerProfile, by: User) -> None:
+def _ensure_owner(profile_id: int, by: User) -> None:
     # Nobody edits another learner's profile, whatever their role: staff use the admin.
-    if profile.user_id != by.pk:
+    if not LearnerProfile.objects.filter(pk=profile_id, user_id=by.pk).exists():
         raise ProfileError(
             _("You can only change your own profile."),
             code="profile.not_owner",
@@ -224,7 +224,7 @@ def _clear_avatar(profile: LearnerProfile) -> bool:
 
 def update_profile(
     *,
-    profile: LearnerProfile,
+    profile_id: int,
     by: User,
     display_name: str,
     slug: str,
@@ -242,7 +242,7 @@ def update_profile(
     saved then. A replaced or removed avatar file is deleted after commit. Records one event
     naming the changed fields, or none if nothing changed.
     """
-    _ensure_owner(profile, by)
+    _ensure_owner(profile_id, by)
     try:
         check_slug_shape(slug)
     except ValidationError as error:
@@ -251,7 +251,7 @@ def update_profile(
         ) from None
     prepared = prepare_avatar(avatar) if avatar is not None else None
     with transaction.atomic(durable=True):
-        locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+        locked = LearnerProfile.objects.select_for_update().get(pk=profile_id)
         if LearnerProfile.objects.filter(slug=slug).exclude(pk=locked.pk).exists():
             raise _slug_taken()
         text_fields = ["display_name", "slug", "headline", "bio", "location", "is_public"]
@@ -299,29 +299,29 @@ def update_profile(
     return locked
 
 
-def set_avatar(*, profile: LearnerProfile, by: User, upload: UploadedFile[bytes]) -> LearnerProfile:
+def set_avatar(*, profile_id: int, by: User, upload: UploadedFile[bytes]) -> LearnerProfile:
     """Replace the avatar with an uploaded image, re-encoded and at most 512 pixels a side.
 
     Raises ProfileError (403) unless `by` owns the profile, and ProfileError (about
     "avatar") for anything that is not an acceptable image. The old file goes after commit.
     """
-    _ensure_owner(profile, by)
+    _ensure_owner(profile_id, by)
     avatar = prepare_avatar(upload)
     with transaction.atomic():
-        locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+        locked = LearnerProfile.objects.select_for_update().get(pk=profile_id)
         _store_avatar(locked, avatar)
         record_event(PROFILE_AVATAR_CHANGED, by=by, target=locked, owner=by, payload=NoPayload())
     return locked
 
 
 @transaction.atomic
-def remove_avatar(*, profile: LearnerProfile, by: User) -> LearnerProfile:
+def remove_avatar(*, profile_id: int, by: User) -> LearnerProfile:
     """Clear the avatar and delete its file after commit.
 
     Idempotent: without an avatar it changes nothing and records no event.
     """
-    _ensure_owner(profile, by)
-    locked = LearnerProfile.objects.select_for_update().get(pk=profile.pk)
+    _ensure_owner(profile_id, by)
+    locked = LearnerProfile.objects.select_for_update().get(pk=profile_id)
     if _clear_avatar(locked):
         record_event(PROFILE_AVATAR_REMOVED, by=by, target=locked, owner=by, payload=NoPayload())
     return locked

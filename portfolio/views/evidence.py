@@ -100,7 +100,7 @@ def evidence_create(request: AuthenticatedHttpRequest, kind: str) -> HttpRespons
         form = build_evidence_form(kind, data=request.POST, files=request.FILES)
         if form.is_valid():
             try:
-                item = create_evidence(owner=request.user, kind=kind, **form.cleaned_data)
+                item = create_evidence(by=request.user, kind=kind, **form.cleaned_data)
             except EvidenceError as error:
                 show_on_form(form, error)
             else:
@@ -149,7 +149,7 @@ def evidence_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         form = build_evidence_form(item.kind, item=item, data=request.POST, files=request.FILES)
         if form.is_valid():
             try:
-                item = update_evidence(item=item, by=request.user, **form.cleaned_data)
+                item = update_evidence(item_id=item.pk, by=request.user, **form.cleaned_data)
             except EvidenceError as error:
                 show_on_form(form, error)
             else:
@@ -170,7 +170,7 @@ def evidence_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _ensure_learner(request.user)
     item = get_editable_evidence_for(request.user, pk)
     if request.method == "POST":
-        delete_evidence(item=item, by=request.user)
+        delete_evidence(item_id=item.pk, by=request.user)
         messages.success(
             request, _("Deleted “%(title)s” from your evidence library.") % {"title": item.title}
         )

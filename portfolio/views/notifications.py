@@ -44,7 +44,7 @@ def mark_notifications_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     notification_id = form.cleaned_data["notification"]
     # Another user's id simply matches nothing, so the reply never says whether it exists.
     marked = mark_read(
-        user=request.user,
+        by=request.user,
         notification_ids=None if notification_id is None else [notification_id],
     )
     if marked:
@@ -72,7 +72,7 @@ def email_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = EmailSettingsForm(request.POST, kinds=kinds, enabled_kinds=enabled)
         if form.is_valid():
-            set_email_preferences(user=request.user, enabled_kinds=form.enabled_kinds())
+            set_email_preferences(by=request.user, enabled_kinds=form.enabled_kinds())
             messages.success(
                 request,
                 _(

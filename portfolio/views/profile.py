@@ -35,7 +35,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             profiles.update_profile(
-                profile=profile,
+                profile_id=profile.pk,
                 by=request.user,
                 display_name=data["display_name"],
                 slug=data["slug"],
@@ -66,7 +66,7 @@ def portfolio_curate(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             try:
                 public = curation.curate_portfolio(
-                    owner=request.user, public_item_ids_in_order=formset.public_ids_in_order()
+                    by=request.user, public_item_ids_in_order=formset.public_ids_in_order()
                 )
             except CurationError as error:
                 show_as_message(request, error)

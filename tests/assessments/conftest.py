@@ -13,9 +13,7 @@ def micro_credential(assessor):
 @pytest.fixture
 def draft(learner, micro_credential):
     """A draft with a statement and one piece of evidence per criterion: ready to submit."""
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         item = EvidenceItemFactory(owner=learner, title=f"Evidence for {criterion.title}")
         services.save_response(

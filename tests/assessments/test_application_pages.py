@@ -37,9 +37,7 @@ def build_application(learner, assessor, *, criteria, items, rounds):
     micro_credential = MicroCredentialFactory(
         rubric=[f"Criterion {n}" for n in range(1, criteria + 1)], assessors=[assessor]
     )
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         linked = [
             EvidenceItemFactory(
@@ -161,10 +159,10 @@ def test_list_shows_the_learners_applications_latest_activity_first(
 ):
     older = build_application(learner, assessor, criteria=1, items=1, rounds=1)
     newer = services.start_application(
-        learner=learner, micro_credential_id=MicroCredentialFactory(title="Newest one").pk
+        by=learner, micro_credential_id=MicroCredentialFactory(title="Newest one").pk
     )
     services.start_application(
-        learner=other_learner, micro_credential_id=MicroCredentialFactory(title="Not mine").pk
+        by=other_learner, micro_credential_id=MicroCredentialFactory(title="Not mine").pk
     )
 
     response = signed_in.get(reverse("assessments:application-list"))

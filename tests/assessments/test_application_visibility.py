@@ -51,9 +51,7 @@ def people(learner, other_learner, assessor, employer, micro_credential):
 @pytest.fixture
 def draft(learner, micro_credential):
     """A draft ready to submit, citing a stored PDF for every criterion."""
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     report = EvidenceItemFactory(owner=learner, pdf=True, title="Findings report")
     for criterion in micro_credential.criteria_set.all():
         services.save_response(
@@ -140,7 +138,7 @@ def test_the_assessor_sees_the_learners_next_application_but_not_the_withdrawn_o
     client, learner, assessor, micro_credential, withdrawn_in_review
 ):
     # A fresh application for the same micro-credential is the assessor's to see again.
-    fresh = services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+    fresh = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         item = EvidenceItemFactory(owner=learner, title=f"New evidence for {criterion.title}")
         services.save_response(

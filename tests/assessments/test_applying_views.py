@@ -48,7 +48,7 @@ def signed_in(client, learner):
 @pytest.fixture
 def new_draft(learner, micro_credential):
     """A draft with nothing written yet."""
-    return services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+    return services.start_application(by=learner, micro_credential_id=micro_credential.pk)
 
 
 @pytest.fixture
@@ -549,6 +549,7 @@ def test_the_service_refuses_to_submit_for_a_nameless_learner(learner, draft):
     with pytest.raises(ApplicationNotAllowed) as refused:
         services.submit_application(application_id=draft.pk, by=learner)
     assert refused.value.message == NAME_NEEDED
+    assert refused.value.code == "application.name_missing"
     draft.refresh_from_db()
     assert draft.status == Application.Status.DRAFT
 

@@ -87,7 +87,7 @@ def test_a_withdrawal_racing_a_claim_keeps_the_history_a_chain(racer, submitted,
 def test_a_start_meeting_an_uncommitted_reopened_application_is_refused_clearly(
     racer, learner, micro_credential
 ):
-    withdrawn = services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+    withdrawn = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     services.withdraw_application(application_id=withdrawn.pk, by=learner)
     # Starts through the service queue on the micro-credential's row lock, so a second start
     # sees the first's application. A row made open without that lock (here a data fix
@@ -96,9 +96,7 @@ def test_a_start_meeting_an_uncommitted_reopened_application_is_refused_clearly(
     with transaction.atomic():
         Application.objects.filter(pk=withdrawn.pk).update(status=Application.Status.DRAFT)
         start = racer.start(
-            lambda: services.start_application(
-                learner=learner, micro_credential_id=micro_credential.pk
-            )
+            lambda: services.start_application(by=learner, micro_credential_id=micro_credential.pk)
         )
         wait_until_blocked(1)  # on the reopened row's entry in the unique index
     assert outcome(start) == (f"You already have an open application for {micro_credential.title}.")

@@ -31,7 +31,7 @@ def items(learner):
 @pytest.fixture
 def application(learner, micro_credential, items):
     """Submitted with every item linked to every criterion."""
-    draft = services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+    draft = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         services.save_response(
             application_id=draft.pk,
@@ -115,7 +115,7 @@ def test_the_frozen_copy_survives_deletion_from_the_library(
 ):
     library_name = items["photo"].file.name
     with django_capture_on_commit_callbacks(execute=True):
-        delete_evidence(item=items["photo"], by=learner)
+        delete_evidence(item_id=items["photo"].pk, by=learner)
     assert not private_storage().exists(library_name)
 
     response, body = fetch(as_assessor, "file", snapshot(application, "Dashboard photo"))

@@ -26,7 +26,7 @@ def submit(micro_credential, *, learner=None, name=None, days_ago=0, hours_ago=1
     moment = timezone.now() - timedelta(days=days_ago, hours=hours_ago)
     with time_machine.travel(moment, tick=False):
         application = services.start_application(
-            learner=learner, micro_credential_id=micro_credential.pk
+            by=learner, micro_credential_id=micro_credential.pk
         )
         for criterion in micro_credential.criteria_set.all():
             item = EvidenceItemFactory(owner=learner, title=f"{criterion.title} evidence")
@@ -72,9 +72,7 @@ def test_queue_shows_submitted_applications_for_assigned_credentials_oldest_firs
     submit(unassigned, name="Elsewhere Learner", days_ago=9)
     claimed = submit(micro_credential, name="Claimed Learner", days_ago=6)
     services.claim_application(application_id=claimed.pk, by=other_assessor)
-    draft = services.start_application(
-        learner=UserFactory(), micro_credential_id=micro_credential.pk
-    )
+    draft = services.start_application(by=UserFactory(), micro_credential_id=micro_credential.pk)
 
     response = signed_in.get(QUEUE_URL)
 
@@ -289,7 +287,7 @@ def test_claim_by_an_unassigned_assessor_is_a_404(client, micro_credential, othe
 def test_claim_of_a_draft_is_a_404_even_for_an_assigned_assessor(
     signed_in, learner, assessor, micro_credential
 ):
-    draft = services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+    draft = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     submitted = submit(micro_credential)
 
     assert signed_in.post(reverse("assessments:claim", args=[draft.pk])).status_code == 404

@@ -64,9 +64,7 @@ def evidence(learner):
 def rich(learner, micro_credential, evidence):
     """Claimed by the assessor: Clarity has the photo and the report, Use of evidence the
     link and the reflection."""
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     clarity, use = micro_credential.criteria_set.all()
     save(
         application,
@@ -157,9 +155,7 @@ def test_other_files_are_download_links_with_their_type(as_assessor, learner, mi
         content_type="text/markdown",
         original_filename="notes.md",
     )
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         save(application, learner, criterion, [notes], "See my notes.")
     application = services.submit_application(application_id=application.pk, by=learner)
@@ -518,9 +514,7 @@ def build_application(learner_email, criteria_count, assessor):
     micro_credential = MicroCredentialFactory(
         rubric=[f"Criterion {n}" for n in range(criteria_count)], assessors=[assessor]
     )
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     criteria = list(micro_credential.criteria_set.all())
 
     def answer(round_label):

@@ -23,9 +23,7 @@ def history(application):
 
 
 def test_start_creates_a_draft_with_one_response_per_criterion(learner, micro_credential):
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     assert application.status == Application.Status.DRAFT
     assert application.responses.count() == 2
 
@@ -33,13 +31,13 @@ def test_start_creates_a_draft_with_one_response_per_criterion(learner, micro_cr
 def test_cannot_apply_for_an_unpublished_micro_credential(learner):
     draft_definition = MicroCredentialFactory(status="draft")
     with pytest.raises(ApplicationNotAllowed, match="not open for applications"):
-        services.start_application(learner=learner, micro_credential_id=draft_definition.pk)
+        services.start_application(by=learner, micro_credential_id=draft_definition.pk)
     assert not Application.objects.exists()
 
 
 def test_one_open_application_per_learner_and_credential(draft, learner, micro_credential):
     with pytest.raises(ApplicationNotAllowed, match="already have an open application"):
-        services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+        services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     assert Application.objects.count() == 1
 
 
@@ -50,12 +48,12 @@ def test_holder_of_a_valid_credential_cannot_apply_again(
         application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 2)
     )
     with pytest.raises(ApplicationNotAllowed, match="already hold a valid credential"):
-        services.start_application(learner=learner, micro_credential_id=micro_credential.pk)
+        services.start_application(by=learner, micro_credential_id=micro_credential.pk)
 
 
 def test_only_learners_can_apply(employer, micro_credential):
     with pytest.raises(ApplicationNotAllowed, match="Only learners can apply"):
-        services.start_application(learner=employer, micro_credential_id=micro_credential.pk)
+        services.start_application(by=employer, micro_credential_id=micro_credential.pk)
 
 
 def test_evidence_must_come_from_the_learners_own_library(draft, learner, other_learner):
@@ -102,9 +100,7 @@ def test_a_statement_for_another_micro_credentials_criterion_is_refused(draft, l
 
 
 def test_incomplete_application_cannot_be_submitted(learner, micro_credential):
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     with pytest.raises(ApplicationNotAllowed, match="Still to do: Clarity, Use of evidence"):
         services.submit_application(application_id=application.pk, by=learner)
     application.refresh_from_db()
@@ -152,9 +148,7 @@ def test_assessors_inbox_tells_a_resubmission_from_a_new_application(
 def test_a_resubmission_shares_the_frozen_copy_of_an_unchanged_file(
     learner, assessor, micro_credential
 ):
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     report = EvidenceItemFactory(owner=learner, pdf=True, title="Report")
     for criterion in micro_credential.criteria_set.all():
         services.save_response(
@@ -196,9 +190,7 @@ def test_frozen_evidence_survives_edits_and_deletion_in_the_library(submitted, l
 def test_frozen_file_is_a_copy_not_the_library_file(
     learner, micro_credential, django_capture_on_commit_callbacks
 ):
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     image = EvidenceItemFactory(owner=learner, image=True)
     for criterion in micro_credential.criteria_set.all():
         services.save_response(
@@ -577,6 +569,8 @@ def test_transition_error_names_both_states(submitted, learner):
     with pytest.raises(TransitionNotAllowed) as refused:
         services.submit_application(application_id=submitted.pk, by=learner)
     assert refused.value.message == "An application that is withdrawn cannot become submitted."
+    # Programs read the code, which stays put when the wording changes; 409: the state says no.
+    assert (refused.value.code, refused.value.status) == ("application.not_submittable", 409)
 
 
 # --- periodic jobs --------------------------------------------------------------------

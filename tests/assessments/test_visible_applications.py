@@ -14,9 +14,7 @@ def staff(micro_credential, issuer_staff):
 @pytest.fixture
 def other_draft(micro_credential):
     """A second learner's draft for the same micro-credential."""
-    return services.start_application(
-        learner=UserFactory(), micro_credential_id=micro_credential.pk
-    )
+    return services.start_application(by=UserFactory(), micro_credential_id=micro_credential.pk)
 
 
 def visible_to(user):
@@ -47,7 +45,7 @@ def test_an_assessor_sees_their_own_application_once_beside_the_queue(
     # Roles change over time: an assessor may still have the application they made as a
     # learner. It is theirs, draft or not, and shows once however many assessors it has.
     own_draft = services.start_application(
-        learner=UserFactory(), micro_credential_id=micro_credential.pk
+        by=UserFactory(), micro_credential_id=micro_credential.pk
     )
     own_draft.learner = assessor
     own_draft.save(update_fields=["learner"])
@@ -63,7 +61,7 @@ def test_issuer_staff_see_their_own_application_once_beside_the_queue(
     colleague = UserFactory(issuer_staff=True)
     micro_credential.issuer.staff.add(colleague)
     own_draft = services.start_application(
-        learner=UserFactory(), micro_credential_id=micro_credential.pk
+        by=UserFactory(), micro_credential_id=micro_credential.pk
     )
     own_draft.learner = staff
     own_draft.save(update_fields=["learner"])

@@ -50,9 +50,7 @@ def test_a_resubmission_that_waits_again_is_flagged_again(
 
 def test_each_waiting_application_is_flagged_on_its_own(submitted, micro_credential, staff):
     other_learner = UserFactory()
-    other = services.start_application(
-        learner=other_learner, micro_credential_id=micro_credential.pk
-    )
+    other = services.start_application(by=other_learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         services.save_response(
             application_id=other.pk,

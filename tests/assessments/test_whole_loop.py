@@ -20,7 +20,7 @@ def test_apply_review_resubmit_approve_issues_a_credential_and_emails_in_order(
             return action(**kwargs)
 
     application = step(
-        services.start_application, learner=learner, micro_credential_id=micro_credential.pk
+        services.start_application, by=learner, micro_credential_id=micro_credential.pk
     )
     photo = EvidenceItemFactory(owner=learner, image=True, title="Dashboard photo")
     report = EvidenceItemFactory(owner=learner, pdf=True, title="Findings report")

@@ -52,13 +52,13 @@ def amara(transactional_db):
 def submitted_application(amara, assessor):
     micro_credential = MicroCredentialFactory(title=CREDENTIAL, assessors=[assessor])
     image = create_evidence(
-        owner=amara,
+        by=amara,
         kind=EvidenceItem.Kind.IMAGE,
         title=IMAGE_TITLE,
         upload=SimpleUploadedFile("poster.png", png_bytes((640, 480)), "image/png"),
     )
     pdf = create_evidence(
-        owner=amara,
+        by=amara,
         kind=EvidenceItem.Kind.FILE,
         title=PDF_TITLE,
         upload=SimpleUploadedFile(
@@ -69,7 +69,7 @@ def submitted_application(amara, assessor):
     )
     assert image.thumbnail.name
     assert pdf.content_type == "application/pdf"
-    application = services.start_application(learner=amara, micro_credential_id=micro_credential.pk)
+    application = services.start_application(by=amara, micro_credential_id=micro_credential.pk)
     for criterion, item in zip(
         micro_credential.criteria_set.order_by("position"), [image, pdf], strict=True
     ):

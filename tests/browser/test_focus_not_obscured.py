@@ -47,9 +47,7 @@ def draft_application(transactional_db):
         EvidenceItemFactory(owner=learner, title=f"Evidence {n + 1}")
     assert EvidenceItem.objects.filter(owner=learner).count() == 4
     micro_credential = MicroCredentialFactory(rubric=CRITERIA)
-    return learner, services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    return learner, services.start_application(by=learner, micro_credential_id=micro_credential.pk)
 
 
 def _signed_in_page(new_page, live_server, user, viewport):

@@ -150,11 +150,11 @@ def pages(learner, assessor, django_capture_on_commit_callbacks):
     items = EvidenceItemFactory.create_batch(2, owner=learner)
     with django_capture_on_commit_callbacks(execute=True):
         draft = assessment_services.start_application(
-            learner=learner, micro_credential_id=micro_credential.pk
+            by=learner, micro_credential_id=micro_credential.pk
         )
         other = MicroCredentialFactory(assessors=[assessor])
         reviewed = assessment_services.start_application(
-            learner=UserFactory(), micro_credential_id=other.pk
+            by=UserFactory(), micro_credential_id=other.pk
         )
         for criterion in other.criteria_set.all():
             item = EvidenceItemFactory(owner=reviewed.learner)

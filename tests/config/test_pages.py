@@ -72,7 +72,7 @@ def test_learner_dashboard_lists_credentials_and_open_applications(
         by=staff,
         reason="Error.",
     )
-    services.start_application(learner=learner, micro_credential_id=applying.pk)
+    services.start_application(by=learner, micro_credential_id=applying.pk)
 
     client.force_login(learner)
     page = client.get("/dashboard/").text

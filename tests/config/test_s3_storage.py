@@ -242,9 +242,7 @@ def test_submitting_an_application_freezes_evidence_in_the_bucket_for_its_assess
         {"title": "Whiteboard", "upload": SimpleUploadedFile("board.png", png_bytes((64, 48)))},
     )
     item = EvidenceItem.objects.get(owner=learner)
-    application = services.start_application(
-        learner=learner, micro_credential_id=micro_credential.pk
-    )
+    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         services.save_response(
             application_id=application.pk,

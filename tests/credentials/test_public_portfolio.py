@@ -60,7 +60,7 @@ def test_anonymous_visitor_sees_the_profile(client, public_learner):
 
 def test_avatar_is_shown_with_an_absolute_open_graph_image(client, public_learner):
     upload = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
-    profile = set_avatar(profile=public_learner.profile, by=public_learner, upload=upload)
+    profile = set_avatar(profile_id=public_learner.profile.pk, by=public_learner, upload=upload)
     response = client.get(URL)
     assert f'<img class="avatar" src="{profile.avatar.url}"' in response.text
     assert f'<meta property="og:image" content="http://testserver{profile.avatar.url}">' in (
@@ -77,7 +77,7 @@ def test_page_shows_exactly_the_public_items_in_the_chosen_order(
     third = EvidenceItemFactory(owner=public_learner, title="Third", pdf=True)
     EvidenceItemFactory(owner=public_learner, title="Hidden draft")
     EvidenceItemFactory(owner=other_learner, title="Someone else's", public=True)
-    curate_portfolio(owner=public_learner, public_item_ids_in_order=[third.pk, first.pk, second.pk])
+    curate_portfolio(by=public_learner, public_item_ids_in_order=[third.pk, first.pk, second.pk])
     response = client.get(URL)
     assert titles_in_page(response.text) == ["Third", "First", "Second"]
     assert "Hidden draft" not in response.text
@@ -173,7 +173,7 @@ def test_switching_the_profile_off_hides_the_page(client, public_learner):
     assert titles_in_page(client.get(URL).text) == ["Shown"]
     profile = public_learner.profile
     update_profile(
-        profile=profile, by=public_learner, display_name="Public Learner", slug=profile.slug
+        profile_id=profile.pk, by=public_learner, display_name="Public Learner", slug=profile.slug
     )
     assert client.get(URL).status_code == 404
 

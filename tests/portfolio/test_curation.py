@@ -49,7 +49,7 @@ def library(learner):
 
 def test_curation_sets_exactly_the_chosen_items_in_the_chosen_order(learner, library):
     essay, _photo, site, _report = library
-    result = curate_portfolio(owner=learner, public_item_ids_in_order=[site.pk, essay.pk])
+    result = curate_portfolio(by=learner, public_item_ids_in_order=[site.pk, essay.pk])
     assert [item.title for item in result] == ["Site", "Essay"]
     assert state(learner) == [
         ("Essay", True, 2),
@@ -60,7 +60,7 @@ def test_curation_sets_exactly_the_chosen_items_in_the_chosen_order(learner, lib
 
 
 def test_curation_with_no_ids_hides_everything(learner, library):
-    curate_portfolio(owner=learner, public_item_ids_in_order=[])
+    curate_portfolio(by=learner, public_item_ids_in_order=[])
     assert not EvidenceItem.objects.filter(owner=learner, is_public=True).exists()
     # Hidden, not gone.
     assert EvidenceItem.objects.filter(owner=learner).count() == len(library)
@@ -72,7 +72,7 @@ def test_curation_refuses_another_learners_item_and_changes_nothing(
     theirs = EvidenceItemFactory(owner=other_learner, title="Theirs")
     before = state(learner)
     with pytest.raises(CurationError) as caught:
-        curate_portfolio(owner=learner, public_item_ids_in_order=[library[0].pk, theirs.pk])
+        curate_portfolio(by=learner, public_item_ids_in_order=[library[0].pk, theirs.pk])
     assert str(caught.value) == NOT_YOURS
     assert state(learner) == before
     assert state(other_learner) == [("Theirs", False, 0)]
@@ -80,14 +80,14 @@ def test_curation_refuses_another_learners_item_and_changes_nothing(
 
 def test_curation_refuses_an_unknown_id_with_the_same_message(learner, library):
     with pytest.raises(CurationError) as caught:
-        curate_portfolio(owner=learner, public_item_ids_in_order=[999_999])
+        curate_portfolio(by=learner, public_item_ids_in_order=[999_999])
     assert str(caught.value) == NOT_YOURS
 
 
 def test_curation_refuses_a_repeated_id(learner, library):
     before = state(learner)
     with pytest.raises(CurationError) as caught:
-        curate_portfolio(owner=learner, public_item_ids_in_order=[library[0].pk, library[0].pk])
+        curate_portfolio(by=learner, public_item_ids_in_order=[library[0].pk, library[0].pk])
     assert str(caught.value) == "Each item can appear only once on your public page."
     assert state(learner) == before
 
@@ -96,7 +96,7 @@ def test_curation_refuses_a_repeated_id(learner, library):
 def test_curation_runs_one_read_one_update_and_its_event_whatever_the_size(learner, count):
     items = EvidenceItemFactory.create_batch(count, owner=learner)
     with CaptureQueriesContext(connection) as queries:
-        curate_portfolio(owner=learner, public_item_ids_in_order=[i.pk for i in reversed(items)])
+        curate_portfolio(by=learner, public_item_ids_in_order=[i.pk for i in reversed(items)])
     # The test's own transaction turns the service's into a savepoint; leave those out.
     statements = [query["sql"].split()[0] for query in queries if "SAVEPOINT" not in query["sql"]]
     assert statements == ["SELECT", "UPDATE", "INSERT"]

@@ -35,7 +35,7 @@ def test_each_render_of_the_add_form_gets_its_own_token(client, learner):
 
 def test_the_edit_form_has_no_submission_token(client, learner):
     client.force_login(learner)
-    item = create_evidence(owner=learner, kind="reflection", title="Notes", body="Text")
+    item = create_evidence(by=learner, kind="reflection", title="Notes", body="Text")
 
     response = client.get(reverse("portfolio:evidence-edit", args=[item.pk]))
 
@@ -113,16 +113,16 @@ def test_two_renders_of_the_form_make_two_items(client, learner):
 def test_the_service_returns_the_first_item_for_a_repeated_token(learner, other_learner):
     token = uuid.uuid4()
 
-    first = create_evidence(owner=learner, kind="link", title="A", url="https://a.example")
+    first = create_evidence(by=learner, kind="link", title="A", url="https://a.example")
     once = create_evidence(
-        owner=learner, kind="link", title="B", url="https://b.example", submission_token=token
+        by=learner, kind="link", title="B", url="https://b.example", submission_token=token
     )
     again = create_evidence(
-        owner=learner, kind="link", title="B", url="https://b.example", submission_token=token
+        by=learner, kind="link", title="B", url="https://b.example", submission_token=token
     )
     # Tokens belong to their owner: another learner's same token is another submission.
     theirs = create_evidence(
-        owner=other_learner, kind="link", title="B", url="https://b.example", submission_token=token
+        by=other_learner, kind="link", title="B", url="https://b.example", submission_token=token
     )
 
     assert again.pk == once.pk

@@ -35,7 +35,7 @@ def test_creates_a_link_with_its_skills(learner):
     skills = SkillFactory.create_batch(2)
 
     item = create_evidence(
-        owner=learner,
+        by=learner,
         kind="link",
         title="  Dashboard prototype ",
         description="Built with two colleagues.",
@@ -61,7 +61,7 @@ def test_creates_a_link_with_its_skills(learner):
 )
 def test_link_must_be_http_or_https(learner, url):
     with pytest.raises(EvidenceError) as caught:
-        create_evidence(owner=learner, kind="link", title="Bad", url=url)
+        create_evidence(by=learner, kind="link", title="Bad", url=url)
     assert field_errors(caught.value) == {
         "url": ["Enter a web address that starts with http:// or https://."]
     }
@@ -70,25 +70,25 @@ def test_link_must_be_http_or_https(learner, url):
 
 def test_reflection_needs_a_body(learner):
     with pytest.raises(EvidenceError) as caught:
-        create_evidence(owner=learner, kind="reflection", title="Empty", body="  \n ")
+        create_evidence(by=learner, kind="reflection", title="Empty", body="  \n ")
     assert field_errors(caught.value) == {"body": ["Write your reflection; it cannot be empty."]}
 
 
 def test_title_is_required(learner):
     with pytest.raises(EvidenceError) as caught:
-        create_evidence(owner=learner, kind="reflection", title="   ", body="Text")
+        create_evidence(by=learner, kind="reflection", title="   ", body="Text")
     assert field_errors(caught.value) == {"title": ["Give the evidence a title."]}
 
 
 def test_file_kinds_need_an_upload(learner):
     with pytest.raises(EvidenceError) as caught:
-        create_evidence(owner=learner, kind="file", title="Report")
+        create_evidence(by=learner, kind="file", title="Report")
     assert field_errors(caught.value) == {"upload": ["Choose a file to upload."]}
 
 
 def test_unknown_kind_is_refused(learner):
     with pytest.raises(EvidenceError) as caught:
-        create_evidence(owner=learner, kind="video", title="Clip")
+        create_evidence(by=learner, kind="video", title="Clip")
     assert (caught.value.message, caught.value.code) == (
         "Unknown kind of evidence: video.",
         "evidence.unknown_kind",
@@ -97,13 +97,13 @@ def test_unknown_kind_is_refused(learner):
 
 def test_only_learners_keep_evidence(assessor):
     with pytest.raises(EvidenceError, match=r"^Only learners keep an evidence library\.$"):
-        create_evidence(owner=assessor, kind="reflection", title="Notes", body="Text")
+        create_evidence(by=assessor, kind="reflection", title="Notes", body="Text")
 
 
 def test_image_kind_refuses_other_content_and_stores_nothing(learner):
     before = stored_names()
     with pytest.raises(EvidenceError) as caught:
-        create_evidence(owner=learner, kind="image", title="Photo", upload=a_file())
+        create_evidence(by=learner, kind="image", title="Photo", upload=a_file())
     assert field_errors(caught.value) == {
         "upload": ["Upload a PNG, JPEG, WebP or GIF image; this file is a PDF document."]
     }
@@ -113,13 +113,13 @@ def test_image_kind_refuses_other_content_and_stores_nothing(learner):
 def test_original_filename_is_the_basename(learner):
     upload = a_file()
     upload.name = "C:\\Users\\someone\\report\x07.pdf"  # as some browsers send it
-    item = create_evidence(owner=learner, kind="file", title="Report", upload=upload)
+    item = create_evidence(by=learner, kind="file", title="Report", upload=upload)
     assert item.original_filename == "report.pdf"
 
 
 def test_original_filename_is_trimmed_to_255_keeping_the_extension(learner):
     item = create_evidence(
-        owner=learner, kind="file", title="Report", upload=a_file(name="x" * 300 + ".pdf")
+        by=learner, kind="file", title="Report", upload=a_file(name="x" * 300 + ".pdf")
     )
     assert item.original_filename == "x" * 251 + ".pdf"
 
@@ -129,7 +129,7 @@ def test_failure_after_storing_leaves_no_row_and_no_file(learner):
     unsaved = Skill(framework=SkillFramework(name="Nowhere", slug="nowhere"), name="Ghost")
     with pytest.raises(ValueError, match="Cannot add"):
         create_evidence(
-            owner=learner,
+            by=learner,
             kind="image",
             title="Photo",
             upload=a_file(png_bytes(), "p.png"),
@@ -142,7 +142,7 @@ def test_failure_after_storing_leaves_no_row_and_no_file(learner):
 def test_too_long_title_fails_cleanly_after_the_file_was_processed(learner):
     before = stored_names()
     with pytest.raises(EvidenceError) as caught:
-        create_evidence(owner=learner, kind="file", title="t" * 201, upload=a_file())
+        create_evidence(by=learner, kind="file", title="t" * 201, upload=a_file())
     assert field_errors(caught.value) == {
         "title": ["Ensure this value has at most 200 characters (it has 201)."]
     }
@@ -159,7 +159,7 @@ def test_replacing_an_image_deletes_the_old_files_after_commit(
 
     with django_capture_on_commit_callbacks() as callbacks:
         updated = update_evidence(
-            item=item,
+            item_id=item.pk,
             by=learner,
             title="Better photo",
             upload=a_file(png_bytes((80, 60)), "new.png"),
@@ -187,7 +187,7 @@ def test_file_replaced_by_an_image_becomes_an_image(learner, django_capture_on_c
     old_file = item.file.name
     with django_capture_on_commit_callbacks(execute=True):
         updated = update_evidence(
-            item=item, by=learner, title="Scan", upload=a_file(png_bytes(), "scan.png")
+            item_id=item.pk, by=learner, title="Scan", upload=a_file(png_bytes(), "scan.png")
         )
     updated.refresh_from_db()
     assert (updated.kind, updated.content_type) == ("image", "image/png")
@@ -198,7 +198,7 @@ def test_file_replaced_by_an_image_becomes_an_image(learner, django_capture_on_c
 def test_editing_a_link_changes_its_address_and_leaves_the_body_alone(learner):
     item = EvidenceItemFactory(owner=learner, link=True, title="Dashboard")
     updated = update_evidence(
-        item=item,
+        item_id=item.pk,
         by=learner,
         title="Sales dashboard",
         url="https://example.org/sales-dashboard",
@@ -215,7 +215,7 @@ def test_editing_a_link_changes_its_address_and_leaves_the_body_alone(learner):
 def test_image_item_accepts_only_images_on_replacement(learner):
     item = EvidenceItemFactory(owner=learner, image=True)
     with pytest.raises(EvidenceError) as caught:
-        update_evidence(item=item, by=learner, title="Photo", upload=a_file())
+        update_evidence(item_id=item.pk, by=learner, title="Photo", upload=a_file())
     assert field_errors(caught.value) == {
         "upload": ["Upload a PNG, JPEG, WebP or GIF image; this file is a PDF document."]
     }
@@ -227,7 +227,9 @@ def test_update_without_upload_keeps_the_file(learner, django_capture_on_commit_
     item = EvidenceItemFactory(owner=learner, pdf=True)
     skill = SkillFactory()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        update_evidence(item=item, by=learner, title="Renamed", description="New", skills=[skill])
+        update_evidence(
+            item_id=item.pk, by=learner, title="Renamed", description="New", skills=[skill]
+        )
     assert callbacks == []
     refreshed = EvidenceItem.objects.get(pk=item.pk)
     assert refreshed.file.name == item.file.name
@@ -238,7 +240,7 @@ def test_update_without_upload_keeps_the_file(learner, django_capture_on_commit_
 
 def test_updates_a_reflection_body(learner):
     item = EvidenceItemFactory(owner=learner)
-    update_evidence(item=item, by=learner, title="Week 2", body="Better *now*.")
+    update_evidence(item_id=item.pk, by=learner, title="Week 2", body="Better *now*.")
     item.refresh_from_db()
     assert (item.title, item.body) == ("Week 2", "Better *now*.")
 
@@ -247,7 +249,7 @@ def test_failed_replacement_keeps_the_old_file_and_stores_nothing_new(learner):
     item = EvidenceItemFactory(owner=learner, pdf=True)
     before = stored_names()
     with pytest.raises(EvidenceError):
-        update_evidence(item=item, by=learner, title="x" * 201, upload=a_file())
+        update_evidence(item_id=item.pk, by=learner, title="x" * 201, upload=a_file())
     assert stored_names() == before
     item.refresh_from_db()
     assert private_storage().exists(item.file.name)
@@ -256,9 +258,9 @@ def test_failed_replacement_keeps_the_old_file_and_stores_nothing_new(learner):
 def test_only_the_owner_may_update_or_delete(learner, other_learner):
     item = EvidenceItemFactory(owner=learner)
     with pytest.raises(EvidenceError, match=r"^Only the owner can change this evidence\.$"):
-        update_evidence(item=item, by=other_learner, title="Mine now", body="Text")
+        update_evidence(item_id=item.pk, by=other_learner, title="Mine now", body="Text")
     with pytest.raises(EvidenceError, match=r"^Only the owner can delete this evidence\.$"):
-        delete_evidence(item=item, by=other_learner)
+        delete_evidence(item_id=item.pk, by=other_learner)
     item.refresh_from_db()
     assert item.title != "Mine now"
 
@@ -269,7 +271,7 @@ def test_delete_removes_stored_files_after_commit(learner, django_capture_on_com
     names = [item.file.name, item.thumbnail.name]
 
     with django_capture_on_commit_callbacks() as callbacks:
-        delete_evidence(item=item, by=learner)
+        delete_evidence(item_id=item.pk, by=learner)
         assert all(storage.exists(name) for name in names)
     for callback in callbacks:
         callback()
@@ -282,6 +284,6 @@ def test_delete_is_idempotent(learner, django_capture_on_commit_callbacks):
     item = EvidenceItemFactory(owner=learner)
     kept = EvidenceItemFactory(owner=learner, title="Kept")
     with django_capture_on_commit_callbacks(execute=True):
-        delete_evidence(item=item, by=learner)
-        delete_evidence(item=item, by=learner)
+        delete_evidence(item_id=item.pk, by=learner)
+        delete_evidence(item_id=item.pk, by=learner)
     assert list(EvidenceItem.objects.values_list("pk", flat=True)) == [kept.pk]

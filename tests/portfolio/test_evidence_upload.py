@@ -122,7 +122,7 @@ def test_the_service_refuses_an_oversized_file_it_is_handed(learner, settings):
     settings.MAX_UPLOAD_BYTES = 1024
     with pytest.raises(EvidenceError) as refused:
         create_evidence(
-            owner=learner,
+            by=learner,
             kind="file",
             title="Notes",
             upload=SimpleUploadedFile("notes.txt", b"a" * 2048, "text/plain"),

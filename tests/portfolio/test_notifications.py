@@ -48,7 +48,7 @@ def test_notification_is_recorded_and_emailed_after_commit(
 
 
 def test_turned_off_email_still_lands_in_the_inbox(learner, django_capture_on_commit_callbacks):
-    notifications.set_email_preferences(user=learner, enabled_kinds=[])
+    notifications.set_email_preferences(by=learner, enabled_kinds=[])
     with django_capture_on_commit_callbacks(execute=True):
         [note] = notify_learner(learner)
     assert note.email_state == Notification.EmailState.SKIPPED
@@ -267,7 +267,7 @@ def test_sweep_sends_what_is_still_pending(learner, other_learner):
 def test_mark_read_only_touches_the_users_own(learner, other_learner):
     mine = notify_learner(learner)[0]
     theirs = notify_learner(other_learner)[0]
-    assert notifications.mark_read(user=learner, notification_ids=[mine.pk, theirs.pk]) == 1
+    assert notifications.mark_read(by=learner, notification_ids=[mine.pk, theirs.pk]) == 1
     theirs.refresh_from_db()
     assert theirs.read_at is None
 

@@ -240,7 +240,7 @@ def test_remove_avatar_checkbox_clears_it_and_deletes_the_file(
 ):
     client.force_login(learner)
     set_avatar(
-        profile=learner.profile,
+        profile_id=learner.profile.pk,
         by=learner,
         upload=SimpleUploadedFile("a.png", png_bytes(), content_type="image/png"),
     )
@@ -259,7 +259,7 @@ def test_remove_avatar_checkbox_clears_it_and_deletes_the_file(
 
 def test_remove_and_replace_at_once_is_refused(client, learner):
     set_avatar(
-        profile=learner.profile,
+        profile_id=learner.profile.pk,
         by=learner,
         upload=SimpleUploadedFile("a.png", png_bytes(), content_type="image/png"),
     )
@@ -300,7 +300,7 @@ def test_learner_without_a_profile_gets_one_on_first_visit(client, db):
 def test_update_profile_refuses_someone_elses_profile(learner, other_learner):
     with pytest.raises(ProfileError, match=r"^You can only change your own profile\.$"):
         update_profile(
-            profile=other_learner.profile, by=learner, display_name="Hacked", slug="hacked"
+            profile_id=other_learner.profile.pk, by=learner, display_name="Hacked", slug="hacked"
         )
     assert LearnerProfile.objects.get(user=other_learner).display_name != "Hacked"
 
@@ -308,26 +308,26 @@ def test_update_profile_refuses_someone_elses_profile(learner, other_learner):
 def test_avatar_services_refuse_someone_elses_profile(learner, other_learner):
     upload = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
     with pytest.raises(ProfileError, match=r"^You can only change your own profile\.$"):
-        set_avatar(profile=other_learner.profile, by=learner, upload=upload)
+        set_avatar(profile_id=other_learner.profile.pk, by=learner, upload=upload)
     with pytest.raises(ProfileError, match=r"^You can only change your own profile\.$"):
-        remove_avatar(profile=other_learner.profile, by=learner)
+        remove_avatar(profile_id=other_learner.profile.pk, by=learner)
 
 
 def test_update_profile_refuses_a_taken_slug_by_field(learner, public_learner):
     with pytest.raises(ProfileError) as caught:
         update_profile(
-            profile=learner.profile, by=learner, display_name="Me", slug="public-learner"
+            profile_id=learner.profile.pk, by=learner, display_name="Me", slug="public-learner"
         )
     assert field_errors(caught.value) == {"slug": [TAKEN]}
 
 
 def test_remove_avatar_is_idempotent(learner):
     upload = SimpleUploadedFile("a.png", png_bytes(), content_type="image/png")
-    set_avatar(profile=learner.profile, by=learner, upload=upload)
+    set_avatar(profile_id=learner.profile.pk, by=learner, upload=upload)
     assert LearnerProfile.objects.get(user=learner).avatar
 
-    remove_avatar(profile=learner.profile, by=learner)
-    profile = remove_avatar(profile=learner.profile, by=learner)
+    remove_avatar(profile_id=learner.profile.pk, by=learner)
+    profile = remove_avatar(profile_id=learner.profile.pk, by=learner)
 
     assert profile.pk == learner.profile.pk
     assert not profile.avatar
@@ -370,6 +370,6 @@ def test_update_profile_refuses_a_malformed_or_reserved_slug_by_field(learner, s
     # The form checks the shape first; the service checks again for its other callers.
     before = LearnerProfile.objects.get(user=learner).slug
     with pytest.raises(ProfileError) as caught:
-        update_profile(profile=learner.profile, by=learner, display_name="Me", slug=slug)
+        update_profile(profile_id=learner.profile.pk, by=learner, display_name="Me", slug=slug)
     assert list(field_errors(caught.value)) == ["slug"]
     assert LearnerProfile.objects.get(user=learner).slug == before
