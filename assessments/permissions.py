@@ -1,13 +1,36 @@
-"""Who may see, claim and review applications, and open their frozen evidence."""
+"""Who may see, change, claim and review applications, and open their frozen evidence.
+
+The fetchers return the application with everything the user may do with it
+(ApplicationAccess), decided here once: views and templates read its flags and never test
+statuses or roles themselves, and the services check the same predicates again.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from assessments.models import Application, SubmittedEvidence
+from assessments.transitions import SUBMITTABLE
+from credentials.models import MicroCredential
 from portfolio.models import User
 from portfolio.permissions import AnyUser, is_assessor, is_issuer_staff, is_learner
+
+
+def can_apply(user: AnyUser) -> bool:
+    """Applying for micro-credentials (and the pages that list one's applications)."""
+    return is_learner(user)
+
+
+def can_use_review_queue(user: AnyUser) -> bool:
+    """The review queue: assessors only (issuer staff oversee applications in the admin)."""
+    return is_assessor(user)
+
+
+def _is_applicant(user: AnyUser, application: Application) -> bool:
+    return user.is_authenticated and application.learner_id == user.pk
 
 
 def _is_assigned(user: AnyUser, application: Application) -> bool:
@@ -37,8 +60,23 @@ def can_view_application(user: AnyUser, application: Application) -> bool:
     )
 
 
-def can_claim(user: AnyUser, application: Application) -> bool:
-    if not is_assessor(user) or not _is_assigned(user, application):
+def can_edit_application(user: AnyUser, application: Application) -> bool:
+    """Change the answers and (re)submit: the learner's own, while a draft or sent back."""
+    if not _is_applicant(user, application):
+        return False
+    # Once submitted, the answers are frozen until an assessor asks for changes.
+    return application.status in SUBMITTABLE
+
+
+def can_withdraw_application(user: AnyUser, application: Application) -> bool:
+    """Take the application back: the learner's own, at any time before a decision."""
+    if not _is_applicant(user, application):
+        return False
+    return application.status in Application.OPEN_STATUSES
+
+
+def _claim_allowed(user: AnyUser, application: Application, *, is_assigned: bool) -> bool:
+    if not is_assessor(user) or not is_assigned:
         return False
     # Never one's own work, whatever roles a person has held.
     if application.learner_id == user.pk:
@@ -46,11 +84,52 @@ def can_claim(user: AnyUser, application: Application) -> bool:
     return application.status in Application.QUEUE_STATUSES
 
 
+def can_claim(user: AnyUser, application: Application) -> bool:
+    return _claim_allowed(user, application, is_assigned=_is_assigned(user, application))
+
+
+def can_release(user: AnyUser, application: Application) -> bool:
+    # Only the assessor holding the claim gives it back, while it is in review.
+    if not user.is_authenticated:
+        return False
+    return application.status == Application.Status.IN_REVIEW and application.assessor_id == user.pk
+
+
 def can_review(user: AnyUser, application: Application) -> bool:
     if application.learner_id == user.pk:
         return False
     # Only the assessor holding the claim decides, while it is in review.
     return application.status == Application.Status.IN_REVIEW and application.assessor_id == user.pk
+
+
+@dataclass(frozen=True)
+class ApplicationAccess:
+    """An application the user may see, with what they may do with it."""
+
+    application: Application
+    is_applicant: bool
+    can_edit: bool
+    can_withdraw: bool
+    can_claim: bool
+    can_release: bool
+    can_review: bool
+
+    @property
+    def can_submit(self) -> bool:
+        # Submitting is the last step of editing: the same rule, and the service's checks.
+        return self.can_edit
+
+
+def _access(user: AnyUser, application: Application, *, is_assigned: bool) -> ApplicationAccess:
+    return ApplicationAccess(
+        application=application,
+        is_applicant=_is_applicant(user, application),
+        can_edit=can_edit_application(user, application),
+        can_withdraw=can_withdraw_application(user, application),
+        can_claim=_claim_allowed(user, application, is_assigned=is_assigned),
+        can_release=can_release(user, application),
+        can_review=can_review(user, application),
+    )
 
 
 def visible_applications(user: AnyUser) -> QuerySet[Application]:
@@ -71,28 +150,40 @@ def visible_applications(user: AnyUser) -> QuerySet[Application]:
     return Application.objects.filter(own)
 
 
-def get_application_for(user: AnyUser, pk: int) -> Application:
-    """The application if the user may see it; Http404 otherwise."""
-    try:
-        return (
-            visible_applications(user)
-            .select_related("micro_credential__issuer", "learner__profile")
-            .get(pk=pk)
+def get_application_for(user: AnyUser, pk: int) -> ApplicationAccess:
+    """The application if the user may see it, with what they may do; Http404 otherwise.
+
+    One query: whether the user is among the micro-credential's assessors (the one fact
+    the rules need beyond the row) is read with it.
+    """
+    applications = visible_applications(user).select_related(
+        "micro_credential__issuer", "learner__profile"
+    )
+    if isinstance(user, User) and is_assessor(user):
+        assigned = MicroCredential.assessors.through.objects.filter(
+            microcredential_id=OuterRef("micro_credential_id"), user_id=user.pk
         )
+        applications = applications.annotate(viewer_is_assigned=Exists(assigned))
+    try:
+        application = applications.get(pk=pk)
     except Application.DoesNotExist:
         raise Http404("No such application.") from None
+    is_assigned = bool(getattr(application, "viewer_is_assigned", False))
+    return _access(user, application, is_assigned=is_assigned)
 
 
-def get_own_application_for(user: AnyUser, pk: int) -> Application:
-    """The learner's own application; Http404 for anyone else's."""
-    if not is_learner(user):
+def get_own_application_for(user: AnyUser, pk: int) -> ApplicationAccess:
+    """The learner's own application, with what they may do; Http404 for anyone else's."""
+    if not can_apply(user):
         raise Http404("No such application.")
     try:
-        return Application.objects.select_related("micro_credential__issuer").get(
+        application = Application.objects.select_related("micro_credential__issuer").get(
             pk=pk, learner_id=user.pk
         )
     except Application.DoesNotExist:
         raise Http404("No such application.") from None
+    # An assessor's rights never apply to one's own application.
+    return _access(user, application, is_assigned=False)
 
 
 def get_submitted_evidence_for(user: AnyUser, pk: int) -> SubmittedEvidence:

@@ -32,7 +32,7 @@ from assessments.models import (
     SubmittedEvidence,
     SubmittedStatement,
 )
-from assessments.permissions import assessor_users_for, can_claim, can_review
+from assessments.permissions import assessor_users_for, can_claim, can_release, can_review
 from assessments.transitions import SUBMITTABLE, ensure_transition, not_allowed, record_transition
 from assessments.verbs import (
     APPLICATION_APPROVED,
@@ -51,6 +51,7 @@ from assessments.verbs import (
 )
 from credentials.exceptions import IssuanceNotAllowed
 from credentials.models import IssuedCredential, MicroCredential, RubricCriterion, RubricLevel
+from credentials.permissions import is_open_for_applications
 from credentials.records import EvidenceRecord, RubricResultRecord
 from credentials.services import issue_credential
 from credentials.verbs import issuer_scope
@@ -128,7 +129,7 @@ def start_application(*, micro_credential_id: int, by: User) -> Application:
             code="application.not_learner",
             status=HTTPStatus.FORBIDDEN,
         )
-    if micro_credential.status != MicroCredential.Status.PUBLISHED:
+    if not is_open_for_applications(micro_credential):
         raise ApplicationNotAllowed(
             _("This micro-credential is not open for applications."),
             code="micro_credential.not_open",
@@ -187,7 +188,7 @@ def save_response(
     """
     application = _lock(application_id)
     _ensure_owner(application, by)
-    if application.status not in {Application.Status.DRAFT, Application.Status.CHANGES_REQUESTED}:
+    if application.status not in SUBMITTABLE:
         raise ApplicationNotAllowed(
             _("An application that is %(status)s cannot be edited.")
             % {"status": Application.Status(application.status).label.lower()},
@@ -255,7 +256,7 @@ def submit_application(*, application_id: int, by: User) -> Application:
     )
     if application.status not in SUBMITTABLE:
         raise not_allowed(application, target, code="application.not_submittable")
-    if application.micro_credential.status != MicroCredential.Status.PUBLISHED:
+    if not is_open_for_applications(application.micro_credential):
         raise ApplicationNotAllowed(
             _("This micro-credential is no longer open for applications."),
             code="micro_credential.not_open",
@@ -475,7 +476,7 @@ def claim_application(*, application_id: int, by: User) -> Application:
 def release_application(*, application_id: int, by: User) -> Application:
     """Give a claimed application back to the queue (the claiming assessor only)."""
     application = _lock(application_id)
-    if application.status != Application.Status.IN_REVIEW or application.assessor_id != by.pk:
+    if not can_release(by, application):
         raise ReviewNotAllowed(
             _("Only the assessor who claimed this application can release it."),
             code="application.not_claimant",

@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "config.context_processors.site",
                 "config.context_processors.unread_notifications",
+                "config.context_processors.capabilities",
             ],
         },
     },

@@ -18,12 +18,12 @@ from django.views.decorators.http import require_http_methods
 
 from assessments import selectors as assessment_selectors
 from assessments.models import Application
-from assessments.transitions import SUBMITTABLE
+from assessments.permissions import can_edit_application, can_use_review_queue
 from credentials import selectors as credential_selectors
 from credentials.views.catalogue import get_micro_credential_page
 from portfolio import selectors
 from portfolio.http import AuthenticatedHttpRequest
-from portfolio.permissions import can_keep_portfolio, is_assessor
+from portfolio.permissions import can_keep_portfolio
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                 learner=user
             ).filter(status__in=Application.OPEN_STATUSES)[:DASHBOARD_ROWS],
         }
-    elif is_assessor(user):
+    elif can_use_review_queue(user):
         context |= {
             "queue_counts": assessment_selectors.get_queue_counts(assessor=user),
             "in_review": assessment_selectors.list_reviews_in_progress(assessor=user)[
@@ -87,7 +87,9 @@ def micro_credential_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if open_application is not None:
         # Carry on where the learner can: editing a draft, otherwise following its review.
         name = (
-            "application-edit" if open_application.status in SUBMITTABLE else "application-detail"
+            "application-edit"
+            if can_edit_application(request.user, open_application)
+            else "application-detail"
         )
         context["continue_url"] = reverse(f"assessments:{name}", args=[open_application.pk])
     return render(request, "credentials/micro_credential_detail.html", context)

@@ -1,7 +1,8 @@
 """Django admin for issuers: organisations, micro-credentials with their rubrics, and the
 credentials they issued.
 
-Issuer staff who are not superusers see only their own organisations' rows. Issued
+Issuer staff who are not superusers see only their own organisations' rows
+(IssuerScopedAdminMixin, from credentials.permissions.managed_issuers). Issued
 credentials are read-only here: revoking needs a reason and goes through the revoke page,
 which calls credentials.services.revoke_credential.
 """
@@ -9,7 +10,7 @@ which calls credentials.services.revoke_credential.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -37,6 +38,8 @@ from credentials.models import (
     RubricLevel,
 )
 from portfolio.models import User
+from portfolio.permissions import AnyUser
+from portfolio.refusals import show_as_message
 
 if TYPE_CHECKING:
     # django-stubs makes these generic; Django's own classes are not subscriptable at run time.
@@ -54,21 +57,49 @@ else:
     _CriterionInlineBase = _LevelInlineBase = admin.TabularInline
 
 
-def managed_issuers(request: HttpRequest) -> QuerySet[Issuer]:
-    """The issuers whose rows this admin user may manage: all for superusers."""
-    return permissions.managed_issuers(request.user)
+if TYPE_CHECKING:
+    _ScopedBase = admin.ModelAdmin[Any]
+else:
+    _ScopedBase = object
+
+
+# What a foreign key to each of these may choose from: only what the user manages.
+_SCOPED_CHOICES: dict[str, Callable[[AnyUser], QuerySet[Any]]] = {
+    "issuer": permissions.managed_issuers,
+    "micro_credential": permissions.managed_micro_credentials,
+}
+
+
+class IssuerScopedAdminMixin(_ScopedBase):
+    """Rows, and the choices of foreign keys, narrowed to the issuers the user manages.
+
+    `issuer_path` is the lookup from the model to its issuer ("pk" for the issuer itself).
+    Superusers manage every issuer, so they see everything (credentials.permissions).
+    """
+
+    issuer_path: ClassVar[str] = "issuer"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        managed = permissions.managed_issuers(request.user)
+        return super().get_queryset(request).filter(**{f"{self.issuer_path}__in": managed})
+
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
+        choices = _SCOPED_CHOICES.get(db_field.name)
+        if choices is not None:
+            kwargs["queryset"] = choices(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Issuer)
-class IssuerAdmin(_IssuerAdminBase):
+class IssuerAdmin(IssuerScopedAdminMixin, _IssuerAdminBase):
     list_display = ("name", "slug", "url", "email")
     search_fields = ("name", "slug", "email")
     prepopulated_fields = {"slug": ("name",)}
     filter_horizontal = ("staff", "assessors")
     readonly_fields = ("created_at",)
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Issuer]:
-        return super().get_queryset(request).filter(pk__in=managed_issuers(request))
+    issuer_path = "pk"
 
     def formfield_for_manytomany(
         self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
@@ -101,7 +132,7 @@ class RubricCriterionInline(_CriterionInlineBase):
 
 
 @admin.register(MicroCredential)
-class MicroCredentialAdmin(_MicroCredentialAdminBase):
+class MicroCredentialAdmin(IssuerScopedAdminMixin, _MicroCredentialAdminBase):
     form = MicroCredentialAdminForm
     inlines = (RubricCriterionInline,)
     list_display = ("title", "issuer", "level", "status")
@@ -137,16 +168,6 @@ class MicroCredentialAdmin(_MicroCredentialAdminBase):
         (_("Skills and assessors"), {"fields": ("skills", "assessors")}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),
     )
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[MicroCredential]:
-        return super().get_queryset(request).filter(issuer__in=managed_issuers(request))
-
-    def formfield_for_foreignkey(
-        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any] | None:
-        if db_field.name == "issuer":
-            kwargs["queryset"] = managed_issuers(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(
         self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
@@ -190,7 +211,7 @@ class MicroCredentialAdmin(_MicroCredentialAdminBase):
             try:
                 service(micro_credential_id=micro_credential.pk, by=request.user)
             except CredentialError as refused:
-                messages.error(request, refused.message)
+                show_as_message(request, refused)
             else:
                 changed.append(micro_credential.title)
         if changed:
@@ -206,7 +227,7 @@ class RubricLevelInline(_LevelInlineBase):
 
 
 @admin.register(RubricCriterion)
-class RubricCriterionAdmin(_CriterionAdminBase):
+class RubricCriterionAdmin(IssuerScopedAdminMixin, _CriterionAdminBase):
     form = RubricCriterionAdminForm
     inlines = (RubricLevelInline,)
     fields = ("micro_credential", "position", "title", "description", "required_level")
@@ -215,13 +236,7 @@ class RubricCriterionAdmin(_CriterionAdminBase):
     list_filter = ("micro_credential__issuer",)
     search_fields = ("title", "micro_credential__title")
     ordering = ("micro_credential__title", "position")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[RubricCriterion]:
-        return (
-            super()
-            .get_queryset(request)
-            .filter(micro_credential__issuer__in=managed_issuers(request))
-        )
+    issuer_path = "micro_credential__issuer"
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: RubricCriterion | None = None
@@ -229,13 +244,6 @@ class RubricCriterionAdmin(_CriterionAdminBase):
         # Moving a criterion to another micro-credential would strand its applications'
         # answers and scores, which point at it.
         return ("micro_credential",) if obj is not None else ()
-
-    def formfield_for_foreignkey(
-        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any] | None:
-        if db_field.name == "micro_credential":
-            kwargs["queryset"] = MicroCredential.objects.filter(issuer__in=managed_issuers(request))
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CredentialStatusFilter(admin.SimpleListFilter):
@@ -260,7 +268,7 @@ class CredentialStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(IssuedCredential)
-class IssuedCredentialAdmin(_IssuedAdminBase):
+class IssuedCredentialAdmin(IssuerScopedAdminMixin, _IssuedAdminBase):
     """Read-only: credentials are issued by approving an application and revoked, with a
     reason, on the revoke page."""
 
@@ -289,9 +297,6 @@ class IssuedCredentialAdmin(_IssuedAdminBase):
     )
     readonly_fields = fields
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[IssuedCredential]:
-        return super().get_queryset(request).filter(issuer__in=managed_issuers(request))
-
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -319,7 +324,7 @@ class IssuedCredentialAdmin(_IssuedAdminBase):
 
 
 @admin.register(IssuerInvitation)
-class IssuerInvitationAdmin(_InvitationAdminBase):
+class IssuerInvitationAdmin(IssuerScopedAdminMixin, _InvitationAdminBase):
     """Invite someone to join an issuer; they accept on the site (credentials.views.invitations).
 
     Invitations are written by credentials.services.invite_to_issuer, never saved directly,
@@ -332,16 +337,6 @@ class IssuerInvitationAdmin(_InvitationAdminBase):
     list_select_related = ("issuer", "invited_by")
     search_fields = ("email",)
     fields = ("issuer", "email", "role")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[IssuerInvitation]:
-        return super().get_queryset(request).filter(issuer__in=managed_issuers(request))
-
-    def formfield_for_foreignkey(
-        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> ModelChoiceField[Any] | None:
-        if db_field.name == "issuer":
-            kwargs["queryset"] = managed_issuers(request)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_change_permission(
         self, request: HttpRequest, obj: IssuerInvitation | None = None

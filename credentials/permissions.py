@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -25,6 +26,36 @@ def can_assess(user: AnyUser, micro_credential: MicroCredential) -> bool:
     if not is_assessor(user):
         return False
     return micro_credential.assessors.filter(pk=user.pk).exists()
+
+
+def is_holder(user: AnyUser, credential: IssuedCredential) -> bool:
+    return user.is_authenticated and credential.learner_id == user.pk
+
+
+def can_choose_visibility(user: AnyUser, credential: IssuedCredential) -> bool:
+    # Whether a credential shows on a public page is the holder's choice alone.
+    return is_holder(user, credential)
+
+
+@dataclass(frozen=True)
+class CredentialAccess:
+    """An issued credential the user can see, with what they may do with it."""
+
+    credential: IssuedCredential
+    is_holder: bool
+    can_choose_visibility: bool
+    # Revoking is offered only while there is something to revoke.
+    can_revoke: bool
+
+
+def get_credential_access(user: AnyUser, credential: IssuedCredential) -> CredentialAccess:
+    """What the user may do with a credential they can see (see visible_credentials)."""
+    return CredentialAccess(
+        credential=credential,
+        is_holder=is_holder(user, credential),
+        can_choose_visibility=can_choose_visibility(user, credential),
+        can_revoke=credential.revoked_at is None and can_revoke(user, credential),
+    )
 
 
 def can_issue(user: AnyUser, micro_credential: MicroCredential) -> bool:
@@ -56,6 +87,11 @@ def visible_micro_credentials() -> QuerySet[MicroCredential]:
     visible, so their holders' credentials still lead somewhere.
     """
     return MicroCredential.objects.exclude(status=MicroCredential.Status.DRAFT)
+
+
+def is_open_for_applications(micro_credential: MicroCredential) -> bool:
+    # Only published ones: drafts are unfinished, retired ones keep their holders only.
+    return micro_credential.status == MicroCredential.Status.PUBLISHED
 
 
 def get_micro_credential_for(user: AnyUser, slug: str) -> MicroCredential:
@@ -110,6 +146,11 @@ def can_publish_or_retire(user: AnyUser, micro_credential: MicroCredential) -> b
     # Whoever manages the issuer in the admin (its staff, or a site administrator) decides
     # what it offers; assessors only judge applications.
     return can_manage_issuer(user, micro_credential.issuer)
+
+
+def managed_micro_credentials(user: AnyUser) -> QuerySet[MicroCredential]:
+    """The micro-credentials of the issuers the user manages, drafts included."""
+    return MicroCredential.objects.filter(issuer__in=managed_issuers(user))
 
 
 def people_choosable_for(user: AnyUser, *, role: str) -> QuerySet[User]:

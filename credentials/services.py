@@ -30,6 +30,7 @@ from credentials.models import (
 )
 from credentials.permissions import (
     INVITATION_ROLES,
+    can_choose_visibility,
     can_issue,
     can_manage_issuer,
     can_publish_or_retire,
@@ -236,10 +237,9 @@ def set_credential_visibility(
     Raises CredentialError for anyone but the holder. Idempotent: choosing what is already
     chosen changes nothing and records no event.
     """
-    credential = (
-        IssuedCredential.objects.select_for_update().filter(pk=credential_id, learner=by).first()
-    )
-    if credential is None:
+    credential = IssuedCredential.objects.select_for_update().filter(pk=credential_id).first()
+    # Someone else's credential and a missing one get the same answer.
+    if credential is None or not can_choose_visibility(by, credential):
         raise CredentialError(
             _("Only the holder can choose where a credential shows."),
             code="credential.not_holder",

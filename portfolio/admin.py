@@ -29,7 +29,7 @@ from portfolio.models import (
     SkillFramework,
     User,
 )
-from portfolio.permissions import can_edit_skills_catalogue
+from portfolio.permissions import can_edit_skills_catalogue, can_keep_portfolio
 from portfolio.services.notifications import resend_failed_emails
 from portfolio.services.profiles import ensure_profile
 
@@ -120,7 +120,7 @@ class UserAdmin(_UserAdminBase):
     def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
         super().save_model(request, obj, form, change)
         # Learners made here get the same private profile that sign-up gives them.
-        if obj.role == User.Role.LEARNER:
+        if can_keep_portfolio(obj):
             ensure_profile(user=obj, by=request.user if isinstance(request.user, User) else None)
 
 

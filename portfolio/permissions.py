@@ -41,6 +41,11 @@ def can_keep_portfolio(user: AnyUser) -> bool:
     return is_learner(user)
 
 
+def can_use_admin(user: AnyUser) -> bool:
+    """The Django admin, which checks the same (is_active and is_staff) at its own door."""
+    return isinstance(user, User) and user.is_active and user.is_staff
+
+
 def can_view_evidence(user: AnyUser, item: EvidenceItem) -> bool:
     # The owner always sees their own evidence, public or not.
     if user.is_authenticated and item.owner_id == user.pk:

@@ -1,7 +1,8 @@
 """The learner's side of applying: start, draft, submit, follow and withdraw applications.
 
 Every page here belongs to the learner who owns the application: anyone else gets a 404
-from permissions.get_own_application_for, as if the application did not exist.
+from permissions.get_own_application_for, as if the application did not exist. What the
+learner may do with it (edit, submit, withdraw) comes with it, decided there.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from assessments import selectors, services
 from assessments.exceptions import AssessmentError
 from assessments.forms.applying import CriterionResponseForm, WithdrawForm
 from assessments.models import Application, CriterionScore, Review
-from assessments.permissions import get_own_application_for
-from assessments.transitions import SUBMITTABLE
+from assessments.permissions import (
+    can_apply,
+    can_edit_application,
+    get_own_application_for,
+)
 from credentials.permissions import get_micro_credential_for
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import EvidenceItem, User
-from portfolio.permissions import is_learner
 from portfolio.refusals import show_as_message, show_on_form
 from portfolio.selectors import has_display_name, list_evidence
 
@@ -58,7 +61,7 @@ class CriterionSection:
 
 
 def _ensure_learner(user: User) -> None:
-    if not is_learner(user):
+    if not can_apply(user):
         raise Http404("No applications here.")
 
 
@@ -66,9 +69,9 @@ def _status_label(application: Application) -> str:
     return str(Application.Status(application.status).label).lower()
 
 
-def _page_for(application: Application) -> str:
+def _page_for(user: User, application: Application) -> str:
     """Where the learner carries on with an application: editing it if they still can."""
-    name = "application-edit" if application.status in SUBMITTABLE else "application-detail"
+    name = "application-edit" if can_edit_application(user, application) else "application-detail"
     return reverse(f"assessments:{name}", args=[application.pk])
 
 
@@ -98,7 +101,7 @@ def application_start(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
             show_as_message(request, error)
             return redirect("credentials:micro-credential-detail", slug)
         show_as_message(request, error, level=messages.INFO)
-        return redirect(_page_for(existing))
+        return redirect(_page_for(request.user, existing))
     messages.success(
         request,
         _(
@@ -190,8 +193,9 @@ def _not_editable(request: AuthenticatedHttpRequest, application: Application) -
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = get_own_application_for(request.user, pk)
-    if application.status not in SUBMITTABLE:
+    access = get_own_application_for(request.user, pk)
+    application = access.application
+    if not access.can_edit:
         return _not_editable(request, application)
     page = _edit_page(application, request.user, request.POST if request.method == "POST" else None)
     if request.method == "GET":
@@ -212,8 +216,9 @@ def application_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 @login_required
 @require_POST
 def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = get_own_application_for(request.user, pk)
-    if application.status not in SUBMITTABLE:
+    access = get_own_application_for(request.user, pk)
+    application = access.application
+    if not access.can_submit:
         return _not_editable(request, application)
     # The edit page's "Save and submit" posts the answers too: save them first, so a
     # refused submission loses nothing (the answers are then the saved draft).
@@ -239,16 +244,16 @@ def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 @login_required
 def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = get_own_application_for(request.user, pk)
+    access = get_own_application_for(request.user, pk)
+    application = access.application
     context = {
+        "access": access,
         "application": application,
         "history": selectors.list_history(application=application),
         "reviews": selectors.list_reviews(application=application),
         "statements": selectors.list_submitted_statements(
             application=application, round_number=application.round
         ),
-        "can_edit": application.status in SUBMITTABLE,
-        "can_withdraw": application.status in Application.OPEN_STATUSES,
     }
     return render(request, "assessments/application_detail.html", context)
 
@@ -256,8 +261,9 @@ def application_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = get_own_application_for(request.user, pk)
-    if application.status not in Application.OPEN_STATUSES:
+    access = get_own_application_for(request.user, pk)
+    application = access.application
+    if not access.can_withdraw:
         messages.info(
             request,
             _("An application that is %(status)s can no longer be withdrawn.")

@@ -24,8 +24,7 @@ from assessments.exceptions import AssessmentError
 from assessments.forms.reviewing import QueueFilterForm, ReviewForm
 from assessments.models import Application, Review
 from assessments.permissions import (
-    can_claim,
-    can_review,
+    can_use_review_queue,
     get_application_for,
     get_submitted_evidence_for,
 )
@@ -35,7 +34,7 @@ from assessments.services import ScoreInput
 from portfolio.files import serve_file, serve_thumbnail
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import User
-from portfolio.permissions import AnyUser, is_assessor
+from portfolio.permissions import AnyUser
 from portfolio.refusals import show_as_message, show_on_form
 
 PAGE_SIZE = 25
@@ -66,7 +65,7 @@ class QueueRow:
 
 
 def _ensure_assessor(user: AnyUser) -> None:
-    if not is_assessor(user):
+    if not can_use_review_queue(user):
         raise Http404("No review queue here.")
 
 
@@ -165,13 +164,14 @@ def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    application = get_application_for(request.user, pk)
-    if application.learner_id == request.user.pk:
+    access = get_application_for(request.user, pk)
+    application = access.application
+    if access.is_applicant:
         # A learner follows their own application on its own page.
         return redirect("assessments:application-detail", pk)
     sheet = selectors.get_review_sheet(application=application)
     criteria = [row.criterion for row in sheet.criteria]
-    can_decide = can_review(request.user, application)
+    can_decide = access.can_review
     form = None
     if request.method == "POST":
         # Bound for anyone, so the services (not this view) refuse a decision that is not theirs.
@@ -184,7 +184,8 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "application": application,
         "sheet": sheet,
         "can_decide": can_decide,
-        "can_claim": can_claim(request.user, application),
+        "can_claim": access.can_claim,
+        "can_release": access.can_release,
         "form": form,
         "rows": [
             (row, *form.fields_for(row.criterion))

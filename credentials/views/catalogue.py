@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 from credentials import selectors, services
 from credentials.forms import CatalogueFilterForm, VisibilityForm
 from credentials.models import IssuedCredential, MicroCredential
-from credentials.permissions import can_revoke
+from credentials.permissions import get_credential_access, is_open_for_applications
 from credentials.selectors import CatalogueEntry
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import User
@@ -72,7 +72,7 @@ class MicroCredentialPage:
         return {
             "entry": self.entry,
             "micro_credential": micro_credential,
-            "is_open": micro_credential.status == MicroCredential.Status.PUBLISHED,
+            "is_open": is_open_for_applications(micro_credential),
             "held_credential": self.held_credential,
             "page_url": self.page_url,
             "badge_url": self.badge_url,
@@ -104,10 +104,7 @@ def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "page": page,
         "credential": credential,
         "micro_credential": credential.micro_credential,
-        "is_holder": request.user.is_authenticated and request.user.pk == credential.learner_id,
-        "can_revoke": page.status != credential.Status.REVOKED
-        and isinstance(request.user, User)
-        and can_revoke(request.user, credential),
+        "access": get_credential_access(request.user, credential),
         "page_url": request.build_absolute_uri(request.path),
         "badge_url": _absolute_badge_url(request, credential.micro_credential),
         "share_title": f"{credential.micro_credential.title} — {page.holder_name}",
