@@ -6,7 +6,7 @@ queries however many rows it shows.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
@@ -30,6 +30,7 @@ from portfolio.models import (
     User,
 )
 from portfolio.permissions import can_edit_skills_catalogue, can_keep_portfolio
+from portfolio.services.accounts import change_role
 from portfolio.services.notifications import resend_failed_emails
 from portfolio.services.profiles import ensure_profile
 
@@ -117,8 +118,18 @@ class UserAdmin(_UserAdminBase):
     search_fields = ("email", "first_name", "last_name")
     ordering = ("email",)
 
-    def save_model(self, request: HttpRequest, obj: User, form: object, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        new_role = obj.role
+        if change and "role" in form.changed_data:
+            # The role changes through its service, which records who changed it.
+            obj.role = form.initial["role"]
         super().save_model(request, obj, form, change)
+        if obj.role != new_role:
+            # Inside the admin's transaction: a refusal rolls the whole form back and is shown
+            # by portfolio.refusals.RefusalMiddleware.
+            if not isinstance(request.user, User):
+                raise PermissionDenied
+            obj.role = change_role(by=request.user, user_id=obj.pk, role=new_role).role
         # Learners made here get the same private profile that sign-up gives them.
         if can_keep_portfolio(obj):
             ensure_profile(user=obj, by=request.user if isinstance(request.user, User) else None)

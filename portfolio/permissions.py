@@ -127,6 +127,20 @@ def can_edit_skills_catalogue(user: AnyUser) -> bool:
     return isinstance(user, User) and user.is_active and user.is_superuser
 
 
+def can_change_roles(user: AnyUser) -> bool:
+    """Whether the user may give others another role (in the admin's user form)."""
+    return (
+        isinstance(user, User)
+        and user.is_active
+        and (user.is_superuser or user.has_perm("portfolio.change_user"))
+    )
+
+
+def is_admin_user(user: AnyUser) -> bool:
+    """Whether the user may sign in to the Django admin: active staff or a superuser."""
+    return isinstance(user, User) and user.is_active and (user.is_staff or user.is_superuser)
+
+
 # What each role may do in the Django admin, granted by portfolio.backends.RolePermissionBackend
 # (so no group has to be set up by hand). Issuer staff manage their own organisation's
 # micro-credentials (the admin narrows every list to their issuers), read the shared skills

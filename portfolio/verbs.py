@@ -73,6 +73,12 @@ class SkillsImported:
     frameworks_created: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class RoleChanged:
+    from_role: str
+    to_role: str
+
+
 EVIDENCE_CREATED = declare_event("evidence.created", EvidenceCreated)
 EVIDENCE_UPDATED = declare_event("evidence.updated", EvidenceUpdated)
 EVIDENCE_DELETED = declare_event("evidence.deleted", EvidenceDeleted)
@@ -85,3 +91,6 @@ NOTIFICATIONS_READ = declare_event("notifications.read", NotificationsRead)
 EMAIL_PREFERENCES_SET = declare_event("notifications.email_preferences_set", EmailPreferencesSet)
 FAILED_EMAILS_RESENT = declare_event("notifications.failed_emails_resent", FailedEmailsResent)
 SKILLS_IMPORTED = declare_event("skills.imported", SkillsImported)
+USER_ROLE_CHANGED = declare_event("user.role_changed", RoleChanged)
+# Recorded for the admin's users only (staff and superusers): see record_admin_login.
+USER_LOGGED_IN = declare_event("user.logged_in", NoPayload)

@@ -30,7 +30,7 @@ from credentials.permissions import hash_invitation_token
 from credentials.verbs import CredentialIssued, CredentialRevoked
 from portfolio.events import declared_event
 from portfolio.models import Event, Notification, User
-from portfolio.services import curation, evidence, notifications, profiles, skills
+from portfolio.services import accounts, curation, evidence, notifications, profiles, skills
 from portfolio.services.profiles import ProfileError
 from portfolio.verbs import EvidenceDeleted, ProfileUpdated, SkillsImported
 from tests.factories import (
@@ -247,6 +247,31 @@ def _():
         verb="skills.imported",
         actor=None,
         target=None,
+    )
+
+
+@scenario(accounts.change_role)
+def _():
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    learner = _learner()
+    return Case(
+        run=lambda: accounts.change_role(by=admin, user_id=learner.pk, role=User.Role.EMPLOYER),
+        verb="user.role_changed",
+        actor=admin,
+        target=learner,
+        owner=learner,
+    )
+
+
+@scenario(accounts.record_admin_login)
+def _():
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    return Case(
+        run=lambda: accounts.record_admin_login(user=staff),
+        verb="user.logged_in",
+        actor=staff,
+        target=staff,
+        owner=staff,
     )
 
 
