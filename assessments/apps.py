@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class AssessmentsConfig(AppConfig):
     name = "assessments"
     verbose_name = "Assessments"
+
+    def ready(self) -> None:
+        # Declares the app's verbs, so the activity page can list every kind of event.
+        from assessments import verbs  # noqa: F401
+        from assessments.activity import describe_applications
+        from portfolio.activity import register_target
+
+        register_target("assessments.application", describe_applications)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from portfolio.events import EventType, declare_event
 
 
@@ -40,17 +42,39 @@ class WaitingFlagged:
     notified: int
 
 
-APPLICATION_STARTED = declare_event("application.started", ApplicationStarted)
-APPLICATION_RESPONSE_SAVED = declare_event("application.response_saved", ResponseSaved)
+APPLICATION_STARTED = declare_event(
+    "application.started", ApplicationStarted, label=_("started an application")
+)
+APPLICATION_RESPONSE_SAVED = declare_event(
+    "application.response_saved", ResponseSaved, label=_("saved an answer in an application")
+)
 # A resubmission after changes is application.submitted too; its to_status says which.
-APPLICATION_SUBMITTED = declare_event("application.submitted", StatusChanged)
-APPLICATION_WITHDRAWN = declare_event("application.withdrawn", StatusChanged)
-APPLICATION_CLAIMED = declare_event("application.claimed", StatusChanged)
-APPLICATION_RELEASED = declare_event("application.released", StatusChanged)
-APPLICATION_CHANGES_REQUESTED = declare_event("application.changes_requested", StatusChanged)
-APPLICATION_REJECTED = declare_event("application.rejected", StatusChanged)
-APPLICATION_APPROVED = declare_event("application.approved", StatusChanged)
-APPLICATION_WAITING_FLAGGED = declare_event("application.waiting_flagged", WaitingFlagged)
+APPLICATION_SUBMITTED = declare_event(
+    "application.submitted", StatusChanged, label=_("submitted an application")
+)
+APPLICATION_WITHDRAWN = declare_event(
+    "application.withdrawn", StatusChanged, label=_("withdrew an application")
+)
+APPLICATION_CLAIMED = declare_event(
+    "application.claimed", StatusChanged, label=_("claimed an application for review")
+)
+APPLICATION_RELEASED = declare_event(
+    "application.released", StatusChanged, label=_("released an application back to the queue")
+)
+APPLICATION_CHANGES_REQUESTED = declare_event(
+    "application.changes_requested", StatusChanged, label=_("asked for changes to an application")
+)
+APPLICATION_REJECTED = declare_event(
+    "application.rejected", StatusChanged, label=_("turned down an application")
+)
+APPLICATION_APPROVED = declare_event(
+    "application.approved", StatusChanged, label=_("approved an application")
+)
+APPLICATION_WAITING_FLAGGED = declare_event(
+    "application.waiting_flagged",
+    WaitingFlagged,
+    label=_("told the issuer's staff that an application is waiting"),
+)
 
 # The transitions by verb: an application's history is its events of these verbs.
 TRANSITIONS: dict[str, EventType[StatusChanged]] = {

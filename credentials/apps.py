@@ -4,3 +4,20 @@ from django.apps import AppConfig
 class CredentialsConfig(AppConfig):
     name = "credentials"
     verbose_name = "Credentials"
+
+    def ready(self) -> None:
+        # Declares the app's verbs, so the activity page can list every kind of event.
+        from credentials import verbs  # noqa: F401
+        from credentials.activity import (
+            describe_credentials,
+            describe_invitations,
+            describe_micro_credentials,
+            issuer_scopes,
+        )
+        from portfolio.activity import register_scopes, register_target
+
+        # Issuer staff read their organisations' events on the activity page.
+        register_scopes(issuer_scopes)
+        register_target("credentials.issuedcredential", describe_credentials)
+        register_target("credentials.issuerinvitation", describe_invitations)
+        register_target("credentials.microcredential", describe_micro_credentials)

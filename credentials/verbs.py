@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import gettext_lazy as _
+
 from portfolio.events import declare_event
 
 
@@ -62,12 +64,32 @@ class InvitationAccepted:
 
 
 MICRO_CREDENTIAL_PUBLISHED = declare_event(
-    "micro_credential.published", MicroCredentialStatusChanged
+    "micro_credential.published",
+    MicroCredentialStatusChanged,
+    label=_("published a micro-credential"),
 )
-MICRO_CREDENTIAL_RETIRED = declare_event("micro_credential.retired", MicroCredentialStatusChanged)
-CREDENTIAL_ISSUED = declare_event("credential.issued", CredentialIssued)
-CREDENTIAL_REVOKED = declare_event("credential.revoked", CredentialRevoked)
-CREDENTIAL_VISIBILITY_SET = declare_event("credential.visibility_set", CredentialVisibilitySet)
-CREDENTIAL_EXPIRY_REMINDED = declare_event("credential.expiry_reminded", CredentialExpiryReminded)
-INVITATION_SENT = declare_event("issuer.invitation_sent", InvitationSent)
-INVITATION_ACCEPTED = declare_event("issuer.invitation_accepted", InvitationAccepted)
+MICRO_CREDENTIAL_RETIRED = declare_event(
+    "micro_credential.retired", MicroCredentialStatusChanged, label=_("retired a micro-credential")
+)
+CREDENTIAL_ISSUED = declare_event(
+    "credential.issued", CredentialIssued, label=_("issued a credential")
+)
+CREDENTIAL_REVOKED = declare_event(
+    "credential.revoked", CredentialRevoked, label=_("revoked a credential")
+)
+CREDENTIAL_VISIBILITY_SET = declare_event(
+    "credential.visibility_set", CredentialVisibilitySet, label=_("chose where a credential shows")
+)
+CREDENTIAL_EXPIRY_REMINDED = declare_event(
+    "credential.expiry_reminded",
+    CredentialExpiryReminded,
+    label=_("reminded the holder that a credential expires soon"),
+)
+INVITATION_SENT = declare_event(
+    "issuer.invitation_sent", InvitationSent, label=_("invited someone to join an issuer")
+)
+INVITATION_ACCEPTED = declare_event(
+    "issuer.invitation_accepted",
+    InvitationAccepted,
+    label=_("accepted an invitation to join an issuer"),
+)

@@ -3,7 +3,12 @@
 Each app declares the verbs it owns, with a frozen dataclass for each verb's payload, in its
 own `verbs.py`:
 
-    CREDENTIAL_REVOKED = declare_event("credential.revoked", CredentialRevoked)
+    CREDENTIAL_REVOKED = declare_event(
+        "credential.revoked", CredentialRevoked, label=_("revoked a credential")
+    )
+
+The label finishes a sentence that starts with who did it ("Ada Lovelace revoked a
+credential"): it is how the activity page (portfolio.activity) shows the event.
 
 Its services record one event inside their own transaction, after the change it describes:
 
@@ -45,6 +50,7 @@ from typing import Union, get_args, get_origin, get_type_hints
 
 from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 
 from portfolio.models import Event, User
 
@@ -69,10 +75,12 @@ class EventTypeError(TypeError):
 
 @dataclasses.dataclass(frozen=True)
 class EventType[P]:
-    """A declared verb and the dataclass its payload must be."""
+    """A declared verb, the dataclass its payload must be, and how people read it."""
 
     verb: str
     payload_type: type[P]
+    # What the actor did, e.g. "revoked a credential" (lazy: translated when shown).
+    label: str | Promise = dataclasses.field(compare=False)
 
     def encode(self, payload: P) -> dict[str, object]:
         """The payload as stored: checked field by field against the declared types."""
@@ -118,8 +126,9 @@ _recorded_at: ContextVar[datetime | None] = ContextVar("events_recorded_at", def
 _handlers: dict[str, list[tuple[Phase, Callable[[Event, object], None]]]] = {}
 
 
-def declare_event[P](verb: str, payload_type: type[P]) -> EventType[P]:
-    """Declare a verb (e.g. "credential.revoked") and the frozen dataclass of its payload.
+def declare_event[P](verb: str, payload_type: type[P], *, label: str | Promise) -> EventType[P]:
+    """Declare a verb (e.g. "credential.revoked"), the frozen dataclass of its payload and
+    its label, what the actor did as people read it ("revoked a credential").
 
     Called once per verb, at import time, by the app that owns it. Raises EventTypeError for
     a malformed verb, a payload type that is not a frozen dataclass of storable fields, or a
@@ -127,7 +136,7 @@ def declare_event[P](verb: str, payload_type: type[P]) -> EventType[P]:
     """
     if len(verb) > VERB_MAX_LENGTH or not VERB_PATTERN.match(verb):
         raise EventTypeError(f"Malformed verb {verb!r}: use lower-case words joined by dots.")
-    event_type: EventType[P] = EventType(verb=verb, payload_type=payload_type)
+    event_type: EventType[P] = EventType(verb=verb, payload_type=payload_type, label=label)
     params = getattr(payload_type, "__dataclass_params__", None)
     if not dataclasses.is_dataclass(payload_type) or params is None or not params.frozen:
         raise EventTypeError(f"The payload of {verb} must be a frozen dataclass.")
@@ -144,6 +153,11 @@ def declare_event[P](verb: str, payload_type: type[P]) -> EventType[P]:
 def declared_event(verb: str) -> EventType[object]:
     """The declaration of a verb, e.g. to decode a recorded event's payload."""
     return _declared[verb]
+
+
+def declared_events() -> list[EventType[object]]:
+    """Every declared verb, e.g. for the activity page's choice of kinds."""
+    return list(_declared.values())
 
 
 def subscribe[P](event_type: EventType[P], handler: Handler[P], *, phase: Phase) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portfolio.views import evidence, notifications, profile
+from portfolio.views import activity, evidence, notifications, profile
 
 app_name = "portfolio"
 
@@ -8,6 +8,7 @@ urlpatterns = [
     path("me/profile/", profile.profile_edit, name="profile-edit"),
     path("me/portfolio/", profile.portfolio_curate, name="portfolio-curate"),
     path("me/email-settings/", notifications.email_settings, name="email-settings"),
+    path("me/activity/", activity.activity, name="activity"),
     path("notifications/", notifications.notification_list, name="notification-list"),
     path("notifications/read/", notifications.mark_notifications_read, name="notifications-read"),
     path("evidence/", evidence.evidence_list, name="evidence-list"),

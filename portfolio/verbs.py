@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy as _
+
 from portfolio.events import NoPayload, declare_event
 
 
@@ -79,18 +81,34 @@ class RoleChanged:
     to_role: str
 
 
-EVIDENCE_CREATED = declare_event("evidence.created", EvidenceCreated)
-EVIDENCE_UPDATED = declare_event("evidence.updated", EvidenceUpdated)
-EVIDENCE_DELETED = declare_event("evidence.deleted", EvidenceDeleted)
-PORTFOLIO_CURATED = declare_event("portfolio.curated", PortfolioCurated)
-PROFILE_CREATED = declare_event("profile.created", ProfileCreated)
-PROFILE_UPDATED = declare_event("profile.updated", ProfileUpdated)
-PROFILE_AVATAR_CHANGED = declare_event("profile.avatar_changed", NoPayload)
-PROFILE_AVATAR_REMOVED = declare_event("profile.avatar_removed", NoPayload)
-NOTIFICATIONS_READ = declare_event("notifications.read", NotificationsRead)
-EMAIL_PREFERENCES_SET = declare_event("notifications.email_preferences_set", EmailPreferencesSet)
-FAILED_EMAILS_RESENT = declare_event("notifications.failed_emails_resent", FailedEmailsResent)
-SKILLS_IMPORTED = declare_event("skills.imported", SkillsImported)
-USER_ROLE_CHANGED = declare_event("user.role_changed", RoleChanged)
+EVIDENCE_CREATED = declare_event("evidence.created", EvidenceCreated, label=_("added evidence"))
+EVIDENCE_UPDATED = declare_event("evidence.updated", EvidenceUpdated, label=_("edited evidence"))
+EVIDENCE_DELETED = declare_event("evidence.deleted", EvidenceDeleted, label=_("deleted evidence"))
+PORTFOLIO_CURATED = declare_event(
+    "portfolio.curated", PortfolioCurated, label=_("chose what their public portfolio shows")
+)
+PROFILE_CREATED = declare_event("profile.created", ProfileCreated, label=_("created a profile"))
+PROFILE_UPDATED = declare_event("profile.updated", ProfileUpdated, label=_("updated a profile"))
+PROFILE_AVATAR_CHANGED = declare_event(
+    "profile.avatar_changed", NoPayload, label=_("changed a profile picture")
+)
+PROFILE_AVATAR_REMOVED = declare_event(
+    "profile.avatar_removed", NoPayload, label=_("removed a profile picture")
+)
+NOTIFICATIONS_READ = declare_event(
+    "notifications.read", NotificationsRead, label=_("marked notifications as read")
+)
+EMAIL_PREFERENCES_SET = declare_event(
+    "notifications.email_preferences_set",
+    EmailPreferencesSet,
+    label=_("changed their e-mail settings"),
+)
+FAILED_EMAILS_RESENT = declare_event(
+    "notifications.failed_emails_resent", FailedEmailsResent, label=_("sent failed e-mails again")
+)
+SKILLS_IMPORTED = declare_event("skills.imported", SkillsImported, label=_("imported skills"))
+USER_ROLE_CHANGED = declare_event(
+    "user.role_changed", RoleChanged, label=_("changed a user's role")
+)
 # Recorded for the admin's users only (staff and superusers): see record_admin_login.
-USER_LOGGED_IN = declare_event("user.logged_in", NoPayload)
+USER_LOGGED_IN = declare_event("user.logged_in", NoPayload, label=_("signed in"))

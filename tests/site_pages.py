@@ -110,6 +110,12 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
         ("portfolio:portfolio-curate", reverse("portfolio:portfolio-curate")),
         ("portfolio:email-settings", reverse("portfolio:email-settings")),
         ("portfolio:notification-list", reverse("portfolio:notification-list")),
+        ("portfolio:activity", reverse("portfolio:activity")),
+        (
+            "portfolio:activity",
+            f"{reverse('portfolio:activity')}?verb=application.submitted&since=1+January+2020",
+        ),
+        ("portfolio:activity", f"{reverse('portfolio:activity')}?since=not+a+date"),
         ("portfolio:evidence-list", reverse("portfolio:evidence-list")),
         ("credentials:catalogue", reverse("credentials:catalogue")),
         ("credentials:my-credentials", reverse("credentials:my-credentials")),

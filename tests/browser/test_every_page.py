@@ -149,6 +149,8 @@ def _visits() -> list[Visit]:
         "/dashboard/",
         "/notifications/",
         "/me/email-settings/",
+        "/me/activity/",
+        "/me/activity/?since=not+a+date",
         "/me/invitations/",
         "/accounts/email/",
         "/accounts/password/change/",

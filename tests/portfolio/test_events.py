@@ -41,9 +41,9 @@ class Other:
     title: str
 
 
-THING_DONE = declare_event("test_events.thing_done", ThingDone)
-OTHER_THING = declare_event("test_events.other_thing", Other)
-QUIET_THING = declare_event("test_events.quiet_thing", NoPayload)
+THING_DONE = declare_event("test_events.thing_done", ThingDone, label="did a test thing")
+OTHER_THING = declare_event("test_events.other_thing", Other, label="did a test thing")
+QUIET_THING = declare_event("test_events.quiet_thing", NoPayload, label="did a test thing")
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 
@@ -191,7 +191,7 @@ def test_an_unsaved_target_is_refused(learner):
 def test_an_undeclared_event_type_is_refused(learner):
     from portfolio.events import EventType
 
-    forged = EventType(verb="test_events.never_declared", payload_type=Other)
+    forged = EventType(verb="test_events.never_declared", payload_type=Other, label="forged")
     with transaction.atomic(), pytest.raises(EventTypeError, match="not declared"):
         record_event(forged, by=learner, target=None, payload=Other(title="x"))
     assert not Event.objects.exists()
@@ -243,12 +243,14 @@ class WithObject:
 )
 def test_a_bad_declaration_is_refused(verb, payload_type, message):
     with pytest.raises(EventTypeError, match=message):
-        declare_event(verb, payload_type)
+        declare_event(verb, payload_type, label="did a test thing")
     assert declared_event("test_events.thing_done") == THING_DONE
 
 
 def test_declaring_a_verb_again_with_its_own_payload_is_harmless():
-    assert declare_event("test_events.thing_done", ThingDone) == THING_DONE
+    assert (
+        declare_event("test_events.thing_done", ThingDone, label="did a test thing") == THING_DONE
+    )
 
 
 # --- The log is append-only ----------------------------------------------------------------

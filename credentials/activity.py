@@ -1,0 +1,65 @@
+"""How credentials' events read in the activity log (registered in CredentialsConfig.ready())."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.urls import reverse
+
+from credentials.models import IssuedCredential, IssuerInvitation, MicroCredential
+from credentials.permissions import (
+    managed_issuers,
+    visible_credentials,
+    visible_micro_credentials,
+)
+from credentials.verbs import issuer_scope
+from portfolio.activity import TargetLink
+from portfolio.models import User
+from portfolio.permissions import is_issuer_staff
+
+
+def issuer_scopes(user: User) -> list[str]:
+    """Issuer staff read the events of the organisations they work for."""
+    if not is_issuer_staff(user):
+        return []
+    return [issuer_scope(pk) for pk in managed_issuers(user).values_list("pk", flat=True)]
+
+
+def describe_credentials(reader: User, ids: Sequence[int]) -> dict[int, TargetLink]:
+    """A credential by its micro-credential's title, linked to its page where it has one."""
+    credentials = IssuedCredential.objects.filter(pk__in=ids).select_related("micro_credential")
+    openable = set(visible_credentials(reader).filter(pk__in=ids).values_list("pk", flat=True))
+    return {
+        credential.pk: TargetLink(
+            name=credential.micro_credential.title,
+            url=reverse("credentials:credential-detail", args=[credential.public_id])
+            if credential.pk in openable
+            else "",
+        )
+        for credential in credentials
+    }
+
+
+def describe_micro_credentials(reader: User, ids: Sequence[int]) -> dict[int, TargetLink]:
+    """A micro-credential by its title, linked to its page where it has one (not a draft)."""
+    openable = set(visible_micro_credentials().filter(pk__in=ids).values_list("pk", flat=True))
+    return {
+        micro_credential.pk: TargetLink(
+            name=micro_credential.title,
+            url=reverse("credentials:micro-credential-detail", args=[micro_credential.slug])
+            if micro_credential.pk in openable
+            else "",
+        )
+        for micro_credential in MicroCredential.objects.filter(pk__in=ids).only(
+            "pk", "title", "slug"
+        )
+    }
+
+
+def describe_invitations(reader: User, ids: Sequence[int]) -> dict[int, TargetLink]:
+    """An invitation by its issuer and who it was for (read in the admin, not linked)."""
+    invitations = IssuerInvitation.objects.filter(pk__in=ids).select_related("issuer")
+    return {
+        invitation.pk: TargetLink(name=f"{invitation.issuer.name} ({invitation.email})")
+        for invitation in invitations
+    }
