@@ -12,3 +12,8 @@ class AssessmentsConfig(AppConfig):
         from portfolio.activity import register_target
 
         register_target("assessments.application", describe_applications)
+
+        # What this app adds to portfolio's inbox; portfolio never imports it.
+        from assessments.notification_kinds import register_notification_kinds
+
+        register_notification_kinds()

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from assessments import notification_kinds
 from assessments.exceptions import ApplicationNotAllowed, ReviewNotAllowed
 from assessments.models import (
     Application,
@@ -56,7 +57,7 @@ from credentials.records import EvidenceRecord, RubricResultRecord
 from credentials.services import issue_credential
 from credentials.verbs import issuer_scope
 from portfolio.events import record_event
-from portfolio.models import EvidenceItem, Notification, User
+from portfolio.models import EvidenceItem, User
 from portfolio.permissions import is_learner
 from portfolio.selectors import has_display_name
 from portfolio.services.notifications import notify
@@ -305,7 +306,7 @@ def submit_application(*, application_id: int, by: User) -> Application:
     )
     notify(
         recipients=assessor_users_for(application),
-        kind=Notification.Kind.APPLICATION_SUBMITTED,
+        kind=notification_kinds.APPLICATION_SUBMITTED,
         subject=(
             _("Resubmitted for review: %(title)s")
             if target == Application.Status.RESUBMITTED
@@ -463,7 +464,7 @@ def claim_application(*, application_id: int, by: User) -> Application:
     )
     notify(
         recipients=[application.learner],
-        kind=Notification.Kind.APPLICATION_CLAIMED,
+        kind=notification_kinds.APPLICATION_CLAIMED,
         subject=_("Your application for %(title)s is in review")
         % {"title": application.micro_credential.title},
         link=_learner_link(application),
@@ -581,7 +582,7 @@ def request_changes(
     )
     notify(
         recipients=[application.learner],
-        kind=Notification.Kind.CHANGES_REQUESTED,
+        kind=notification_kinds.CHANGES_REQUESTED,
         subject=_("Changes requested: %(title)s") % {"title": application.micro_credential.title},
         link=_learner_link(application),
         context={"title": application.micro_credential.title, "feedback": feedback.strip()},
@@ -611,7 +612,7 @@ def reject_application(
     )
     notify(
         recipients=[application.learner],
-        kind=Notification.Kind.APPLICATION_REJECTED,
+        kind=notification_kinds.APPLICATION_REJECTED,
         subject=_("Decision on your application for %(title)s")
         % {"title": application.micro_credential.title},
         link=_learner_link(application),
@@ -727,7 +728,7 @@ def flag_waiting_applications(*, now: datetime | None = None) -> int:
             notified = len(
                 notify(
                     recipients=staff,
-                    kind=Notification.Kind.APPLICATION_WAITING,
+                    kind=notification_kinds.APPLICATION_WAITING,
                     subject=_("Waiting for review: %(title)s")
                     % {"title": application.micro_credential.title},
                     link=reverse("assessments:queue"),

@@ -21,3 +21,10 @@ class CredentialsConfig(AppConfig):
         register_target("credentials.issuedcredential", describe_credentials)
         register_target("credentials.issuerinvitation", describe_invitations)
         register_target("credentials.microcredential", describe_micro_credentials)
+
+        # What this app adds to portfolio's inbox and admin roles; portfolio never imports it.
+        from credentials.notification_kinds import register_notification_kinds
+        from credentials.permissions import grant_credentials_admin_permissions
+
+        register_notification_kinds()
+        grant_credentials_admin_permissions()

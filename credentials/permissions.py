@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
 from portfolio.models import User
-from portfolio.permissions import AnyUser, is_assessor, is_issuer_staff
+from portfolio.permissions import AnyUser, grant_admin_permissions, is_assessor, is_issuer_staff
 
 
 def can_revoke(user: AnyUser, credential: IssuedCredential) -> bool:
@@ -214,4 +214,35 @@ def invitation_for_token(token: str) -> IssuerInvitation | None:
         IssuerInvitation.objects.select_related("issuer", "invited_by")
         .filter(token_hash=hash_invitation_token(token))
         .first()
+    )
+
+
+def grant_credentials_admin_permissions() -> None:
+    """What issuer staff may do in the admin with credentials' models (from ready()).
+
+    They manage their own organisation's micro-credentials with their rubrics and invite its
+    people (the admin narrows every list to their issuers), and see what was issued; revoking
+    happens on the credential's own page, with a reason.
+    """
+    grant_admin_permissions(
+        User.Role.ISSUER_STAFF,
+        {
+            "credentials.view_issuer",
+            "credentials.change_issuer",
+            "credentials.view_microcredential",
+            "credentials.add_microcredential",
+            "credentials.change_microcredential",
+            "credentials.view_rubriccriterion",
+            "credentials.add_rubriccriterion",
+            "credentials.change_rubriccriterion",
+            "credentials.delete_rubriccriterion",
+            "credentials.view_rubriclevel",
+            "credentials.add_rubriclevel",
+            "credentials.change_rubriclevel",
+            "credentials.delete_rubriclevel",
+            "credentials.view_issuedcredential",
+            "credentials.view_issuerinvitation",
+            "credentials.add_issuerinvitation",
+            "credentials.delete_issuerinvitation",
+        },
     )

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from credentials import notification_kinds
 from credentials.exceptions import (
     CredentialError,
     InvitationNotAllowed,
@@ -63,7 +64,7 @@ from credentials.verbs import (
     issuer_scope,
 )
 from portfolio.events import EventType, record_event
-from portfolio.models import Notification, User
+from portfolio.models import User
 from portfolio.services.notifications import email_address, notify
 
 
@@ -162,7 +163,7 @@ def issue_credential(
         return IssuedCredential.objects.get(award_reference=award_reference)
     notify(
         recipients=[learner],
-        kind=Notification.Kind.CREDENTIAL_ISSUED,
+        kind=notification_kinds.CREDENTIAL_ISSUED,
         subject=_("You have earned %(title)s") % {"title": micro_credential.title},
         link=reverse("credentials:credential-detail", args=[credential.public_id]),
         context={"title": micro_credential.title, "issuer": micro_credential.issuer.name},
@@ -216,7 +217,7 @@ def revoke_credential(*, credential_id: int, by: User, reason: str) -> IssuedCre
     title = credential.micro_credential.title
     notify(
         recipients=[credential.learner],
-        kind=Notification.Kind.CREDENTIAL_REVOKED,
+        kind=notification_kinds.CREDENTIAL_REVOKED,
         subject=_("%(title)s has been revoked") % {"title": title},
         link=reverse("credentials:credential-detail", args=[credential.public_id]),
         context={
@@ -281,7 +282,7 @@ def remind_expiring_credentials(*, now: datetime | None = None) -> int:
             reminders = len(
                 notify(
                     recipients=[credential.learner],
-                    kind=Notification.Kind.CREDENTIAL_EXPIRING,
+                    kind=notification_kinds.CREDENTIAL_EXPIRING,
                     subject=_("%(title)s expires soon")
                     % {"title": credential.micro_credential.title},
                     link=reverse("credentials:credential-detail", args=[credential.public_id]),
@@ -389,7 +390,7 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
     if token:
         email_address(
             address=email,
-            kind=Notification.Kind.ISSUER_INVITATION_SIGNUP,
+            kind=notification_kinds.ISSUER_INVITATION_SIGNUP,
             subject=subject,
             link=reverse("credentials:invitation-signup", args=[token]),
             context=context,
@@ -400,7 +401,7 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
         recipients=User.objects.filter(
             email__iexact=email, role=INVITATION_ROLES[role], is_active=True
         ),
-        kind=Notification.Kind.ISSUER_INVITATION,
+        kind=notification_kinds.ISSUER_INVITATION,
         subject=subject,
         link=reverse("credentials:invitation-list"),
         context=context,

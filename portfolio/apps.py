@@ -28,6 +28,10 @@ class PortfolioConfig(AppConfig):
         register_target("portfolio.learnerprofile", describe_profiles)
         register_target("portfolio.user", describe_users)
 
+        from portfolio.permissions import grant_portfolio_admin_permissions
+
+        grant_portfolio_admin_permissions()
+
 
 def _record_admin_login(sender: object, *, user: Any, **kwargs: object) -> None:
     from portfolio.services.accounts import record_admin_login

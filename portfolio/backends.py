@@ -9,7 +9,8 @@ from portfolio.permissions import AnyUser, role_admin_permissions
 
 
 class RolePermissionBackend(BaseBackend):
-    """Gives each role its fixed model permissions (portfolio.permissions.ROLE_ADMIN_PERMISSIONS).
+    """Gives each role its fixed model permissions (each app grants those on its own models
+    through portfolio.permissions.grant_admin_permissions).
 
     Object-level rules stay in the apps' permissions modules; this only opens the admin pages a
     role needs, on top of whatever ModelBackend grants through groups.

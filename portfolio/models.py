@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portfolio.notification_kinds import notification_kind_choices
 from portfolio.storage import (
     avatar_upload_to,
     evidence_upload_to,
@@ -244,21 +245,6 @@ class Notification(models.Model):
     only, in nobody's inbox, and delivered with the same guarantees.
     """
 
-    class Kind(models.TextChoices):
-        APPLICATION_SUBMITTED = "application_submitted", _("Application submitted for review")
-        APPLICATION_CLAIMED = "application_claimed", _("Application taken into review")
-        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
-        APPLICATION_REJECTED = "application_rejected", _("Application not approved")
-        CREDENTIAL_ISSUED = "credential_issued", _("Credential issued")
-        CREDENTIAL_EXPIRING = "credential_expiring", _("Credential expiring soon")
-        APPLICATION_WAITING = "application_waiting", _("Application waiting for review")
-        CREDENTIAL_REVOKED = "credential_revoked", _("Credential revoked")
-        ISSUER_INVITATION = "issuer_invitation", _("Invitation to join an issuer")
-        ISSUER_INVITATION_SIGNUP = (
-            "issuer_invitation_signup",
-            _("Invitation to sign up and join an issuer"),
-        )
-
     class EmailState(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
@@ -270,7 +256,8 @@ class Notification(models.Model):
     )
     # Set only on rows without a recipient: where the e-mail goes.
     to_address = models.EmailField(_("to address"), blank=True)
-    kind = models.CharField(max_length=40, choices=Kind.choices)
+    # The apps that send notifications register their kinds (portfolio.notification_kinds).
+    kind = models.CharField(max_length=40, choices=notification_kind_choices)
     subject = models.CharField(max_length=200)
     link = models.CharField(max_length=500, blank=True)
     context = models.JSONField(default=dict, blank=True)
@@ -317,7 +304,7 @@ class EmailPreference(models.Model):
     """A kind of e-mail a user turned off; in-app notifications are always kept."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_preferences")
-    kind = models.CharField(max_length=40, choices=Notification.Kind.choices)
+    kind = models.CharField(max_length=40, choices=notification_kind_choices)
     is_enabled = models.BooleanField(default=True)
 
     class Meta:

@@ -7,6 +7,8 @@ leaks; PermissionDenied is reserved for objects a user can see but may not act o
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -142,39 +144,28 @@ def is_admin_user(user: AnyUser) -> bool:
 
 
 # What each role may do in the Django admin, granted by portfolio.backends.RolePermissionBackend
-# (so no group has to be set up by hand). Issuer staff manage their own organisation's
-# micro-credentials (the admin narrows every list to their issuers), read the shared skills
-# catalogue (can_edit_skills_catalogue) and see what was issued; revoking happens on the
-# credential's own page, with a reason.
-ROLE_ADMIN_PERMISSIONS: dict[str, frozenset[str]] = {
-    User.Role.ISSUER_STAFF: frozenset(
-        {
-            "portfolio.view_skillframework",
-            "portfolio.view_skill",
-            "credentials.view_issuer",
-            "credentials.change_issuer",
-            "credentials.view_microcredential",
-            "credentials.add_microcredential",
-            "credentials.change_microcredential",
-            "credentials.view_rubriccriterion",
-            "credentials.add_rubriccriterion",
-            "credentials.change_rubriccriterion",
-            "credentials.delete_rubriccriterion",
-            "credentials.view_rubriclevel",
-            "credentials.add_rubriclevel",
-            "credentials.change_rubriclevel",
-            "credentials.delete_rubriclevel",
-            "credentials.view_issuedcredential",
-            "credentials.view_issuerinvitation",
-            "credentials.add_issuerinvitation",
-            "credentials.delete_issuerinvitation",
-        }
-    ),
-}
+# (so no group has to be set up by hand). Each app grants the permissions on its own models
+# from its AppConfig.ready(), so this module never names the apps above it.
+_role_admin_permissions: dict[str, frozenset[str]] = {}
+
+
+def grant_admin_permissions(role: str, permissions: Iterable[str]) -> None:
+    """Give every active user of a role these model permissions ("app_label.codename")."""
+    _role_admin_permissions[role] = _role_admin_permissions.get(role, frozenset()) | frozenset(
+        permissions
+    )
+
+
+def grant_portfolio_admin_permissions() -> None:
+    """Issuer staff read the shared skills catalogue (can_edit_skills_catalogue: only
+    superusers change it), from which their micro-credentials are tagged."""
+    grant_admin_permissions(
+        User.Role.ISSUER_STAFF, {"portfolio.view_skillframework", "portfolio.view_skill"}
+    )
 
 
 def role_admin_permissions(user: AnyUser) -> frozenset[str]:
     """The model permissions a user holds by their role (inactive users hold none)."""
     if not isinstance(user, User) or not user.is_active:
         return frozenset()
-    return ROLE_ADMIN_PERMISSIONS.get(user.role, frozenset())
+    return _role_admin_permissions.get(user.role, frozenset())

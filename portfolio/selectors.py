@@ -12,6 +12,7 @@ from portfolio.models import (
     Skill,
     User,
 )
+from portfolio.notification_kinds import kinds_for_role
 
 
 def get_profile_for_owner(*, user: User) -> LearnerProfile:
@@ -72,28 +73,9 @@ def count_unread_notifications(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-_Kind = Notification.Kind
-
-# Which kinds of notification the services send to each role; the e-mail settings page offers
-# only these, so nobody is asked about e-mails they can never receive.
-NOTIFICATION_KINDS_BY_ROLE: dict[str, tuple[str, ...]] = {
-    User.Role.LEARNER: (
-        _Kind.APPLICATION_CLAIMED,
-        _Kind.CHANGES_REQUESTED,
-        _Kind.APPLICATION_REJECTED,
-        _Kind.CREDENTIAL_ISSUED,
-        _Kind.CREDENTIAL_EXPIRING,
-        _Kind.CREDENTIAL_REVOKED,
-    ),
-    User.Role.ASSESSOR: (_Kind.APPLICATION_SUBMITTED, _Kind.ISSUER_INVITATION),
-    User.Role.ISSUER_STAFF: (_Kind.APPLICATION_WAITING, _Kind.ISSUER_INVITATION),
-    User.Role.EMPLOYER: (),
-}
-
-
 def list_email_kinds(*, user: User) -> tuple[str, ...]:
     """The kinds of notification the user's role can receive, in the order the page lists them."""
-    return NOTIFICATION_KINDS_BY_ROLE.get(user.role, ())
+    return kinds_for_role(user.role)
 
 
 def list_enabled_email_kinds(*, user: User) -> set[str]:

@@ -6,39 +6,9 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.utils.translation import gettext as _
 
 from portfolio.forms.ids import IdField
-from portfolio.models import Notification
-
-Kind = Notification.Kind
-
-
-def who_gets(kind: str) -> str:
-    """When this kind of notification is sent, for the settings page."""
-    texts = {
-        Kind.APPLICATION_SUBMITTED: _(
-            "A learner submits or resubmits an application for a micro-credential you assess."
-        ),
-        Kind.APPLICATION_CLAIMED: _("An assessor takes your application into review."),
-        Kind.CHANGES_REQUESTED: _("An assessor asks you to change your application."),
-        Kind.APPLICATION_REJECTED: _("An assessor decides not to approve your application."),
-        Kind.CREDENTIAL_ISSUED: _("You earn a credential; the e-mail has its public link."),
-        Kind.CREDENTIAL_EXPIRING: _("One of your credentials will expire within %(days)s days.")
-        % {"days": settings.CREDENTIAL_EXPIRY_REMINDER_DAYS},
-        Kind.CREDENTIAL_REVOKED: _(
-            "The issuer revokes one of your credentials; the e-mail gives their reason."
-        ),
-        Kind.APPLICATION_WAITING: _(
-            "An application to your organisation has waited more than %(days)s days for review."
-        )
-        % {"days": settings.APPLICATION_WAITING_DAYS},
-        Kind.ISSUER_INVITATION: _(
-            "An organisation invites you to join it as its staff or as an assessor."
-        ),
-    }
-    return texts[Kind(kind)]
+from portfolio.notification_kinds import get_notification_kind
 
 
 class MarkReadForm(forms.Form):
@@ -64,11 +34,12 @@ class EmailSettingsForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         for kind in kinds:
+            registration = get_notification_kind(kind)
             self.fields[kind] = forms.BooleanField(
-                label=Kind(kind).label,
+                label=registration.label,
                 required=False,
                 initial=kind in enabled_kinds,
-                help_text=who_gets(kind),
+                help_text=registration.explanation(),
             )
 
     def enabled_kinds(self) -> list[str]:

@@ -53,6 +53,7 @@ from django.utils import timezone
 
 from portfolio.events import record_event
 from portfolio.models import EmailPreference, Notification, User
+from portfolio.notification_kinds import is_registered
 from portfolio.selectors import list_email_kinds
 from portfolio.verbs import (
     EMAIL_PREFERENCES_SET,
@@ -112,8 +113,11 @@ def notify(
 
     With a dedupe_key (suffixed per recipient) a repeated call is a no-op for recipients who
     already have it. Recipients who turned this kind of e-mail off still get the in-app row, as
-    does everyone while emails_withheld() is in force.
+    does everyone while emails_withheld() is in force. Raises ValueError for a kind no app
+    registered (portfolio.notification_kinds), which would have no label and no e-mail.
     """
+    if not is_registered(kind):
+        raise ValueError(f"No app registered the notification kind {kind!r}.")
     created: list[Notification] = []
     now = timezone.now()
     recipients = list(recipients)
@@ -155,7 +159,10 @@ def email_address(
     The row is outbox only (no recipient, so in nobody's inbox) and is sent like any
     notification's e-mail, except within emails_withheld(). Its link is blanked once sent
     (see the module docstring). With a dedupe_key a repeated call is a no-op and returns None.
+    Raises ValueError for a kind no app registered, as notify() does.
     """
+    if not is_registered(kind):
+        raise ValueError(f"No app registered the notification kind {kind!r}.")
     return _record(
         to_address=address,
         kind=kind,

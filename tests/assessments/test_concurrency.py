@@ -2,7 +2,7 @@ from concurrent.futures import Future
 
 from django.db import transaction
 
-from assessments import services
+from assessments import notification_kinds, services
 from assessments.exceptions import AssessmentError
 from assessments.models import Application
 from assessments.selectors import list_history
@@ -46,7 +46,7 @@ def test_two_assessors_claiming_at_once_get_one_claim(
     ]
     assert (
         Notification.objects.filter(
-            recipient=learner, kind=Notification.Kind.APPLICATION_CLAIMED
+            recipient=learner, kind=notification_kinds.APPLICATION_CLAIMED
         ).count()
         == 1
     )

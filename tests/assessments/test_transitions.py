@@ -5,7 +5,7 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from assessments import services
+from assessments import notification_kinds, services
 from assessments.exceptions import ApplicationNotAllowed, ReviewNotAllowed, TransitionNotAllowed
 from assessments.models import Application, SubmittedEvidence
 from assessments.selectors import list_history
@@ -119,7 +119,7 @@ def test_submit_freezes_evidence_records_history_and_notifies_assessors(
     assert history(submitted) == [(Application.Status.DRAFT, Application.Status.SUBMITTED)]
     assert SubmittedEvidence.objects.filter(application=submitted, round=1).count() == 2
     note = Notification.objects.get(recipient=assessor)
-    assert note.kind == Notification.Kind.APPLICATION_SUBMITTED
+    assert note.kind == notification_kinds.APPLICATION_SUBMITTED
     assert [m.to for m in mail.outbox] == [[assessor.email]]
     assert mail.outbox[0].subject == f"New application: {submitted.micro_credential.title}"
 
@@ -136,7 +136,7 @@ def test_assessors_inbox_tells_a_resubmission_from_a_new_application(
     services.submit_application(application_id=in_review.pk, by=learner)
     subjects = list(
         Notification.objects.filter(
-            recipient=assessor, kind=Notification.Kind.APPLICATION_SUBMITTED
+            recipient=assessor, kind=notification_kinds.APPLICATION_SUBMITTED
         )
         .order_by("pk")
         .values_list("subject", flat=True)
@@ -451,7 +451,7 @@ def test_rejection_is_final_and_tells_the_learner(in_review, assessor, learner, 
     assert in_review.status == Application.Status.REJECTED
     assert in_review.decided_at is not None
     assert Notification.objects.filter(
-        recipient=learner, kind=Notification.Kind.APPLICATION_REJECTED
+        recipient=learner, kind=notification_kinds.APPLICATION_REJECTED
     ).exists()
 
 
@@ -583,7 +583,7 @@ def test_waiting_applications_are_flagged_to_issuer_staff_once(submitted, issuer
     assert services.flag_waiting_applications(now=later) == 1
     assert services.flag_waiting_applications(now=later) == 0
     note = Notification.objects.get(recipient=issuer_staff)
-    assert note.kind == Notification.Kind.APPLICATION_WAITING
+    assert note.kind == notification_kinds.APPLICATION_WAITING
     assert note.context["days"] == 6
 
 

@@ -5,11 +5,12 @@ import time_machine
 from django.utils import timezone
 
 from assessments import services
+from assessments.notification_kinds import APPLICATION_WAITING
 from portfolio.models import Notification
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, UserFactory
 
-WAITING = Notification.Kind.APPLICATION_WAITING
+WAITING = APPLICATION_WAITING
 
 
 @pytest.fixture

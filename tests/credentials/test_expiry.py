@@ -5,6 +5,7 @@ from django.core import mail
 
 from credentials import tasks
 from credentials.models import IssuedCredential
+from credentials.notification_kinds import CREDENTIAL_EXPIRING
 from credentials.services import remind_expiring_credentials
 from portfolio.models import Notification
 from tests.credentials.conftest import NOW, issue, revoke
@@ -101,9 +102,7 @@ def test_holders_are_reminded_once_of_a_credential_expiring_within_the_window(
     with django_capture_on_commit_callbacks(execute=True):
         assert remind_expiring_credentials(now=NOW) == 0
         assert remind_expiring_credentials(now=NOW + timedelta(days=5)) == 0
-    reminder = Notification.objects.get(
-        recipient=learner, kind=Notification.Kind.CREDENTIAL_EXPIRING
-    )
+    reminder = Notification.objects.get(recipient=learner, kind=CREDENTIAL_EXPIRING)
     assert reminder.subject == "SQL Basics expires soon"
     assert reminder.link == f"/c/{credential.public_id}/"
     assert reminder.context["expires_on"] == credential.expires_at.date().isoformat()
@@ -115,7 +114,7 @@ def test_each_expiring_credential_gets_its_own_reminder(learner, other_learner, 
     mine = issue(learner, one_month, issued_at=NOW - timedelta(days=20))
     theirs = issue(other_learner, one_month, issued_at=NOW - timedelta(days=25))
     assert remind_expiring_credentials(now=NOW) == 2
-    reminded = Notification.objects.filter(kind=Notification.Kind.CREDENTIAL_EXPIRING)
+    reminded = Notification.objects.filter(kind=CREDENTIAL_EXPIRING)
     assert sorted(reminded.values_list("link", flat=True)) == sorted(
         [f"/c/{mine.public_id}/", f"/c/{theirs.public_id}/"]
     )
@@ -128,7 +127,7 @@ def test_a_renewed_credential_is_reminded_again(learner, one_month):
     later = NOW + timedelta(days=30)
     issue(learner, one_month, issued_at=later - timedelta(days=20))
     assert remind_expiring_credentials(now=later) == 1
-    assert Notification.objects.filter(kind=Notification.Kind.CREDENTIAL_EXPIRING).count() == 2
+    assert Notification.objects.filter(kind=CREDENTIAL_EXPIRING).count() == 2
 
 
 def test_only_valid_credentials_inside_the_window_are_reminded(
@@ -147,7 +146,7 @@ def test_only_valid_credentials_inside_the_window_are_reminded(
     revoke(issue(learner, one_month, issued_at=NOW - timedelta(days=20)))
     issue(learner, micro_credential)
     assert remind_expiring_credentials(now=NOW) == 1
-    [reminder] = Notification.objects.filter(kind=Notification.Kind.CREDENTIAL_EXPIRING)
+    [reminder] = Notification.objects.filter(kind=CREDENTIAL_EXPIRING)
     assert reminder.link == f"/c/{at_window_end.public_id}/"
 
 
@@ -157,4 +156,4 @@ def test_the_daily_task_reminds_at_the_current_time(learner, one_month):
     issue(other, one_month, issued_at=NOW - timedelta(days=40))
     assert tasks.remind_expiring_credentials() == 1
     assert tasks.remind_expiring_credentials() == 0
-    assert Notification.objects.filter(kind=Notification.Kind.CREDENTIAL_EXPIRING).count() == 1
+    assert Notification.objects.filter(kind=CREDENTIAL_EXPIRING).count() == 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 from credentials import services
 from credentials.exceptions import InvitationNotAllowed
 from credentials.models import IssuerInvitation, MicroCredential
+from credentials.notification_kinds import ISSUER_INVITATION
 from credentials.permissions import people_choosable_for, visible_invitations
 from portfolio.models import Notification, User
 from tests.credentials.test_admin import form_data, options
@@ -145,7 +146,7 @@ def test_staff_invite_an_outside_assessor_who_is_told_in_the_inbox_and_by_email(
         "assessor",
     )
     note = Notification.objects.get(recipient=invitee)
-    assert note.kind == Notification.Kind.ISSUER_INVITATION
+    assert note.kind == ISSUER_INVITATION
     assert note.subject == "Issuer B invites you to join them as assessor"
     assert note.link == INVITATIONS
     [message] = mail.outbox

@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from credentials.exceptions import IssuanceNotAllowed
 from credentials.models import IssuedCredential
+from credentials.notification_kinds import CREDENTIAL_ISSUED
 from credentials.permissions import can_issue
 from credentials.services import issue_credential
 from portfolio.models import Notification
@@ -146,4 +147,4 @@ def test_the_assigned_assessor_issues_and_the_holder_is_told(
         credential = issue(assigned_assessor, micro_credential, holder)
     assert credential.learner == holder
     assert credential.issuer == micro_credential.issuer
-    assert Notification.objects.get(recipient=holder).kind == Notification.Kind.CREDENTIAL_ISSUED
+    assert Notification.objects.get(recipient=holder).kind == CREDENTIAL_ISSUED

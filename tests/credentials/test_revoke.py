@@ -2,8 +2,9 @@ import pytest
 from django.core import mail
 
 from credentials.models import IssuedCredential
+from credentials.notification_kinds import CREDENTIAL_REVOKED
 from portfolio.models import Notification
-from portfolio.selectors import NOTIFICATION_KINDS_BY_ROLE
+from portfolio.notification_kinds import kinds_for_role
 from tests.credentials.conftest import issue, revoke
 from tests.factories import IssuerFactory, UserFactory
 
@@ -154,7 +155,7 @@ def test_revoking_tells_the_holder_in_the_inbox_and_by_email_with_the_reason(
         client.post(revoke_url(credential), {"reason": "The evidence was not the learner's own."})
 
     [note] = Notification.objects.filter(recipient=learner)
-    assert note.kind == Notification.Kind.CREDENTIAL_REVOKED
+    assert note.kind == CREDENTIAL_REVOKED
     assert note.subject == "Data Storytelling has been revoked"
     assert note.link == f"/c/{credential.public_id}/"
     assert note.email_state == Notification.EmailState.SENT
@@ -190,7 +191,7 @@ def test_a_holder_who_turned_revocation_emails_off_is_still_told_in_the_inbox(
     client.force_login(learner)
     settings_page = client.get("/me/email-settings/").text
     assert '<label for="id_credential_revoked">Credential revoked</label>' in settings_page
-    kept = [k for k in NOTIFICATION_KINDS_BY_ROLE["learner"] if k != "credential_revoked"]
+    kept = [k for k in kinds_for_role("learner") if k != "credential_revoked"]
     client.post("/me/email-settings/", dict.fromkeys(kept, "on"))
     Notification.objects.all().delete()  # the "you have earned" one from issuing
 
@@ -199,7 +200,7 @@ def test_a_holder_who_turned_revocation_emails_off_is_still_told_in_the_inbox(
 
     [note] = Notification.objects.filter(recipient=learner)
     assert (note.kind, note.email_state) == (
-        Notification.Kind.CREDENTIAL_REVOKED,
+        CREDENTIAL_REVOKED,
         Notification.EmailState.SKIPPED,
     )
     assert mail.outbox == []

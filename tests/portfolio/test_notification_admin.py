@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from credentials.notification_kinds import CREDENTIAL_ISSUED, ISSUER_INVITATION_SIGNUP
 from portfolio.models import Notification
 from portfolio.services import notifications
 from tests.factories import UserFactory
@@ -16,9 +17,7 @@ def site_admin_client(client, db):
 
 
 def failed_notification(user, subject):
-    [note] = notifications.notify(
-        recipients=[user], kind=Notification.Kind.CREDENTIAL_ISSUED, subject=subject
-    )
+    [note] = notifications.notify(recipients=[user], kind=CREDENTIAL_ISSUED, subject=subject)
     Notification.objects.filter(pk=note.pk).update(
         email_state=Notification.EmailState.FAILED,
         email_attempts=31,
@@ -31,7 +30,7 @@ def test_staff_see_failed_emails_with_the_reason(site_admin_client, learner, oth
     failed_notification(learner, "You have earned Data Storytelling")
     [sent] = notifications.notify(
         recipients=[other_learner],
-        kind=Notification.Kind.CREDENTIAL_ISSUED,
+        kind=CREDENTIAL_ISSUED,
         subject="You have earned Spreadsheet Modelling",
     )
     Notification.objects.filter(pk=sent.pk).update(email_state=Notification.EmailState.SENT)
@@ -52,7 +51,7 @@ def test_staff_resend_a_failed_email_from_the_admin(
     failed = failed_notification(learner, "You have earned Data Storytelling")
     [sent] = notifications.notify(
         recipients=[other_learner],
-        kind=Notification.Kind.CREDENTIAL_ISSUED,
+        kind=CREDENTIAL_ISSUED,
         subject="You have earned Spreadsheet Modelling",
     )
     Notification.objects.filter(pk=sent.pk).update(email_state=Notification.EmailState.SENT)
@@ -99,7 +98,7 @@ def test_staff_see_and_resend_a_failed_email_to_an_address_without_an_account(
     failed_notification(learner, "You have earned Data Storytelling")
     note = notifications.email_address(
         address="newcomer@example.org",
-        kind=Notification.Kind.ISSUER_INVITATION_SIGNUP,
+        kind=ISSUER_INVITATION_SIGNUP,
         subject="Example Institute invites you to join them as assessor",
         link="/invitations/secret-token/",
         context={"issuer": "Example Institute", "role": "assessor", "inviter": "Ada"},

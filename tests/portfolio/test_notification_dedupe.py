@@ -1,11 +1,12 @@
 from django.db import transaction
 
+from assessments.notification_kinds import APPLICATION_WAITING
 from portfolio.models import Notification
 from portfolio.services import notifications
 from tests.concurrency import requires_postgresql, wait_until_blocked
 from tests.factories import UserFactory
 
-KIND = Notification.Kind.APPLICATION_WAITING
+KIND = APPLICATION_WAITING
 
 
 def notify(recipients, dedupe_key):

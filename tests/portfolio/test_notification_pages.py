@@ -8,18 +8,20 @@ from django.core import mail
 from django.test import RequestFactory
 from django.utils import timezone
 
+from assessments.notification_kinds import APPLICATION_CLAIMED, APPLICATION_SUBMITTED
 from config.context_processors import unread_notifications
+from credentials.notification_kinds import CREDENTIAL_ISSUED, ISSUER_INVITATION
 from portfolio.models import EmailPreference, Notification
-from portfolio.selectors import NOTIFICATION_KINDS_BY_ROLE
+from portfolio.notification_kinds import get_notification_kind, kinds_for_role
 from portfolio.services import notifications
 
 INBOX = "/notifications/"
 MARK_READ = "/notifications/read/"
 EMAIL_SETTINGS = "/me/email-settings/"
-LEARNER_KINDS = NOTIFICATION_KINDS_BY_ROLE["learner"]
+LEARNER_KINDS = kinds_for_role("learner")
 
 
-def note_for(user, subject, *, kind=Notification.Kind.CREDENTIAL_ISSUED, read=False):
+def note_for(user, subject, *, kind=CREDENTIAL_ISSUED, read=False):
     return Notification.objects.create(
         recipient=user,
         kind=kind,
@@ -80,9 +82,7 @@ def test_inbox_lists_only_the_users_own_notifications_newest_first(client, learn
 
 
 def test_inbox_shows_every_role_its_notifications(client, assessor):
-    note_for(
-        assessor, "New application: Data Storytelling", kind=Notification.Kind.APPLICATION_SUBMITTED
-    )
+    note_for(assessor, "New application: Data Storytelling", kind=APPLICATION_SUBMITTED)
     client.force_login(assessor)
     response = client.get(INBOX)
     assert inbox_items(response.text) == [("New application: Data Storytelling", True)]
@@ -265,7 +265,7 @@ def test_email_settings_offer_every_kind_a_learner_receives_ticked_by_default(cl
     ]
     assert re.findall(r'<input type="checkbox" name="(\w+)"', response.text) == learner_kinds
     for kind in learner_kinds:
-        label = Notification.Kind(kind).label
+        label = get_notification_kind(kind).label
         assert f'<label for="id_{kind}">{label}</label>' in response.text
         assert re.search(rf'<input type="checkbox" name="{kind}"[^>]* checked', response.text)
     assert "One of your credentials will expire within 30 days." in response.text
@@ -313,14 +313,14 @@ def test_saving_leaves_kinds_of_other_roles_alone(client, assessor):
     client.post(EMAIL_SETTINGS, {})
     off = EmailPreference.objects.filter(user=assessor, is_enabled=False)
     assert set(off.values_list("kind", flat=True)) == {
-        Notification.Kind.APPLICATION_SUBMITTED,
-        Notification.Kind.ISSUER_INVITATION,
+        APPLICATION_SUBMITTED,
+        ISSUER_INVITATION,
     }
 
 
 def test_saving_email_settings_turns_unticked_kinds_off(client, learner):
     client.force_login(learner)
-    ticked = [k for k in LEARNER_KINDS if k != Notification.Kind.APPLICATION_CLAIMED]
+    ticked = [k for k in LEARNER_KINDS if k != APPLICATION_CLAIMED]
 
     response = client.post(EMAIL_SETTINGS, dict.fromkeys(ticked, "on"), follow=True)
 
@@ -330,7 +330,7 @@ def test_saving_email_settings_turns_unticked_kinds_off(client, learner):
         in response.text
     )
     off = EmailPreference.objects.filter(user=learner, is_enabled=False)
-    assert list(off.values_list("kind", flat=True)) == [Notification.Kind.APPLICATION_CLAIMED]
+    assert list(off.values_list("kind", flat=True)) == [APPLICATION_CLAIMED]
     assert not re.search(
         r'<input type="checkbox" name="application_claimed"[^>]* checked', response.text
     )
@@ -341,20 +341,20 @@ def test_a_turned_off_kind_is_kept_in_the_inbox_but_not_emailed(
     client, learner, django_capture_on_commit_callbacks
 ):
     client.force_login(learner)
-    ticked = [k for k in LEARNER_KINDS if k != Notification.Kind.APPLICATION_CLAIMED]
+    ticked = [k for k in LEARNER_KINDS if k != APPLICATION_CLAIMED]
     client.post(EMAIL_SETTINGS, dict.fromkeys(ticked, "on"))
 
     with django_capture_on_commit_callbacks(execute=True):
         [claimed] = notifications.notify(
             recipients=[learner],
-            kind=Notification.Kind.APPLICATION_CLAIMED,
+            kind=APPLICATION_CLAIMED,
             subject="Your application for Data Storytelling is in review",
             link="/applications/1/",
             context={"title": "Data Storytelling"},
         )
         [issued] = notifications.notify(
             recipients=[learner],
-            kind=Notification.Kind.CREDENTIAL_ISSUED,
+            kind=CREDENTIAL_ISSUED,
             subject="You have earned Data Storytelling",
             link="/c/abc/",
             context={"title": "Data Storytelling", "issuer": "Example Institute"},

@@ -6,13 +6,15 @@ from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
 
+from credentials.notification_kinds import CREDENTIAL_ISSUED, ISSUER_INVITATION_SIGNUP
 from portfolio import tasks
 from portfolio.models import Notification
+from portfolio.notification_kinds import registered_kinds
 from portfolio.services import notifications
 from tests.celery_helpers import broker_unavailable
 from tests.factories import UserFactory
 
-KIND = Notification.Kind.CREDENTIAL_ISSUED
+KIND = CREDENTIAL_ISSUED
 
 
 @pytest.fixture
@@ -290,7 +292,7 @@ def test_event_survives_a_broker_outage_and_is_delivered_later(
 
 def test_each_kind_has_all_three_templates(db):
     user = UserFactory.build(email="x@example.com")
-    for kind in Notification.Kind.values:
+    for kind in [registered.value for registered in registered_kinds()]:
         note = Notification(
             recipient=user, kind=kind, subject="s", link="/x/", context={"title": "T"}
         )
@@ -328,7 +330,7 @@ def test_redelivery_settings_agree_with_the_outbox_claim(settings):
 def email_invitee(**extra):
     return notifications.email_address(
         address="newcomer@example.org",
-        kind=Notification.Kind.ISSUER_INVITATION_SIGNUP,
+        kind=ISSUER_INVITATION_SIGNUP,
         subject="Example Institute invites you to join them as assessor",
         link="/invitations/secret-token/",
         context={"issuer": "Example Institute", "role": "assessor", "inviter": "Ada"},

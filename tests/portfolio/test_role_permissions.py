@@ -1,5 +1,8 @@
+from pathlib import Path
+
 import pytest
 
+from portfolio import permissions
 from portfolio.permissions import role_admin_permissions
 from tests.factories import IssuerFactory, MicroCredentialFactory, SkillFactory, UserFactory
 
@@ -55,3 +58,35 @@ def test_inactive_issuer_staff_hold_no_role_permissions(staff_of_issuer):
     user.is_active = False
     assert role_admin_permissions(user) == frozenset()
     assert not user.has_perm("credentials.change_microcredential")
+
+
+def test_issuer_staff_hold_exactly_the_permissions_the_apps_grant(staff_of_issuer):
+    # portfolio grants its own; credentials grants the rest from its ready().
+    assert role_admin_permissions(staff_of_issuer[0]) == {
+        "portfolio.view_skillframework",
+        "portfolio.view_skill",
+        "credentials.view_issuer",
+        "credentials.change_issuer",
+        "credentials.view_microcredential",
+        "credentials.add_microcredential",
+        "credentials.change_microcredential",
+        "credentials.view_rubriccriterion",
+        "credentials.add_rubriccriterion",
+        "credentials.change_rubriccriterion",
+        "credentials.delete_rubriccriterion",
+        "credentials.view_rubriclevel",
+        "credentials.add_rubriclevel",
+        "credentials.change_rubriclevel",
+        "credentials.delete_rubriclevel",
+        "credentials.view_issuedcredential",
+        "credentials.view_issuerinvitation",
+        "credentials.add_issuerinvitation",
+        "credentials.delete_issuerinvitation",
+    }
+
+
+def test_the_ground_floor_names_no_upper_app_permission():
+    source = (Path(permissions.__file__)).read_text()
+    assert "credentials." not in source
+    assert "assessments." not in source
+    assert "portfolio.view_skill" in source

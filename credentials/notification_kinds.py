@@ -1,0 +1,65 @@
+"""The notifications credentials sends, registered with portfolio from CredentialsConfig.ready()."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portfolio.models import User
+from portfolio.notification_kinds import register_notification_kind
+
+CREDENTIAL_ISSUED = "credential_issued"
+CREDENTIAL_EXPIRING = "credential_expiring"
+CREDENTIAL_REVOKED = "credential_revoked"
+ISSUER_INVITATION = "issuer_invitation"
+ISSUER_INVITATION_SIGNUP = "issuer_invitation_signup"
+
+
+def register_notification_kinds() -> None:
+    register_notification_kind(
+        CREDENTIAL_ISSUED,
+        label=gettext_lazy("Credential issued"),
+        roles=(User.Role.LEARNER,),
+        explanation=lambda: _("You earn a credential; the e-mail has its public link."),
+        position=40,
+    )
+    register_notification_kind(
+        CREDENTIAL_EXPIRING,
+        label=gettext_lazy("Credential expiring soon"),
+        roles=(User.Role.LEARNER,),
+        explanation=lambda: (
+            _("One of your credentials will expire within %(days)s days.")
+            % {"days": settings.CREDENTIAL_EXPIRY_REMINDER_DAYS}
+        ),
+        position=50,
+    )
+    register_notification_kind(
+        CREDENTIAL_REVOKED,
+        label=gettext_lazy("Credential revoked"),
+        roles=(User.Role.LEARNER,),
+        explanation=lambda: _(
+            "The issuer revokes one of your credentials; the e-mail gives their reason."
+        ),
+        position=60,
+    )
+    register_notification_kind(
+        ISSUER_INVITATION,
+        label=gettext_lazy("Invitation to join an issuer"),
+        roles=(User.Role.ASSESSOR, User.Role.ISSUER_STAFF),
+        explanation=lambda: _(
+            "An organisation invites you to join it as its staff or as an assessor."
+        ),
+        position=70,
+    )
+    # E-mailed to an address with no account yet, so no role receives it in an inbox and the
+    # settings page never offers it.
+    register_notification_kind(
+        ISSUER_INVITATION_SIGNUP,
+        label=gettext_lazy("Invitation to sign up and join an issuer"),
+        roles=(),
+        explanation=lambda: _(
+            "An organisation invites your e-mail address to sign up and join it."
+        ),
+        position=75,
+    )
