@@ -13,7 +13,10 @@ class AssessmentsConfig(AppConfig):
 
         register_target("assessments.application", describe_applications)
 
-        # What this app adds to portfolio's inbox; portfolio never imports it.
+        # What this app adds to portfolio's inbox, and who it tells about its own events;
+        # portfolio never imports it.
         from assessments.notification_kinds import register_notification_kinds
+        from assessments.subscribers import subscribe_notifications
 
         register_notification_kinds()
+        subscribe_notifications()

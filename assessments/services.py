@@ -2,8 +2,9 @@
 
 Each entry point locks the application row, refuses an illegal step with a domain error
 before writing, records one event (assessments.verbs; a status transition's event is the
-application's history) and leaves e-mail to notifications written in the same transaction
-(see portfolio.services.notifications).
+application's history). The people concerned are told by assessments.subscribers, which react
+to those events inside the same transaction, so each notification commits with its change and
+is e-mailed after commit (see portfolio.services.notifications).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from assessments.models import (
     SubmittedEvidence,
     SubmittedStatement,
 )
-from assessments.permissions import assessor_users_for, can_claim, can_release, can_review
+from assessments.permissions import can_claim, can_release, can_review
 from assessments.transitions import SUBMITTABLE, ensure_transition, not_allowed, record_transition
 from assessments.verbs import (
     APPLICATION_APPROVED,
@@ -102,10 +103,6 @@ def _own_application() -> ReviewNotAllowed:
         code="application.own_application",
         status=HTTPStatus.FORBIDDEN,
     )
-
-
-def _learner_link(application: Application) -> str:
-    return reverse("assessments:application-detail", args=[application.pk])
 
 
 def _review_link(application: Application) -> str:
@@ -246,7 +243,8 @@ def submit_application(*, application_id: int, by: User) -> Application:
     The learner needs a display name, and every criterion a statement and at least one piece
     of evidence. The evidence as it
     stands now is copied into the round's snapshot, so later edits or deletions in the
-    library change nothing the assessor sees. Notifies the assigned assessors.
+    library change nothing the assessor sees. The assigned assessors are told
+    (assessments.subscribers).
     """
     application = _lock(application_id)
     _ensure_owner(application, by)
@@ -303,22 +301,6 @@ def submit_application(*, application_id: int, by: User) -> Application:
         by=by,
         event_type=APPLICATION_SUBMITTED,
         update_fields=["round", "submitted_at", "first_submitted_at", "assessor"],
-    )
-    notify(
-        recipients=assessor_users_for(application),
-        kind=notification_kinds.APPLICATION_SUBMITTED,
-        subject=(
-            _("Resubmitted for review: %(title)s")
-            if target == Application.Status.RESUBMITTED
-            else _("New application: %(title)s")
-        )
-        % {"title": application.micro_credential.title},
-        link=reverse("assessments:queue"),
-        context={
-            "title": application.micro_credential.title,
-            "learner": application.learner.profile.display_name,
-            "resubmitted": target == Application.Status.RESUBMITTED,
-        },
     )
     return application
 
@@ -462,14 +444,6 @@ def claim_application(*, application_id: int, by: User) -> Application:
         event_type=APPLICATION_CLAIMED,
         update_fields=["assessor"],
     )
-    notify(
-        recipients=[application.learner],
-        kind=notification_kinds.APPLICATION_CLAIMED,
-        subject=_("Your application for %(title)s is in review")
-        % {"title": application.micro_credential.title},
-        link=_learner_link(application),
-        context={"title": application.micro_credential.title},
-    )
     return application
 
 
@@ -580,13 +554,6 @@ def request_changes(
         event_type=APPLICATION_CHANGES_REQUESTED,
         comment=feedback.strip(),
     )
-    notify(
-        recipients=[application.learner],
-        kind=notification_kinds.CHANGES_REQUESTED,
-        subject=_("Changes requested: %(title)s") % {"title": application.micro_credential.title},
-        link=_learner_link(application),
-        context={"title": application.micro_credential.title, "feedback": feedback.strip()},
-    )
     return application
 
 
@@ -609,14 +576,6 @@ def reject_application(
         event_type=APPLICATION_REJECTED,
         comment=feedback.strip(),
         update_fields=["decided_at"],
-    )
-    notify(
-        recipients=[application.learner],
-        kind=notification_kinds.APPLICATION_REJECTED,
-        subject=_("Decision on your application for %(title)s")
-        % {"title": application.micro_credential.title},
-        link=_learner_link(application),
-        context={"title": application.micro_credential.title, "feedback": feedback.strip()},
     )
     return application
 
