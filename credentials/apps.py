@@ -22,9 +22,12 @@ class CredentialsConfig(AppConfig):
         register_target("credentials.issuerinvitation", describe_invitations)
         register_target("credentials.microcredential", describe_micro_credentials)
 
-        # What this app adds to portfolio's inbox and admin roles; portfolio never imports it.
+        # What this app adds to portfolio's inbox and admin roles, and who it tells about its
+        # own events; portfolio never imports it.
         from credentials.notification_kinds import register_notification_kinds
         from credentials.permissions import grant_credentials_admin_permissions
+        from credentials.subscribers import subscribe_notifications
 
         register_notification_kinds()
         grant_credentials_admin_permissions()
+        subscribe_notifications()

@@ -114,8 +114,8 @@ def issue_credential(
     Raises IssuanceNotAllowed unless `by` may award it (permissions.can_issue). A second
     call with the same award_reference returns the credential the first one made, so a
     retried or double-clicked approval never issues two. Expiry is fixed at issue from the
-    definition's validity period. Notifies the learner after commit. Not durable: approving
-    an application issues inside the approval's transaction.
+    definition's validity period. The learner is told (credentials.subscribers). Not
+    durable: approving an application issues inside the approval's transaction.
     """
     if not can_issue(by, micro_credential):
         raise IssuanceNotAllowed(
@@ -161,13 +161,6 @@ def issue_credential(
     except IntegrityError:
         # A concurrent call won the race for this award_reference: return its credential.
         return IssuedCredential.objects.get(award_reference=award_reference)
-    notify(
-        recipients=[learner],
-        kind=notification_kinds.CREDENTIAL_ISSUED,
-        subject=_("You have earned %(title)s") % {"title": micro_credential.title},
-        link=reverse("credentials:credential-detail", args=[credential.public_id]),
-        context={"title": micro_credential.title, "issuer": micro_credential.issuer.name},
-    )
     return credential
 
 
@@ -176,8 +169,8 @@ def revoke_credential(*, credential_id: int, by: User, reason: str) -> IssuedCre
     """Revoke a credential, keeping it visible as revoked with the reason.
 
     Raises RevocationNotAllowed if the user is not staff of the issuer, the reason is empty
-    or the credential is already revoked. Tells the holder, in-app and by e-mail after commit,
-    with the reason.
+    or the credential is already revoked. The holder is told (credentials.subscribers), in-app
+    and by e-mail after commit, with the reason.
     """
     credential = (
         IssuedCredential.objects.select_for_update()
@@ -213,18 +206,6 @@ def revoke_credential(*, credential_id: int, by: User, reason: str) -> IssuedCre
         owner=credential.learner,
         scope=issuer_scope(credential.issuer_id),
         payload=CredentialRevoked(reason=credential.revocation_reason),
-    )
-    title = credential.micro_credential.title
-    notify(
-        recipients=[credential.learner],
-        kind=notification_kinds.CREDENTIAL_REVOKED,
-        subject=_("%(title)s has been revoked") % {"title": title},
-        link=reverse("credentials:credential-detail", args=[credential.public_id]),
-        context={
-            "title": title,
-            "issuer": credential.issuer.name,
-            "reason": credential.revocation_reason,
-        },
     )
     return credential
 
