@@ -43,10 +43,6 @@ class ImportResult:
     unchanged: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 @dataclass
 class _Row:
