@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
+from typing import cast
 
 from django.conf import settings
 from django.core.files.storage import Storage
@@ -694,9 +695,8 @@ def flag_waiting_applications(*, now: datetime | None = None) -> int:
                     context={
                         "title": application.micro_credential.title,
                         "learner": application.learner.profile.display_name,
-                        "days": (now - application.submitted_at).days
-                        if application.submitted_at
-                        else 0,
+                        # submitted_at__lte above leaves out applications without one.
+                        "days": (now - cast(datetime, application.submitted_at)).days,
                     },
                     dedupe_key=f"application-waiting:{application.pk}:{application.round}",
                 )
