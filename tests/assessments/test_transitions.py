@@ -602,3 +602,19 @@ def test_nobody_reviews_their_own_application_even_holding_its_claim(in_review, 
     in_review.save(update_fields=["assessor"])
     assert not can_review(learner, in_review)
     assert not can_review(assessor, in_review)
+
+
+def test_a_submitted_application_cannot_be_edited(submitted, learner):
+    criterion = submitted.micro_credential.criteria_set.first()
+    with pytest.raises(ApplicationNotAllowed, match=r"^An application that is submitted cannot"):
+        services.save_response(
+            application_id=submitted.pk,
+            by=learner,
+            criterion_id=criterion.pk,
+            statement="Changed after submitting.",
+            self_assessed_level_id=None,
+            evidence_item_ids=[],
+        )
+    assert (
+        submitted.responses.get(criterion=criterion).statement == f"How I meet {criterion.title}."
+    )

@@ -165,6 +165,23 @@ def test_a_code_belonging_to_another_existing_skill_is_refused():
 
 
 @pytest.mark.django_db
+def test_rows_after_a_code_belonging_to_another_skill_are_still_checked():
+    run_import(GOOD)
+    text = (
+        HEADER
+        + "Digital and Data Skills,SQL querying,,DDS-001,\n"
+        + "Digital and Data Skills,Data cleaning,,DDS-002,\n"
+    )
+
+    result = run_import(text)
+
+    assert result.errors == [
+        (2, 'code "DDS-001" already belongs to the skill "Data cleaning" in this framework'),
+        (3, 'code "DDS-002" already belongs to the skill "SQL querying" in this framework'),
+    ]
+
+
+@pytest.mark.django_db
 def test_two_rows_may_not_rewrite_the_same_existing_skill():
     run_import(GOOD)
     text = (
