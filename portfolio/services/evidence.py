@@ -187,9 +187,7 @@ def _store(item: EvidenceItem, prepared: _PreparedUpload, stored: list[str]) -> 
 
 def _delete_stored(names: Sequence[str | None]) -> None:
     storage = private_storage()
-    for name in names:
-        if not name:
-            continue
+    for name in filter(None, names):
         try:
             storage.delete(name)
         except Exception:
