@@ -11,6 +11,7 @@ from assessments.models import Application, SubmittedEvidence
 from assessments.selectors import list_history
 from credentials.models import IssuedCredential
 from portfolio.models import Event, Notification
+from portfolio.storage import private_storage
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
 
@@ -618,3 +619,35 @@ def test_a_submitted_application_cannot_be_edited(submitted, learner):
     assert (
         submitted.responses.get(criterion=criterion).statement == f"How I meet {criterion.title}."
     )
+
+
+def test_a_submission_that_fails_while_freezing_leaves_no_copied_file(draft, learner, monkeypatch):
+    from assessments.models import SubmittedStatement
+    from tests.portfolio.test_evidence_services import stored_names
+
+    criterion = draft.micro_credential.criteria_set.first()
+    report = EvidenceItemFactory(owner=learner, pdf=True, title="Report with a file")
+    services.save_response(
+        application_id=draft.pk,
+        by=learner,
+        criterion_id=criterion.pk,
+        statement="The report shows it.",
+        self_assessed_level_id=criterion.required_level_id,
+        evidence_item_ids=[report.pk],
+    )
+    before = stored_names()
+
+    def failing_create(**fields):
+        # The evidence has been copied by now; the statements come after it.
+        assert stored_names() != before
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(SubmittedStatement.objects, "create", failing_create)
+    with pytest.raises(RuntimeError, match="the database went away"):
+        services.submit_application(application_id=draft.pk, by=learner)
+
+    assert stored_names() == before
+    draft.refresh_from_db()
+    assert draft.status == Application.Status.DRAFT
+    assert not SubmittedEvidence.objects.filter(application=draft).exists()
+    assert private_storage().exists(report.file.name)

@@ -287,3 +287,28 @@ def test_delete_is_idempotent(learner, django_capture_on_commit_callbacks):
         delete_evidence(item_id=item.pk, by=learner)
         delete_evidence(item_id=item.pk, by=learner)
     assert list(EvidenceItem.objects.values_list("pk", flat=True)) == [kept.pk]
+
+
+def test_a_failing_clean_up_is_logged_and_the_original_error_still_raised(
+    learner, monkeypatch, caplog
+):
+    storage_class = type(private_storage())
+
+    def refusing_delete(self, name):
+        raise OSError("storage unreachable")
+
+    monkeypatch.setattr(storage_class, "delete", refusing_delete)
+    unsaved = Skill(framework=SkillFramework(name="Nowhere", slug="nowhere"), name="Ghost")
+    with pytest.raises(ValueError, match="Cannot add"):
+        create_evidence(
+            by=learner,
+            kind="image",
+            title="Photo",
+            upload=a_file(png_bytes(), "p.png"),
+            skills=[unsaved],
+        )
+    assert not EvidenceItem.objects.exists()
+    # Both the image and its thumbnail were tried, each failure logged on its own.
+    failures = [r for r in caplog.records if r.getMessage().startswith("Could not delete")]
+    assert len(failures) == 2
+    assert all(r.exc_info and isinstance(r.exc_info[1], OSError) for r in failures)
