@@ -134,3 +134,33 @@ def test_the_first_issues_for_an_issuer_meet_on_its_list_and_share_it(racer, mic
     status_list = StatusList.objects.get()
     assert status_list.next_index == 2
     assert status_list.credentials.count() == 2
+
+
+@requires_postgresql
+def test_two_awards_racing_for_one_reference_make_one_credential(racer, micro_credential):
+    staff = staff_member(micro_credential.issuer)
+    issue(UserFactory(), micro_credential)
+    learner = UserFactory(email="racing-award@example.com")
+
+    def award():
+        return issue_credential(
+            by=staff,
+            learner=learner,
+            micro_credential=micro_credential,
+            award_reference="one-approval",
+            assessor=None,
+            evidence=[],
+            rubric_results=[],
+        )
+
+    with transaction.atomic():
+        # Both awards have looked for the reference and found none; both wait on the list.
+        StatusList.objects.select_for_update().get(issuer=micro_credential.issuer)
+        futures = [racer.start(award), racer.start(award)]
+        wait_until_blocked(2)
+    first, second = (future.result(timeout=30) for future in futures)
+
+    assert first.pk == second.pk
+    assert IssuedCredential.objects.filter(award_reference="one-approval").count() == 1
+    # The loser's index went back with its savepoint and is handed out next.
+    assert StatusList.objects.get().next_index == 2

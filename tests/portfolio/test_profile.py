@@ -373,3 +373,24 @@ def test_update_profile_refuses_a_malformed_or_reserved_slug_by_field(learner, s
         update_profile(profile_id=learner.profile.pk, by=learner, display_name="Me", slug=slug)
     assert list(field_errors(caught.value)) == ["slug"]
     assert LearnerProfile.objects.get(user=learner).slug == before
+
+
+@requires_postgresql
+def test_update_profile_racing_another_learner_for_a_slug_is_told_it_is_taken(racer):
+    learner = UserFactory(email="second@example.com")
+    first = UserFactory(email="first@example.com").profile
+    with transaction.atomic():
+        # The other learner's change to the address, not yet committed: the check under the
+        # lock cannot see it, so the unique index has the last word.
+        LearnerProfile.objects.filter(pk=first.pk).update(slug="wanted-address")
+        updating = racer.start(
+            lambda: update_profile(
+                profile_id=learner.profile.pk, by=learner, display_name="Me", slug="wanted-address"
+            )
+        )
+        wait_until_blocked(1)  # on the slug's entry in the unique index
+    with pytest.raises(ProfileError) as caught:
+        updating.result(timeout=30)
+    assert field_errors(caught.value) == {"slug": [TAKEN]}
+    assert LearnerProfile.objects.get(slug="wanted-address").pk == first.pk
+    assert LearnerProfile.objects.get(user=learner).display_name != "Me"
