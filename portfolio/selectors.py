@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from portfolio.models import (
     EmailPreference,
@@ -84,3 +86,20 @@ def list_enabled_email_kinds(*, user: User) -> set[str]:
         "kind", flat=True
     )
     return set(list_email_kinds(user=user)) - set(turned_off)
+
+
+def list_due_notification_ids(*, limit: int = 500) -> list[int]:
+    """Pending e-mails whose own task or scheduled retry is overdue, or whose sender vanished.
+
+    A row is left to its own task (or Celery retry) until next_attempt_at is
+    NOTIFICATION_EMAIL_SWEEP_GRACE in the past, and to its sender until sending_until is.
+    """
+    cutoff = timezone.now() - settings.NOTIFICATION_EMAIL_SWEEP_GRACE
+    return list(
+        Notification.objects.filter(
+            email_state=Notification.EmailState.PENDING, next_attempt_at__lte=cutoff
+        )
+        .filter(Q(sending_until__isnull=True) | Q(sending_until__lte=cutoff))
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -6,6 +6,7 @@ from celery import Task, shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from portfolio.selectors import list_due_notification_ids
 from portfolio.services import notifications
 
 
@@ -40,7 +41,7 @@ def send_notification_email(self: Task[[int], bool], notification_id: int) -> bo
 @shared_task
 def send_pending_notifications() -> int:
     """Beat sweep: enqueue e-mails whose own task or retry is overdue (e.g. the broker was down)."""
-    due = notifications.list_due_notification_ids()
+    due = list_due_notification_ids()
     for notification_id in due:
         send_notification_email.delay(notification_id)
     return len(due)

@@ -672,10 +672,7 @@ NOT_STATE_CHANGING = {
     profiles.prepare_avatar,
     # A check that raises; update_profile checks availability itself.
     profiles.check_slug_shape,
-    # Reads.
-    notifications.list_due_notification_ids,
-    notifications.build_email,
-    notifications.absolute_url,
+    # The wait before the next attempt: arithmetic.
     notifications.retry_delay,
     # Writes the outbox rows of the caller's change, inside the caller's transaction; the
     # caller's event is the record of what happened.

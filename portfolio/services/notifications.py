@@ -44,13 +44,10 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.db.models import Q
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
+from portfolio.emails import build_email
 from portfolio.events import record_event
 from portfolio.models import EmailPreference, Notification, User
 from portfolio.notification_kinds import is_registered
@@ -306,49 +303,6 @@ def retry_delay(attempts: int) -> timedelta:
     # Jitter spreads the retries of many e-mails that failed together (one outage); it
     # decides timing only, so the standard generator is enough.
     return delay * random.uniform(0.5, 1.0)  # noqa: S311
-
-
-def build_email(notification: Notification) -> EmailMultiAlternatives:
-    recipient = notification.recipient
-    context = {
-        **notification.context,
-        "notification": notification,
-        "recipient": recipient,
-        "site_name": settings.SITE_NAME,
-        "link": absolute_url(notification.link) if notification.link else "",
-        # Only an account has e-mail settings; an address without one has nothing to turn off.
-        "settings_link": absolute_url(reverse("portfolio:email-settings")) if recipient else "",
-    }
-    template = f"emails/{notification.kind}"
-    subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"{template}_body.txt", context),
-        to=[recipient.email if recipient is not None else notification.to_address],
-    )
-    message.attach_alternative(render_to_string(f"{template}_body.html", context), "text/html")
-    return message
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL.rstrip("/") + path
-
-
-def list_due_notification_ids(*, limit: int = 500) -> list[int]:
-    """Pending e-mails whose own task or scheduled retry is overdue, or whose sender vanished.
-
-    A row is left to its own task (or Celery retry) until next_attempt_at is
-    NOTIFICATION_EMAIL_SWEEP_GRACE in the past, and to its sender until sending_until is.
-    """
-    cutoff = timezone.now() - settings.NOTIFICATION_EMAIL_SWEEP_GRACE
-    return list(
-        Notification.objects.filter(
-            email_state=Notification.EmailState.PENDING, next_attempt_at__lte=cutoff
-        )
-        .filter(Q(sending_until__isnull=True) | Q(sending_until__lte=cutoff))
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
-    )
 
 
 @transaction.atomic(durable=True)

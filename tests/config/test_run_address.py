@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from config.run_address import main, served_at
-from portfolio.services.notifications import absolute_url
+from portfolio.emails import absolute_url
 from tests.config.test_settings import BASE_DIR, clean_environment
 
 MACHINE = ["vm", "192.0.2.2", "fd00::2"]

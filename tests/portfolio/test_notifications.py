@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from credentials.notification_kinds import CREDENTIAL_ISSUED, ISSUER_INVITATION_SIGNUP
 from portfolio import tasks
+from portfolio.emails import build_email
 from portfolio.models import Notification
 from portfolio.notification_kinds import registered_kinds
 from portfolio.services import notifications
@@ -296,7 +297,7 @@ def test_each_kind_has_all_three_templates(db):
         note = Notification(
             recipient=user, kind=kind, subject="s", link="/x/", context={"title": "T"}
         )
-        message = notifications.build_email(note)
+        message = build_email(note)
         assert message.subject
         assert "http://127.0.0.1:8000/x/" in message.body
         assert message.alternatives[0][0].startswith("<!doctype html>")
@@ -304,7 +305,7 @@ def test_each_kind_has_all_three_templates(db):
 
 def test_every_email_links_to_the_email_settings(learner):
     [note] = notify_learner(learner)
-    message = notifications.build_email(note)
+    message = build_email(note)
     assert "http://127.0.0.1:8000/me/email-settings/" in message.body
     assert 'href="http://127.0.0.1:8000/me/email-settings/"' in message.alternatives[0][0]
 
