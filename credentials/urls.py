@@ -1,15 +1,22 @@
 from django.urls import path
 
-from credentials.views import catalogue, invitations, public, revoke
+from credentials.views import (
+    catalogue,
+    credential_page,
+    invitations,
+    my_credentials,
+    public,
+    revoke,
+)
 
 app_name = "credentials"
 
 urlpatterns = [
     path("p/<slug:slug>/", public.public_portfolio, name="public-portfolio"),
     path("credentials/", catalogue.catalogue, name="catalogue"),
-    path("c/<uuid:public_id>/", catalogue.credential_detail, name="credential-detail"),
+    path("c/<uuid:public_id>/", credential_page.credential_detail, name="credential-detail"),
     path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
-    path("me/credentials/", catalogue.my_credentials, name="my-credentials"),
+    path("me/credentials/", my_credentials.my_credentials, name="my-credentials"),
     path("me/invitations/", invitations.invitation_list, name="invitation-list"),
     path(
         "me/invitations/<int:pk>/accept/",
