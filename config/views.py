@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from assessments import selectors as assessment_selectors
 from assessments.models import Application
 from assessments.permissions import can_edit_application, can_use_review_queue
-from credentials import selectors as credential_selectors
+from credentials.selectors import credential_pages, invitations
 from credentials.views.catalogue import get_micro_credential_page
 from portfolio import selectors
 from portfolio.http import AuthenticatedHttpRequest
@@ -47,16 +47,14 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, object] = {
         "role": user.get_role_display(),
-        "open_invitation_count": credential_selectors.count_open_invitations(user=user),
+        "open_invitation_count": invitations.count_open_invitations(user=user),
     }
     if can_keep_portfolio(user):
         context |= {
             "profile": selectors.get_profile_for_owner(user=user),
             "evidence_counts": selectors.count_evidence_by_kind(owner=user),
             "recent_evidence": selectors.list_evidence(owner=user)[:DASHBOARD_ROWS],
-            "credentials": credential_selectors.list_learner_credentials(learner=user)[
-                :DASHBOARD_ROWS
-            ],
+            "credentials": credential_pages.list_learner_credentials(learner=user)[:DASHBOARD_ROWS],
             "open_applications": assessment_selectors.list_applications_for_learner(
                 learner=user
             ).filter(status__in=Application.OPEN_STATUSES)[:DASHBOARD_ROWS],

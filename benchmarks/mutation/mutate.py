@@ -33,6 +33,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -50,30 +51,8 @@ COVERAGE_MAP = STATE_DIR / "coverage-map.json"
 LOG_DIR = STATE_DIR / "logs"
 SETTINGS = "benchmarks.mutation.settings"
 
-TARGETS = [
-    "assessments/services.py",
-    "assessments/permissions.py",
-    "assessments/selectors.py",
-    "credentials/services.py",
-    "credentials/permissions.py",
-    "credentials/selectors.py",
-    "credentials/public.py",
-    "credentials/records.py",
-    "credentials/activity.py",
-    "credentials/subscribers.py",
-    "assessments/subscribers.py",
-    "assessments/transitions.py",
-    "portfolio/activity.py",
-    "portfolio/events.py",
-    "portfolio/services/accounts.py",
-    "portfolio/services/curation.py",
-    "portfolio/services/evidence.py",
-    "portfolio/services/notifications.py",
-    "portfolio/services/profiles.py",
-    "portfolio/services/skills.py",
-    "portfolio/permissions.py",
-    "portfolio/selectors.py",
-]
+# The modules mutated: cosmic-ray.toml's module-path, the one list both tools read.
+TARGETS: list[str] = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["cosmic-ray"]["module-path"]
 # The browser journeys and the real-worker tests are left out of the map: they need
 # Chromium or a Celery worker per run, and everything they reach is also reached by the
 # service, permission and view tests.

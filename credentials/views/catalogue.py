@@ -8,11 +8,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from credentials import selectors
 from credentials.forms import CatalogueFilterForm
 from credentials.models import IssuedCredential, MicroCredential
 from credentials.permissions import is_open_for_applications
-from credentials.selectors import CatalogueEntry
+from credentials.selectors import catalogue as catalogue_selectors
+from credentials.selectors.catalogue import CatalogueEntry
 from credentials.views.open_graph import absolute_badge_url
 from portfolio.models import User
 from portfolio.permissions import is_learner
@@ -21,11 +21,11 @@ PAGE_SIZE = 12
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
-    filters = CatalogueFilterForm(request.GET, issuers=selectors.list_catalogue_issuers())
+    filters = CatalogueFilterForm(request.GET, issuers=catalogue_selectors.list_catalogue_issuers())
     # An unknown level or issuer in the query string is shown as an error and ignored.
     filters.is_valid()
     data = filters.cleaned_data
-    entries = selectors.list_catalogue(
+    entries = catalogue_selectors.list_catalogue(
         query=data.get("q") or "", level=data.get("level") or "", issuer=data.get("issuer")
     )
     context = {
@@ -68,11 +68,11 @@ class MicroCredentialPage:
 
 def get_micro_credential_page(request: HttpRequest, slug: str) -> MicroCredentialPage:
     """The page's pieces from this app; Http404 for a micro-credential not in the catalogue."""
-    entry = selectors.get_catalogue_entry(slug=slug)
+    entry = catalogue_selectors.get_catalogue_entry(slug=slug)
     learner = request.user if isinstance(request.user, User) and is_learner(request.user) else None
     held = None
     if learner is not None:
-        held = selectors.get_valid_credential(
+        held = catalogue_selectors.get_valid_credential(
             learner=learner, micro_credential=entry.micro_credential
         )
     return MicroCredentialPage(

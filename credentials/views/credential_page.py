@@ -9,13 +9,13 @@ from django.shortcuts import render
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from credentials import selectors
 from credentials.permissions import get_credential_access
+from credentials.selectors import credential_pages
 from credentials.views.open_graph import absolute_badge_url
 
 
 def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    page = selectors.get_credential_page(public_id=public_id, viewer=request.user)
+    page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
     credential = page.credential
     context = {
         "page": page,

@@ -9,8 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from credentials import selectors, services
+from credentials import services
 from credentials.forms import VisibilityForm
+from credentials.selectors import credential_pages
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.permissions import can_keep_portfolio
 
@@ -23,7 +24,7 @@ def my_credentials(request: AuthenticatedHttpRequest) -> HttpResponse:
         raise Http404("No credentials here.")
     if request.method == "POST":
         return _set_visibility(request)
-    credentials = selectors.list_learner_credentials(learner=request.user)
+    credentials = credential_pages.list_learner_credentials(learner=request.user)
     rows = [
         (
             credential,
@@ -44,7 +45,7 @@ def _set_visibility(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = VisibilityForm(request.POST)
     if not form.is_valid():
         raise Http404("No such credential.")
-    credential = selectors.get_own_credential(
+    credential = credential_pages.get_own_credential(
         learner=request.user, public_id=form.cleaned_data["credential"]
     )
     show = form.cleaned_data["is_shown_publicly"]

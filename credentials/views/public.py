@@ -5,11 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from credentials import selectors
+from credentials.selectors import portfolio_page
 
 
 def public_portfolio(request: HttpRequest, slug: str) -> HttpResponse:
-    portfolio = selectors.get_public_portfolio(slug=slug)
+    portfolio = portfolio_page.get_public_portfolio(slug=slug)
     profile = portfolio.profile
     context = {
         "portfolio": portfolio,

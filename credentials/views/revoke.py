@@ -11,10 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from credentials import selectors, services
+from credentials import services
 from credentials.exceptions import CredentialError
 from credentials.forms import RevokeForm
 from credentials.permissions import can_revoke
+from credentials.selectors import credential_pages
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.refusals import show_as_message
 
@@ -22,7 +23,7 @@ from portfolio.refusals import show_as_message
 @login_required
 @require_http_methods(["GET", "POST"])
 def revoke_credential(request: AuthenticatedHttpRequest, public_id: UUID) -> HttpResponse:
-    page = selectors.get_credential_page(public_id=public_id, viewer=request.user)
+    page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
     credential = page.credential
     # Anyone else gets a 404, as for a credential that does not exist: the page must not
     # tell them that revoking is a thing they might try.

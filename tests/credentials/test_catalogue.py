@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from credentials.models import RubricCriterion, RubricLevel
-from credentials.selectors import HOLDERS_SHOWN
+from credentials.selectors.catalogue import HOLDERS_SHOWN
 from tests.credentials.conftest import NOW, get_counting_queries, issue, revoke
 from tests.factories import (
     IssuerFactory,

@@ -1,6 +1,6 @@
 from django.contrib.auth.models import AnonymousUser
 
-from credentials.selectors import get_credential_page
+from credentials.selectors.credential_pages import get_credential_page
 from tests.credentials.conftest import issue
 from tests.factories import UserFactory
 

@@ -1,0 +1,1 @@
+"""Reads behind the pages the public sees, one module per page."""
