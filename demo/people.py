@@ -168,7 +168,8 @@ def ensure_demo_evidence(
 def load_people(*, data: DemoData, today: date, stdout: TextSink) -> DemoPeople:
     """The skills framework, the demo logins and Amara's profile and library. Idempotent."""
     with data.skills_csv.open(encoding="utf-8", newline="") as source:
-        result = import_skills_csv(source=source)
+        # Before any of the demo's users exist, so nobody is named as importing it.
+        result = import_skills_csv(by=None, source=source)
     if result.errors:
         problems = "; ".join(f"line {line}: {message}" for line, message in result.errors)
         raise DemoDataError(f"{display_path(data.skills_csv)} did not import: {problems}")

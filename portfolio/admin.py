@@ -30,7 +30,14 @@ from portfolio.models import (
     User,
 )
 from portfolio.permissions import can_edit_skills_catalogue, can_keep_portfolio
-from portfolio.services.accounts import change_role
+from portfolio.services.accounts import (
+    change_role,
+    create_user,
+    set_staff_status,
+    set_superuser_status,
+    set_user_active,
+)
+from portfolio.services.curation import unpublish_evidence
 from portfolio.services.notifications import resend_failed_emails
 from portfolio.services.profiles import ensure_profile
 
@@ -119,20 +126,53 @@ class UserAdmin(_UserAdminBase):
     ordering = ("email",)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
-        new_role = obj.role
-        if change and "role" in form.changed_data:
-            # The role changes through its service, which records who changed it.
-            obj.role = form.initial["role"]
-        super().save_model(request, obj, form, change)
-        if obj.role != new_role:
-            # Inside the admin's transaction: a refusal rolls the whole form back and is shown
-            # by portfolio.refusals.RefusalMiddleware.
-            if not isinstance(request.user, User):
-                raise PermissionDenied
-            obj.role = change_role(by=request.user, user_id=obj.pk, role=new_role).role
+        # The admin lets only signed-in staff in; a refusal of any service below rolls the
+        # whole form back (it runs in the admin's transaction) and is shown by
+        # portfolio.refusals.RefusalMiddleware.
+        if not isinstance(request.user, User):
+            raise PermissionDenied
+        by = request.user
+        if change:
+            self._save_changed_user(request, obj, form, by=by)
+        else:
+            self._create_user(obj, form, by=by)
         # Learners made here get the same private profile that sign-up gives them.
         if can_keep_portfolio(obj):
-            ensure_profile(user=obj, by=request.user if isinstance(request.user, User) else None)
+            ensure_profile(user=obj, by=by)
+
+    def _create_user(self, obj: User, form: Any, *, by: User) -> None:
+        data = form.cleaned_data
+        password = data["password1"] if data.get("set_usable_password") else None
+        created = create_user(by=by, email=obj.email, role=obj.role, password=password)
+        # The admin goes on with the form's instance (its log entry, the redirect).
+        obj.pk, obj.password = created.pk, created.password
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    def _save_changed_user(self, request: HttpRequest, obj: User, form: Any, *, by: User) -> None:
+        # These change through portfolio.services.accounts, which records who changed them;
+        # the form saves everything else.
+        changed = {
+            name: getattr(obj, name)
+            for name in ("role", "is_active", "is_staff", "is_superuser")
+            if name in form.changed_data
+        }
+        for name in changed:
+            setattr(obj, name, form.initial[name])
+        super().save_model(request, obj, form, True)
+        if "role" in changed:
+            obj.role = change_role(by=by, user_id=obj.pk, role=changed["role"]).role
+        if "is_active" in changed:
+            obj.is_active = set_user_active(
+                by=by, user_id=obj.pk, is_active=changed["is_active"]
+            ).is_active
+        if "is_staff" in changed:
+            obj.is_staff = set_staff_status(
+                by=by, user_id=obj.pk, is_staff=changed["is_staff"]
+            ).is_staff
+        if "is_superuser" in changed:
+            obj.is_superuser = set_superuser_status(
+                by=by, user_id=obj.pk, is_superuser=changed["is_superuser"]
+            ).is_superuser
 
 
 @admin.register(LearnerProfile)
@@ -223,6 +263,22 @@ class EvidenceItemAdmin(_EvidenceAdminBase):
         "updated_at",
     )
     readonly_fields = tuple(name for name in fields if name != "is_public")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: EvidenceItem | None = None
+    ) -> tuple[str, ...]:
+        # Showing an item is its owner's choice: staff can only untick a public one.
+        if obj is None or not obj.is_public:
+            return self.fields
+        return self.readonly_fields
+
+    def save_model(self, request: HttpRequest, obj: EvidenceItem, form: Any, change: bool) -> None:
+        # is_public is the only field the form can change, and only to False.
+        if "is_public" not in form.changed_data or obj.is_public:
+            return
+        if not isinstance(request.user, User):  # the admin lets only signed-in staff in
+            raise PermissionDenied
+        unpublish_evidence(by=request.user, item_id=obj.pk)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -125,12 +125,27 @@ def can_edit_skills_catalogue(user: AnyUser) -> bool:
     return isinstance(user, User) and user.is_active and user.is_superuser
 
 
-def can_change_roles(user: AnyUser) -> bool:
-    """Whether the user may give others another role (in the admin's user form)."""
+def can_manage_accounts(user: AnyUser) -> bool:
+    """Whether the user may make accounts and change others' role, staff and superuser
+    status, and whether they are active (in the admin's user forms)."""
     return (
         isinstance(user, User)
         and user.is_active
         and (user.is_superuser or user.has_perm("portfolio.change_user"))
+    )
+
+
+def can_unpublish_evidence(user: AnyUser) -> bool:
+    """Whether the user may take someone else's evidence off their public portfolio.
+
+    Putting evidence on the page stays its owner's choice alone (portfolio.services.curation);
+    site administrators may only take it down, e.g. for something that should never have
+    been shown.
+    """
+    return (
+        isinstance(user, User)
+        and user.is_active
+        and (user.is_superuser or user.has_perm("portfolio.change_evidenceitem"))
     )
 
 

@@ -81,9 +81,37 @@ class RoleChanged:
     to_role: str
 
 
+@dataclass(frozen=True)
+class UserCreated:
+    role: str
+    # False for an account made without a password, which signs in only after a reset.
+    has_password: bool
+
+
+@dataclass(frozen=True)
+class StaffStatusSet:
+    is_staff: bool
+
+
+@dataclass(frozen=True)
+class SuperuserStatusSet:
+    is_superuser: bool
+
+
+@dataclass(frozen=True)
+class EvidenceUnpublished:
+    # The item may be deleted later by its owner; the log keeps what it was.
+    title: str
+
+
 EVIDENCE_CREATED = declare_event("evidence.created", EvidenceCreated, label=_("added evidence"))
 EVIDENCE_UPDATED = declare_event("evidence.updated", EvidenceUpdated, label=_("edited evidence"))
 EVIDENCE_DELETED = declare_event("evidence.deleted", EvidenceDeleted, label=_("deleted evidence"))
+EVIDENCE_UNPUBLISHED = declare_event(
+    "evidence.unpublished",
+    EvidenceUnpublished,
+    label=_("took evidence off a public portfolio"),
+)
 PORTFOLIO_CURATED = declare_event(
     "portfolio.curated", PortfolioCurated, label=_("chose what their public portfolio shows")
 )
@@ -109,6 +137,15 @@ FAILED_EMAILS_RESENT = declare_event(
 SKILLS_IMPORTED = declare_event("skills.imported", SkillsImported, label=_("imported skills"))
 USER_ROLE_CHANGED = declare_event(
     "user.role_changed", RoleChanged, label=_("changed a user's role")
+)
+USER_CREATED = declare_event("user.created", UserCreated, label=_("created an account"))
+USER_DEACTIVATED = declare_event("user.deactivated", NoPayload, label=_("deactivated an account"))
+USER_REACTIVATED = declare_event("user.reactivated", NoPayload, label=_("reactivated an account"))
+USER_STAFF_STATUS_SET = declare_event(
+    "user.staff_status_set", StaffStatusSet, label=_("changed a user's staff status")
+)
+USER_SUPERUSER_STATUS_SET = declare_event(
+    "user.superuser_status_set", SuperuserStatusSet, label=_("changed a user's superuser status")
 )
 # Recorded for the admin's users only (staff and superusers): see record_admin_login.
 USER_LOGGED_IN = declare_event("user.logged_in", NoPayload, label=_("signed in"))

@@ -53,7 +53,8 @@ class Case:
     actor: User | None
     # The object, or a function of the service's result that gives it; None for no object.
     target: models.Model | Callable[[object], models.Model] | None
-    owner: User | None = None
+    # The learner whose thing it is, or a function of the service's result that gives them.
+    owner: User | Callable[[object], User] | None = None
     scope: str = ""
     # Events that the services it calls record of their own (approving an application issues
     # a credential, and issue_credential records that).
@@ -241,12 +242,27 @@ def _():
 
 @scenario(skills.import_skills_csv)
 def _():
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
     source = io.StringIO("framework,name,description,code,uri\nDigital,Spreadsheets,,,\n")
     return Case(
-        run=lambda: skills.import_skills_csv(source=source),
+        run=lambda: skills.import_skills_csv(by=admin, source=source),
         verb="skills.imported",
-        actor=None,
+        actor=admin,
         target=None,
+    )
+
+
+@scenario(curation.unpublish_evidence)
+def _():
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    learner = _learner()
+    item = EvidenceItemFactory(owner=learner, link=True, public=True)
+    return Case(
+        run=lambda: curation.unpublish_evidence(by=admin, item_id=item.pk),
+        verb="evidence.unpublished",
+        actor=admin,
+        target=item,
+        owner=learner,
     )
 
 
@@ -260,6 +276,59 @@ def _():
         actor=admin,
         target=learner,
         owner=learner,
+    )
+
+
+@scenario(accounts.create_user)
+def _():
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    return Case(
+        run=lambda: accounts.create_user(
+            by=admin, email="new.assessor@example.com", role=User.Role.ASSESSOR, password=None
+        ),
+        verb="user.created",
+        actor=admin,
+        target=lambda user: user,
+        owner=lambda user: user,
+    )
+
+
+@scenario(accounts.set_user_active)
+def _():
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    learner = _learner()
+    return Case(
+        run=lambda: accounts.set_user_active(by=admin, user_id=learner.pk, is_active=False),
+        verb="user.deactivated",
+        actor=admin,
+        target=learner,
+        owner=learner,
+    )
+
+
+@scenario(accounts.set_staff_status)
+def _():
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True, is_staff=False)
+    return Case(
+        run=lambda: accounts.set_staff_status(by=admin, user_id=staff.pk, is_staff=True),
+        verb="user.staff_status_set",
+        actor=admin,
+        target=staff,
+        owner=staff,
+    )
+
+
+@scenario(accounts.set_superuser_status)
+def _():
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    return Case(
+        run=lambda: accounts.set_superuser_status(by=admin, user_id=staff.pk, is_superuser=True),
+        verb="user.superuser_status_set",
+        actor=admin,
+        target=staff,
+        owner=staff,
     )
 
 
@@ -726,7 +795,8 @@ def test_a_state_changing_service_records_exactly_one_event(db, service):
         assert (event.target_type, event.target_id) == ("", None)
     else:
         assert (event.target_type, event.target_id) == (target._meta.label_lower, target.pk)
-    assert event.owner == case.owner
+    owner = case.owner(result) if callable(case.owner) else case.owner
+    assert event.owner == owner
     assert event.scope == case.scope
     declared = declared_event(event.verb)
     assert isinstance(declared.decode(event.payload), declared.payload_type)
@@ -940,10 +1010,15 @@ def test_a_renewed_invitation_says_so(db):
 
 def test_importing_the_same_skills_again_records_nothing(db):
     csv_text = "framework,name,description,code,uri\nDigital,Spreadsheets,,,\n"
-    assert len(_new_events(lambda: skills.import_skills_csv(source=io.StringIO(csv_text)))) == 1
+    assert (
+        len(_new_events(lambda: skills.import_skills_csv(by=None, source=io.StringIO(csv_text))))
+        == 1
+    )
     results = []
     assert (
-        _new_events(lambda: results.append(skills.import_skills_csv(source=io.StringIO(csv_text))))
+        _new_events(
+            lambda: results.append(skills.import_skills_csv(by=None, source=io.StringIO(csv_text)))
+        )
         == []
     )
     assert (results[0].unchanged, results[0].errors) == (1, [])
@@ -953,7 +1028,7 @@ def test_a_skills_import_counts_what_it_did(db):
     source = io.StringIO(
         "framework,name,description,code,uri\nDigital,Spreadsheets,,,\nDigital,Databases,,,\n"
     )
-    [event] = _new_events(lambda: skills.import_skills_csv(source=source))
+    [event] = _new_events(lambda: skills.import_skills_csv(by=None, source=source))
     assert _payload(event) == SkillsImported(
         created=2, updated=0, unchanged=0, frameworks_created=("digital",)
     )

@@ -1,4 +1,11 @@
-"""Changes to who a user is on the site: their role, and the record of staff signing in."""
+"""Changes to who a user is on the site: making an account in the admin, its role, whether it
+is active, staff or a superuser, and the record of staff signing in.
+
+The admin's user forms call these for every such change, so each one is in the event log
+with who made it. They join the caller's transaction rather than owning one: the admin
+saves a user's form in a transaction of its own, and each change must commit with the rest
+of that form or not at all.
+"""
 
 from __future__ import annotations
 
@@ -10,16 +17,63 @@ from django.utils.translation import gettext as _
 from portfolio.errors import DomainError
 from portfolio.events import NoPayload, record_event
 from portfolio.models import User
-from portfolio.permissions import can_change_roles, is_admin_user
-from portfolio.verbs import USER_LOGGED_IN, USER_ROLE_CHANGED, RoleChanged
+from portfolio.permissions import can_manage_accounts, is_admin_user
+from portfolio.verbs import (
+    USER_CREATED,
+    USER_DEACTIVATED,
+    USER_LOGGED_IN,
+    USER_REACTIVATED,
+    USER_ROLE_CHANGED,
+    USER_STAFF_STATUS_SET,
+    USER_SUPERUSER_STATUS_SET,
+    RoleChanged,
+    StaffStatusSet,
+    SuperuserStatusSet,
+    UserCreated,
+)
 
 
 class AccountError(DomainError):
     """A change to an account refused, with a message meant for the user."""
 
 
-# Joins the caller's transaction rather than owning one: the admin saves a user's form in a
-# transaction of its own, and the role must change with the rest of that form or not at all.
+def _ensure_can_manage_accounts(by: User) -> None:
+    if not can_manage_accounts(by):
+        raise AccountError(
+            _("Only site administrators can change a user's account."),
+            code="user.cannot_manage_accounts",
+            status=HTTPStatus.FORBIDDEN,
+        )
+
+
+def _ensure_known_role(role: str) -> None:
+    if role not in User.Role.values:
+        raise AccountError(_("Choose one of the roles."), code="user.unknown_role", field="role")
+
+
+@transaction.atomic
+def create_user(*, by: User, email: str, role: str, password: str | None) -> User:
+    """Make an account with this address and role, recording who made it.
+
+    password=None makes an account that cannot sign in until its owner sets a password
+    (through a password reset). The address must already be checked and normalised (the
+    admin's form does both); a taken one fails on the unique constraint. Raises AccountError
+    for someone who may not manage accounts, or an unknown role.
+    """
+    _ensure_can_manage_accounts(by)
+    _ensure_known_role(role)
+    # A password of None is stored as an unusable one (set_password).
+    user = User.objects.create_user(email=email, password=password, role=role)
+    record_event(
+        USER_CREATED,
+        by=by,
+        target=user,
+        owner=user,
+        payload=UserCreated(role=role, has_password=password is not None),
+    )
+    return user
+
+
 @transaction.atomic
 def change_role(*, by: User, user_id: int, role: str) -> User:
     """Give the user another role, recording who changed it from what to what.
@@ -27,14 +81,13 @@ def change_role(*, by: User, user_id: int, role: str) -> User:
     Changing a role to the one held already changes nothing and records nothing. Raises
     AccountError for someone who may not change roles, or an unknown role.
     """
-    if not can_change_roles(by):
+    if not can_manage_accounts(by):
         raise AccountError(
             _("Only site administrators can change a user's role."),
             code="user.cannot_change_role",
             status=HTTPStatus.FORBIDDEN,
         )
-    if role not in User.Role.values:
-        raise AccountError(_("Choose one of the roles."), code="user.unknown_role", field="role")
+    _ensure_known_role(role)
     user = User.objects.select_for_update().get(pk=user_id)
     if user.role == role:
         return user
@@ -47,6 +100,79 @@ def change_role(*, by: User, user_id: int, role: str) -> User:
         target=user,
         owner=user,
         payload=RoleChanged(from_role=previous, to_role=role),
+    )
+    return user
+
+
+@transaction.atomic
+def set_user_active(*, by: User, user_id: int, is_active: bool) -> User:
+    """Deactivate an account (is_active=False), or reactivate it, recording who did.
+
+    Deactivating takes everything of theirs off the public site and stops them signing in;
+    nothing is deleted, so reactivating brings it all back. Records user.deactivated or
+    user.reactivated; setting what is already set changes and records nothing. Raises
+    AccountError for someone who may not manage accounts.
+    """
+    _ensure_can_manage_accounts(by)
+    user = User.objects.select_for_update().get(pk=user_id)
+    if user.is_active == is_active:
+        return user
+    user.is_active = is_active
+    user.save(update_fields=["is_active"])
+    record_event(
+        USER_REACTIVATED if is_active else USER_DEACTIVATED,
+        by=by,
+        target=user,
+        owner=user,
+        payload=NoPayload(),
+    )
+    return user
+
+
+@transaction.atomic
+def set_staff_status(*, by: User, user_id: int, is_staff: bool) -> User:
+    """Let the user into the Django admin (is_staff), or take it away, recording who did.
+
+    What they may do there still comes from their role and permissions. Setting what is
+    already set changes and records nothing. Raises AccountError for someone who may not
+    manage accounts.
+    """
+    _ensure_can_manage_accounts(by)
+    user = User.objects.select_for_update().get(pk=user_id)
+    if user.is_staff == is_staff:
+        return user
+    user.is_staff = is_staff
+    user.save(update_fields=["is_staff"])
+    record_event(
+        USER_STAFF_STATUS_SET,
+        by=by,
+        target=user,
+        owner=user,
+        payload=StaffStatusSet(is_staff=is_staff),
+    )
+    return user
+
+
+@transaction.atomic
+def set_superuser_status(*, by: User, user_id: int, is_superuser: bool) -> User:
+    """Make the user a site administrator (is_superuser: every permission), or stop them
+    being one, recording who did.
+
+    Setting what is already set changes and records nothing. Raises AccountError for
+    someone who may not manage accounts.
+    """
+    _ensure_can_manage_accounts(by)
+    user = User.objects.select_for_update().get(pk=user_id)
+    if user.is_superuser == is_superuser:
+        return user
+    user.is_superuser = is_superuser
+    user.save(update_fields=["is_superuser"])
+    record_event(
+        USER_SUPERUSER_STATUS_SET,
+        by=by,
+        target=user,
+        owner=user,
+        payload=SuperuserStatusSet(is_superuser=is_superuser),
     )
     return user
 

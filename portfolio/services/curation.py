@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from http import HTTPStatus
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,7 +11,13 @@ from django.utils.translation import gettext as _
 from portfolio.errors import CurationError
 from portfolio.events import record_event
 from portfolio.models import EvidenceItem, User
-from portfolio.verbs import PORTFOLIO_CURATED, PortfolioCurated
+from portfolio.permissions import can_unpublish_evidence
+from portfolio.verbs import (
+    EVIDENCE_UNPUBLISHED,
+    PORTFOLIO_CURATED,
+    EvidenceUnpublished,
+    PortfolioCurated,
+)
 
 
 @transaction.atomic(durable=True)
@@ -58,3 +65,35 @@ def curate_portfolio(*, by: User, public_item_ids_in_order: Sequence[int]) -> li
             payload=PortfolioCurated(public_item_ids=tuple(public_item_ids_in_order)),
         )
     return [items[pk] for pk in public_item_ids_in_order]
+
+
+# Joins the caller's transaction: the admin saves the item's form in a transaction of its own.
+@transaction.atomic
+def unpublish_evidence(*, by: User, item_id: int) -> EvidenceItem:
+    """Take someone's evidence item off their public portfolio (a site administrator's
+    moderation, from the admin); the rest of their page keeps its order.
+
+    Only ever hides: showing an item is its owner's choice (curate_portfolio). An item that
+    is not public changes nothing and records nothing. Raises CurationError for someone who
+    may not (permissions.can_unpublish_evidence).
+    """
+    if not can_unpublish_evidence(by):
+        raise CurationError(
+            _("Only site administrators can take evidence off someone's public page."),
+            code="portfolio.cannot_unpublish",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    item = EvidenceItem.objects.select_for_update().select_related("owner").get(pk=item_id)
+    if not item.is_public:
+        return item
+    item.is_public, item.public_position = False, 0
+    # Like curating, not editing the item: its updated_at stays.
+    EvidenceItem.objects.filter(pk=item.pk).update(is_public=False, public_position=0)
+    record_event(
+        EVIDENCE_UNPUBLISHED,
+        by=by,
+        target=item,
+        owner=item.owner,
+        payload=EvidenceUnpublished(title=item.title),
+    )
+    return item

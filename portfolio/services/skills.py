@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import TextIO
 
 from django.core.exceptions import ValidationError
@@ -18,8 +19,10 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from portfolio.errors import PortfolioError
 from portfolio.events import record_event
-from portfolio.models import Skill, SkillFramework
+from portfolio.models import Skill, SkillFramework, User
+from portfolio.permissions import can_edit_skills_catalogue
 from portfolio.verbs import SKILLS_IMPORTED, SkillsImported
 
 COLUMNS = ("framework", "name", "description", "code", "uri")
@@ -31,6 +34,10 @@ _NAME_MAX = Skill._meta.get_field("name").max_length or 200
 _CODE_MAX = Skill._meta.get_field("code").max_length or 64
 _URI_MAX = Skill._meta.get_field("uri").max_length or 500
 _SLUG_MAX = Skill._meta.get_field("slug").max_length or 120
+
+
+class SkillsImportNotAllowed(PortfolioError):
+    """An import by someone who may not change the shared skills catalogue."""
 
 
 @dataclass
@@ -286,8 +293,13 @@ def _match(
 
 
 @transaction.atomic(durable=True)
-def import_skills_csv(*, source: TextIO, framework_slug: str | None = None) -> ImportResult:
-    """Create or update skills (and their frameworks) from CSV text.
+def import_skills_csv(
+    *, by: User | None, source: TextIO, framework_slug: str | None = None
+) -> ImportResult:
+    """Create or update skills (and their frameworks) from CSV text, as `by`.
+
+    `by` is the site administrator importing, or None for an import nobody signed in made
+    (the import_skills command run without --by, the demo loader).
 
     Columns, named in a header row in any order: framework, name, description, code, uri.
     A row updates the existing skill with the same framework and name (case-insensitive) or
@@ -297,12 +309,19 @@ def import_skills_csv(*, source: TextIO, framework_slug: str | None = None) -> I
     With framework_slug, every row goes into that existing framework: the framework column
     may then be left out, and where it is filled in it must name that framework.
 
-    Records one event if it created or changed anything.
+    Records one event if it created or changed anything. Raises SkillsImportNotAllowed for
+    someone who may not edit the catalogue (permissions.can_edit_skills_catalogue).
 
     All-or-nothing: if any row is bad, nothing is written and result.errors lists every bad
     row as (line number, message), in line order. Two imports racing to create the same
     skill are settled by the unique constraints: the loser raises IntegrityError.
     """
+    if by is not None and not can_edit_skills_catalogue(by):
+        raise SkillsImportNotAllowed(
+            _("Only site administrators can import skills: the catalogue is shared."),
+            code="skills.cannot_import",
+            status=HTTPStatus.FORBIDDEN,
+        )
     result = ImportResult()
     forced: SkillFramework | None = None
     if framework_slug is not None:
@@ -332,10 +351,9 @@ def import_skills_csv(*, source: TextIO, framework_slug: str | None = None) -> I
     frameworks_created = _write(rows, frameworks, result)
     # Re-importing the same file changes nothing, so it records nothing either.
     if result.created or result.updated or frameworks_created:
-        # Run from the command line or the demo loader, so there is no acting user.
         record_event(
             SKILLS_IMPORTED,
-            by=None,
+            by=by,
             target=None,
             payload=SkillsImported(
                 created=result.created,

@@ -2,7 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from portfolio.models import EvidenceItem, LearnerProfile, User
+from portfolio.models import Event, EvidenceItem, LearnerProfile, User
 from tests.factories import (
     EvidenceItemFactory,
     SkillFactory,
@@ -201,6 +201,44 @@ def test_evidence_admin_lets_staff_only_unpublish(staff_client):
     item.refresh_from_db()
     assert item.is_public is False
     assert item.title == "Monthly loans chart"
+    # Through the service: one event, about the item, for its owner to read.
+    [event] = Event.objects.all()
+    assert (event.verb, event.actor.email, event.owner, event.target_id) == (
+        "evidence.unpublished",
+        "issuer@example.com",
+        item.owner,
+        item.pk,
+    )
+    assert event.payload == {"title": "Monthly loans chart"}
+
+
+def test_evidence_admin_cannot_make_a_private_item_public(staff_client):
+    item = EvidenceItemFactory(title="Draft notes")
+
+    page = staff_client.get(f"/admin/portfolio/evidenceitem/{item.pk}/change/")
+    response = staff_client.post(
+        f"/admin/portfolio/evidenceitem/{item.pk}/change/", {"is_public": "on"}
+    )
+
+    assert "Draft notes" in page.text
+    assert 'name="is_public"' not in page.text
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.is_public is False
+    assert not Event.objects.exists()
+
+
+def test_saving_a_public_item_unchanged_in_the_admin_records_nothing(staff_client):
+    item = EvidenceItemFactory(public=True, title="Monthly loans chart")
+
+    response = staff_client.post(
+        f"/admin/portfolio/evidenceitem/{item.pk}/change/", {"is_public": "on"}
+    )
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.is_public is True
+    assert not Event.objects.exists()
 
 
 def test_evidence_admin_shows_a_file_as_text_never_as_a_link(staff_client):

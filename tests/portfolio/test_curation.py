@@ -3,9 +3,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from portfolio.errors import CurationError
-from portfolio.models import EvidenceItem
-from portfolio.services.curation import curate_portfolio
-from tests.factories import EvidenceItemFactory
+from portfolio.models import Event, EvidenceItem
+from portfolio.services.curation import curate_portfolio, unpublish_evidence
+from tests.factories import EvidenceItemFactory, UserFactory
 
 URL = "/me/portfolio/"
 NOT_YOURS = "Some of the chosen items are not in your evidence library, so nothing was changed."
@@ -199,3 +199,37 @@ def test_every_row_control_has_a_label_naming_its_item(client, learner):
     assert "Position of “Sales dashboard”</label>" in page
     assert page.count('<label class="visually-hidden" for="id_items-0-') == 2
     assert item.pk
+
+
+# --- Taking an item down (site administrators, from the admin) -------------------------------
+
+
+def test_an_administrator_takes_one_item_off_a_page_and_the_rest_keep_their_order(learner):
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    _first, second, _third = (
+        EvidenceItemFactory(owner=learner, title=title, public=True, public_position=position)
+        for position, title in enumerate(["First", "Second", "Third"], start=1)
+    )
+
+    unpublish_evidence(by=admin, item_id=second.pk)
+    unpublish_evidence(by=admin, item_id=second.pk)  # already hidden: nothing more
+
+    assert state(learner) == [("First", True, 1), ("Second", False, 0), ("Third", True, 3)]
+    [event] = Event.objects.all()
+    assert (event.verb, event.actor, event.owner, event.target_id) == (
+        "evidence.unpublished",
+        admin,
+        learner,
+        second.pk,
+    )
+
+
+@pytest.mark.parametrize("who", ["learner", "other_learner", "issuer_staff"])
+def test_only_site_administrators_take_items_down(request, who, learner):
+    item = EvidenceItemFactory(owner=learner, title="Shown", public=True, public_position=1)
+
+    with pytest.raises(CurationError, match="Only site administrators"):
+        unpublish_evidence(by=request.getfixturevalue(who), item_id=item.pk)
+
+    assert state(learner) == [("Shown", True, 1)]
+    assert not Event.objects.exists()

@@ -4,9 +4,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils.text import slugify
 
-from portfolio.models import Skill, SkillFramework
+from portfolio.models import Event, Skill, SkillFramework
 from portfolio.services.skills import import_skills_csv
-from tests.factories import SkillFactory, SkillFrameworkFactory
+from tests.factories import SkillFactory, SkillFrameworkFactory, UserFactory
 
 HEADER = "framework,name,description,code,uri\n"
 GOOD = (
@@ -18,7 +18,7 @@ GOOD = (
 
 
 def run_import(text, **kwargs):
-    return import_skills_csv(source=io.StringIO(text, newline=""), **kwargs)
+    return import_skills_csv(by=None, source=io.StringIO(text, newline=""), **kwargs)
 
 
 def skills_by_name():
@@ -478,3 +478,53 @@ def test_command_imports_into_a_chosen_framework(tmp_path):
         "Imported 1 new and 0 updated skills.\n"
     )
     assert Skill.objects.get().framework.slug == "dds"
+
+
+# --- Who imports -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_import_names_the_administrator_who_made_it(tmp_path):
+    admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
+    path = tmp_path / "skills.csv"
+    path.write_text(GOOD, encoding="utf-8")
+
+    assert call_import(str(path), "--by", "Root@Example.com")[0].startswith("Imported 3 new")
+
+    [event] = Event.objects.all()
+    assert (event.verb, event.actor) == ("skills.imported", admin)
+
+
+@pytest.mark.django_db
+def test_an_import_without_by_names_nobody(tmp_path):
+    path = tmp_path / "skills.csv"
+    path.write_text(GOOD, encoding="utf-8")
+
+    call_import(str(path))
+
+    [event] = Event.objects.all()
+    assert (event.verb, event.actor, event.actor_label) == ("skills.imported", None, "")
+
+
+@pytest.mark.django_db
+def test_an_import_by_an_unknown_address_is_refused(tmp_path):
+    path = tmp_path / "skills.csv"
+    path.write_text(GOOD, encoding="utf-8")
+
+    with pytest.raises(CommandError, match='There is no user with the address "nobody@'):
+        call_import(str(path), "--by", "nobody@example.com")
+
+    assert not Skill.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_site_administrators_import_skills(tmp_path):
+    UserFactory(email="issuer@example.com", issuer_staff=True)
+    path = tmp_path / "skills.csv"
+    path.write_text(GOOD, encoding="utf-8")
+
+    with pytest.raises(CommandError, match="Only site administrators can import skills"):
+        call_import(str(path), "--by", "issuer@example.com")
+
+    assert not Skill.objects.exists()
+    assert not Event.objects.exists()

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.services.skills import COLUMNS, import_skills_csv
+from portfolio.models import User
+from portfolio.services.skills import COLUMNS, SkillsImportNotAllowed, import_skills_csv
 
 
 class Command(BaseCommand):
@@ -27,10 +28,27 @@ class Command(BaseCommand):
             help="Import every row into this existing framework (the framework column may "
             "then be left out).",
         )
+        parser.add_argument(
+            "--by",
+            dest="by_email",
+            metavar="EMAIL",
+            help="The e-mail address of the site administrator importing, recorded in the event "
+            "log as the one who did it (without it, the log names nobody).",
+        )
 
     def handle(
-        self, *args: object, path: str, framework_slug: str | None, **options: object
+        self,
+        *args: object,
+        path: str,
+        framework_slug: str | None,
+        by_email: str | None,
+        **options: object,
     ) -> None:
+        by = None
+        if by_email is not None:
+            by = User.objects.filter(email__iexact=by_email.strip()).first()
+            if by is None:
+                raise CommandError(f'There is no user with the address "{by_email}".')
         try:
             data = Path(path).read_bytes()
         except FileNotFoundError:
@@ -49,9 +67,12 @@ class Command(BaseCommand):
                 'Save it as "CSV UTF-8" and try again.'
             ) from None
 
-        result = import_skills_csv(
-            source=io.StringIO(text, newline=""), framework_slug=framework_slug
-        )
+        try:
+            result = import_skills_csv(
+                by=by, source=io.StringIO(text, newline=""), framework_slug=framework_slug
+            )
+        except SkillsImportNotAllowed as refused:
+            raise CommandError(refused.message) from None
         if result.errors:
             for line, message in result.errors:
                 self.stderr.write(f"line {line}: {message}")
