@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -65,7 +64,7 @@ from credentials.verbs import (
 )
 from portfolio.events import EventType, record_event
 from portfolio.models import User
-from portfolio.services.notifications import email_address, notify
+from portfolio.services.notifications import notify
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -305,14 +304,14 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
     """Invite an e-mail address to join an issuer as staff or assessor.
 
     Inviting the same address for the same role again renews the open invitation (one per
-    person, by a unique constraint) and tells them again. If an account with the address and
-    the matching role exists, its owner is told in their inbox and by e-mail. An address with
-    no account at all is e-mailed a sign-up link, whose token (a new one each sending) makes
-    the account with the invited role and accepts (sign_up_by_invitation). An account of
-    another role is told nothing: the invitation waits until its role is changed. The inviter
-    is never told which, so an invitation reveals nothing about who has an account. Raises
-    InvitationNotAllowed if `by` does not manage the issuer, or the person is already one of
-    its members.
+    person, by a unique constraint), and the invitee is told again: each sending records
+    issuer.invitation_sent, and credentials.subscribers tells them in the same transaction
+    (an account of the matching role in its inbox and by e-mail, an address with no account
+    by an e-mailed sign-up link, whose token makes the account with the invited role and
+    accepts: sign_up_by_invitation). A renewal's new link replaces the old one, which stops
+    working here. The inviter is never told which, so an invitation reveals nothing about
+    who has an account. Raises InvitationNotAllowed if `by` does not manage the issuer, or
+    the person is already one of its members.
     """
     issuer = Issuer.objects.select_for_update().get(pk=issuer_id)
     if not can_manage_issuer(by, issuer):
@@ -338,14 +337,11 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
         accepted_at__isnull=True,
         defaults={"invited_by": by, "expires_at": expires_at},
     )
-    has_account = User.objects.filter(email__iexact=email).exists()
-    token = None if has_account else secrets.token_urlsafe(32)
-    invitation.invited_by, invitation.expires_at = by, expires_at
-    invitation.token_hash = hash_invitation_token(token) if token else None
     if not created:
+        invitation.invited_by, invitation.expires_at = by, expires_at
+        # The link sent before stops working; the reaction to this sending makes a new one.
+        invitation.token_hash = None
         invitation.save(update_fields=["invited_by", "expires_at", "token_hash"])
-    elif token:
-        invitation.save(update_fields=["token_hash"])
     record_event(
         INVITATION_SENT,
         by=by,
@@ -354,39 +350,6 @@ def invite_to_issuer(*, issuer_id: int, email: str, role: str, by: User) -> Issu
         payload=InvitationSent(
             email=email, role=str(role), expires_at=expires_at, is_renewal=not created
         ),
-    )
-    role_label = str(IssuerInvitation.Role(role).label).lower()
-    subject = _("%(issuer)s invites you to join them as %(role)s") % {
-        "issuer": issuer.name,
-        "role": role_label,
-    }
-    context = {
-        "issuer": issuer.name,
-        "role": role_label,
-        "inviter": by.get_full_name() or by.email,
-        "expires_on": expires_at.date().isoformat(),
-    }
-    # One e-mail per sending: a renewed invitation is told again.
-    dedupe_key = f"issuer-invitation:{invitation.pk}:{expires_at.isoformat()}"
-    if token:
-        email_address(
-            address=email,
-            kind=notification_kinds.ISSUER_INVITATION_SIGNUP,
-            subject=subject,
-            link=reverse("credentials:invitation-signup", args=[token]),
-            context=context,
-            dedupe_key=dedupe_key,
-        )
-        return invitation
-    notify(
-        recipients=User.objects.filter(
-            email__iexact=email, role=INVITATION_ROLES[role], is_active=True
-        ),
-        kind=notification_kinds.ISSUER_INVITATION,
-        subject=subject,
-        link=reverse("credentials:invitation-list"),
-        context=context,
-        dedupe_key=dedupe_key,
     )
     return invitation
 

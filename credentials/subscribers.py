@@ -1,4 +1,5 @@
-"""What credentials does when its events are recorded: tell the people concerned.
+"""What credentials does when its events are recorded: tell the people concerned (holders
+of credentials issued and revoked, people invited to join an issuer).
 
 Each reaction runs inside the transaction that recorded the event (Phase.IN_TRANSACTION), so
 its notification row, the e-mail outbox, commits with the change and is e-mailed only after
@@ -8,20 +9,25 @@ Subscribed from CredentialsConfig.ready().
 
 from __future__ import annotations
 
+import secrets
+
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from credentials import notification_kinds
-from credentials.models import IssuedCredential
+from credentials.models import IssuedCredential, IssuerInvitation
+from credentials.permissions import INVITATION_ROLES, hash_invitation_token
 from credentials.verbs import (
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
+    INVITATION_SENT,
     CredentialIssued,
     CredentialRevoked,
+    InvitationSent,
 )
 from portfolio.events import Phase, subscribe
-from portfolio.models import Event
-from portfolio.services.notifications import notify
+from portfolio.models import Event, User
+from portfolio.services.notifications import email_address, notify
 
 
 def _target_id(event: Event) -> int:
@@ -61,6 +67,57 @@ def tell_holder_of_revocation(event: Event, payload: CredentialRevoked) -> None:
     )
 
 
+def tell_invitee(event: Event, payload: InvitationSent) -> None:
+    """Tell the invited address, once per sending (a renewal is told again).
+
+    An account with the address and the invited role is told in its inbox and by e-mail, and
+    accepts on the site. An address with no account is e-mailed a sign-up link: its token is
+    made here, with the e-mail that carries it, and only its hash is kept on the invitation
+    (the outbox forgets the link once sent). An account of another role is told nothing: the
+    invitation waits until its role is changed.
+    """
+    invitation = IssuerInvitation.objects.select_related("issuer", "invited_by").get(
+        pk=_target_id(event)
+    )
+    inviter = invitation.invited_by
+    role_label = str(IssuerInvitation.Role(payload.role).label).lower()
+    subject = _("%(issuer)s invites you to join them as %(role)s") % {
+        "issuer": invitation.issuer.name,
+        "role": role_label,
+    }
+    context = {
+        "issuer": invitation.issuer.name,
+        "role": role_label,
+        "inviter": (inviter.get_full_name() or inviter.email) if inviter else "",
+        "expires_on": payload.expires_at.date().isoformat(),
+    }
+    dedupe_key = f"issuer-invitation:{invitation.pk}:{payload.expires_at.isoformat()}"
+    if User.objects.filter(email__iexact=payload.email).exists():
+        notify(
+            recipients=User.objects.filter(
+                email__iexact=payload.email, role=INVITATION_ROLES[payload.role], is_active=True
+            ),
+            kind=notification_kinds.ISSUER_INVITATION,
+            subject=subject,
+            link=reverse("credentials:invitation-list"),
+            context=context,
+            dedupe_key=dedupe_key,
+        )
+        return
+    token = secrets.token_urlsafe(32)
+    invitation.token_hash = hash_invitation_token(token)
+    invitation.save(update_fields=["token_hash"])
+    email_address(
+        address=payload.email,
+        kind=notification_kinds.ISSUER_INVITATION_SIGNUP,
+        subject=subject,
+        link=reverse("credentials:invitation-signup", args=[token]),
+        context=context,
+        dedupe_key=dedupe_key,
+    )
+
+
 def subscribe_notifications() -> None:
     subscribe(CREDENTIAL_ISSUED, tell_holder_of_issue, phase=Phase.IN_TRANSACTION)
     subscribe(CREDENTIAL_REVOKED, tell_holder_of_revocation, phase=Phase.IN_TRANSACTION)
+    subscribe(INVITATION_SENT, tell_invitee, phase=Phase.IN_TRANSACTION)
