@@ -16,6 +16,13 @@ hours on a shared machine:
   written to disk and tested in a fresh interpreter instead, as Cosmic Ray itself does.
   A mutant no test covers is recorded as surviving without running anything.
 * `report` prints the kill rate per module and every survivor with its diff.
+* The ledger (ledger.json, committed) carries outcomes from one run to the next: a whole run
+  takes longer than one working session on a shared two-core machine. Each module's entries
+  hold only for the source they were measured on (its SHA-256); `exec` takes a killed or
+  incompetent mutant of an unchanged module from the ledger instead of running it again, and
+  always runs survivors again, since tests added since may kill them. Tests are only ever
+  added, so a kill stays a kill; `exec --fresh` ignores the ledger if that is in doubt.
+  `save-ledger` writes a session's outcomes into it (exec also does, as it goes).
 
 Run it through benchmarks/mutation/run, which sets the environment up.
 """
@@ -25,6 +32,7 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import hashlib
 import importlib
 import inspect
 import json
@@ -39,7 +47,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FunctionType, ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 if TYPE_CHECKING:
     from cosmic_ray.work_item import WorkItem
@@ -50,6 +58,9 @@ SESSION = STATE_DIR / "session.sqlite"
 COVERAGE_MAP = STATE_DIR / "coverage-map.json"
 LOG_DIR = STATE_DIR / "logs"
 SETTINGS = "benchmarks.mutation.settings"
+LEDGER = Path(__file__).with_name("ledger.json")
+# Outcomes the ledger may stand in for; a survivor is always run again.
+SETTLED_OUTCOMES = frozenset({"killed", "incompetent"})
 
 # The modules mutated: cosmic-ray.toml's module-path, the one list both tools read.
 TARGETS: list[str] = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["cosmic-ray"]["module-path"]
@@ -227,6 +238,7 @@ class Mutant:
     module_path: str
     operator_name: str
     occurrence: int
+    key: str
     start_line: int
     end_line: int
     original: str
@@ -516,6 +528,7 @@ def mutants_of(items: list[WorkItem]) -> Iterator[Mutant]:
             module_path=path,
             operator_name=spec.operator_name,
             occurrence=spec.occurrence,
+            key=mutant_key(spec.operator_name, spec.operator_args, spec.occurrence),
             start_line=spec.start_pos[0],
             end_line=spec.end_pos[0],
             original=source,
@@ -547,7 +560,7 @@ def outcome_of(exit_code: int) -> str:
     return "incompetent"
 
 
-def execute(slots: int, timeout: float, limit: int | None, survivors: bool) -> None:
+def execute(slots: int, timeout: float, limit: int | None, survivors: bool, fresh: bool) -> None:
     import django
 
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
@@ -561,6 +574,12 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool) -> N
     coverage_map = json.loads(COVERAGE_MAP.read_text())
     killers = known_killers()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger()
+
+    def settle(mutant: Mutant, outcome: str, output: str) -> None:
+        record(mutant.job_id, mutant, outcome, output)
+        ledger.note(mutant.module_path, mutant.key, outcome)
+        ledger.save()
 
     on_disk: list[tuple[Mutant, list[str]]] = []
     running: dict[int, tuple[Mutant, int, Path, float]] = {}
@@ -585,7 +604,7 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool) -> N
                 free_slots.append(slot)
                 output = log.read_text(errors="replace")
                 outcome = outcome_of(code)
-                record(mutant.job_id, mutant, outcome, output)
+                settle(mutant, outcome, output)
                 if outcome == "killed" and (killer := failed_test(output)) is not None:
                     killers[mutant.module_path, killer] += 1
                 done += 1
@@ -599,14 +618,17 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool) -> N
     for index, mutant in enumerate(mutants_of(session_items(survivors=survivors))):
         if limit is not None and index >= limit:
             break
+        if not fresh and (known := ledger.settled(mutant.module_path, mutant.key)):
+            record(mutant.job_id, mutant, known, "From the ledger: this module is unchanged.")
+            continue
         if mutant.mutated == mutant.original:
-            record(mutant.job_id, mutant, "incompetent", "Cosmic Ray made no change here.")
+            settle(mutant, "incompetent", "Cosmic Ray made no change here.")
             continue
         try:
             compile(mutant.mutated, mutant.module_path, "exec")
         except SyntaxError as error:
             # E.g. the `*` of keyword-only parameters "replaced" by `/`: not a program at all.
-            record(mutant.job_id, mutant, "incompetent", f"Not valid Python: {error}")
+            settle(mutant, "incompetent", f"Not valid Python: {error}")
             continue
         lines = mutant.changed_lines()
         path = function_path(mutant.original, lines)
@@ -616,7 +638,7 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool) -> N
             lines = selection_lines(mutant.original, lines)
         tests = covering_tests(coverage_map, mutant, lines, killers)
         if not tests:
-            record(mutant.job_id, mutant, "survived", "No test executes the mutated lines.")
+            settle(mutant, "survived", "No test executes the mutated lines.")
             continue
         if path is None or mutant.operator_name.endswith("RemoveDecorator"):
             on_disk.append((mutant, [*IMPORT_TIME_TESTS, *tests]))
@@ -633,9 +655,90 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool) -> N
     for mutant, tests in on_disk:
         log = LOG_DIR / f"{mutant.job_id}.log"
         code = run_on_disk(mutant, tests, 0, log, timeout)
-        record(mutant.job_id, mutant, outcome_of(code), log.read_text(errors="replace"))
+        settle(mutant, outcome_of(code), log.read_text(errors="replace"))
         done += 1
     print(f"{done} mutants done in {time.monotonic() - started:.0f}s")
+
+
+# --- ledger ------------------------------------------------------------------------------
+
+
+def source_digest(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def mutant_key(operator_name: str, operator_args: dict[str, object] | None, occurrence: int) -> str:
+    """Names one mutant of a module for as long as the module's source is unchanged."""
+    args = json.dumps(operator_args, sort_keys=True) if operator_args else ""
+    return f"{operator_name}{args}#{occurrence}"
+
+
+class LedgerEntry(TypedDict):
+    sha256: str
+    outcomes: dict[str, str]
+
+
+class Ledger:
+    """Outcomes per module, each module's valid only for the source digest it records."""
+
+    def __init__(self, path: Path = LEDGER) -> None:
+        self.path = path
+        self.modules: dict[str, LedgerEntry] = (
+            json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        )
+        self.digests: dict[str, str] = {}
+
+    def digest(self, module_path: str) -> str:
+        if module_path not in self.digests:
+            self.digests[module_path] = source_digest(module_path)
+        return self.digests[module_path]
+
+    def _current(self, module_path: str) -> LedgerEntry | None:
+        entry = self.modules.get(module_path)
+        return entry if entry and entry["sha256"] == self.digest(module_path) else None
+
+    def settled(self, module_path: str, key: str) -> str | None:
+        entry = self._current(module_path)
+        outcome = entry["outcomes"].get(key) if entry else None
+        return outcome if outcome in SETTLED_OUTCOMES else None
+
+    def note(self, module_path: str, key: str, outcome: str) -> None:
+        entry = self._current(module_path)
+        if entry is None:
+            # The first outcome for this source: what was recorded for an older one is void.
+            entry = {"sha256": self.digest(module_path), "outcomes": {}}
+            self.modules[module_path] = entry
+        entry["outcomes"][key] = outcome
+
+    def save(self) -> None:
+        ordered = {
+            module: {"sha256": entry["sha256"], "outcomes": dict(sorted(entry["outcomes"].items()))}
+            for module, entry in sorted(self.modules.items())
+            if module in TARGETS
+        }
+        temporary = self.path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(ordered, indent=1) + "\n", encoding="utf-8")
+        temporary.replace(self.path)
+
+
+def save_ledger() -> None:
+    """Write this session's outcomes into the ledger (files must be as committed)."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome
+
+    ledger = Ledger()
+    saved = 0
+    with use_db(str(SESSION), WorkDB.Mode.open) as work_db:
+        for item, result in work_db.completed_work_items:
+            if result.worker_outcome != WorkerOutcome.NORMAL or result.test_outcome is None:
+                continue
+            spec = item.mutations[0]
+            path = Path(spec.module_path).as_posix()
+            key = mutant_key(spec.operator_name, spec.operator_args, spec.occurrence)
+            ledger.note(path, key, str(result.test_outcome.value))
+            saved += 1
+    ledger.save()
+    print(f"{saved} outcomes written to {LEDGER}")
 
 
 # --- report ------------------------------------------------------------------------------
@@ -706,6 +809,10 @@ def main() -> None:
     exec_command.add_argument(
         "--survivors", action="store_true", help="run the surviving mutants again (after new tests)"
     )
+    exec_command.add_argument(
+        "--fresh", action="store_true", help="run every mutant, ignoring the ledger"
+    )
+    commands.add_parser("save-ledger", help="write this session's outcomes into ledger.json")
     report_command = commands.add_parser("report", help="kill rate and survivors")
     report_command.add_argument("--survivors", action="store_true")
     args = parser.parse_args()
@@ -714,7 +821,9 @@ def main() -> None:
     elif args.command == "init":
         init_session()
     elif args.command == "exec":
-        execute(args.slots, args.timeout, args.limit, args.survivors)
+        execute(args.slots, args.timeout, args.limit, args.survivors, args.fresh)
+    elif args.command == "save-ledger":
+        save_ledger()
     else:
         report(args.survivors)
 
