@@ -619,10 +619,10 @@ def approve_application(
     try:
         credential = issue_credential(
             by=by,
-            learner=application.learner,
-            micro_credential=application.micro_credential,
+            learner_id=application.learner_id,
+            micro_credential_id=application.micro_credential_id,
             award_reference=f"application:{application.pk}",
-            assessor=by,
+            assessor_id=by.pk,
             evidence=[
                 EvidenceRecord(
                     submitted_evidence_id=e.pk,

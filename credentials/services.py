@@ -100,15 +100,15 @@ def _allocate_status_bit(issuer_id: int) -> tuple[StatusList, int]:
 def issue_credential(
     *,
     by: User,
-    learner: User,
-    micro_credential: MicroCredential,
+    learner_id: int,
+    micro_credential_id: int,
     award_reference: str,
-    assessor: User | None,
+    assessor_id: int | None,
     evidence: Sequence[EvidenceRecord],
     rubric_results: Sequence[RubricResultRecord],
     issued_at: datetime | None = None,
 ) -> IssuedCredential:
-    """Award a micro-credential; idempotent per award_reference.
+    """Award a micro-credential to a learner; idempotent per award_reference.
 
     Raises IssuanceNotAllowed unless `by` may award it (permissions.can_issue). A second
     call with the same award_reference returns the credential the first one made, so a
@@ -116,6 +116,7 @@ def issue_credential(
     definition's validity period. The learner is told (credentials.subscribers). Not
     durable: approving an application issues inside the approval's transaction.
     """
+    micro_credential = MicroCredential.objects.select_related("issuer").get(pk=micro_credential_id)
     if not can_issue(by, micro_credential):
         raise IssuanceNotAllowed(
             _("Only %(issuer)s's staff or an assessor assigned to %(title)s can award it.")
@@ -126,6 +127,7 @@ def issue_credential(
     existing = IssuedCredential.objects.filter(award_reference=award_reference).first()
     if existing is not None:
         return existing
+    learner = User.objects.get(pk=learner_id)
     issued_at = issued_at or timezone.now()
     months = micro_credential.validity_months
     try:
@@ -137,7 +139,7 @@ def issue_credential(
                 learner=learner,
                 micro_credential=micro_credential,
                 issuer_id=micro_credential.issuer_id,
-                assessor=assessor,
+                assessor_id=assessor_id,
                 award_reference=award_reference,
                 issued_at=issued_at,
                 expires_at=_add_months(issued_at, months) if months else None,

@@ -353,10 +353,10 @@ def _issue(learner, micro_credential, *, by=None, issued_at=None):
         micro_credential.issuer.staff.add(by)
     return credentials.issue_credential(
         by=by,
-        learner=learner,
-        micro_credential=micro_credential,
+        learner_id=learner.pk,
+        micro_credential_id=micro_credential.pk,
         award_reference=f"test:{learner.pk}:{micro_credential.pk}",
-        assessor=by if by.role == User.Role.ASSESSOR else None,
+        assessor_id=by.pk if by.role == User.Role.ASSESSOR else None,
         evidence=[],
         rubric_results=[],
         issued_at=issued_at,

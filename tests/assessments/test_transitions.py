@@ -397,10 +397,10 @@ def test_expiry_comes_from_the_validity_period(learner, assessor):
     with time_machine.travel("2026-01-31 10:00Z"):
         credential = issue_credential(
             by=assessor,
-            learner=learner,
-            micro_credential=definition,
+            learner_id=learner.pk,
+            micro_credential_id=definition.pk,
             award_reference="test:1",
-            assessor=assessor,
+            assessor_id=assessor.pk,
             evidence=[],
             rubric_results=[],
         )

@@ -48,10 +48,10 @@ def award(learner, micro_credential, reference, *, issued_at=None):
     micro_credential.issuer.staff.add(staff)
     return issue_credential(
         by=staff,
-        learner=learner,
-        micro_credential=micro_credential,
+        learner_id=learner.pk,
+        micro_credential_id=micro_credential.pk,
         award_reference=reference,
-        assessor=None,
+        assessor_id=None,
         evidence=[],
         rubric_results=[
             RubricResultRecord(

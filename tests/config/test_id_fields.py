@@ -172,10 +172,10 @@ def pages(learner, assessor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         issue_credential(
             by=assessor,
-            learner=learner,
-            micro_credential=other,
+            learner_id=learner.pk,
+            micro_credential_id=other.pk,
             award_reference="id-fields-test",
-            assessor=assessor,
+            assessor_id=assessor.pk,
             evidence=[],
             rubric_results=[],
         )

@@ -60,10 +60,10 @@ def test_learner_dashboard_lists_credentials_and_open_applications(
     for definition, reference in [(earned, "a"), (revoked, "b")]:
         issue_credential(
             by=staff,
-            learner=learner,
-            micro_credential=definition,
+            learner_id=learner.pk,
+            micro_credential_id=definition.pk,
             award_reference=reference,
-            assessor=assessor,
+            assessor_id=assessor.pk,
             evidence=[],
             rubric_results=[],
         )

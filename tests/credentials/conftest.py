@@ -59,10 +59,10 @@ def issue(learner, micro_credential, *, issued_at=NOW, assessor=None):
     """Issue a credential as an approval would, with a realistic snapshot."""
     return issue_credential(
         by=staff_member(micro_credential.issuer),
-        learner=learner,
-        micro_credential=micro_credential,
+        learner_id=learner.pk,
+        micro_credential_id=micro_credential.pk,
         award_reference=f"test:{next(_references)}",
-        assessor=assessor,
+        assessor_id=assessor.pk if assessor else None,
         evidence=EVIDENCE_SNAPSHOT,
         rubric_results=RUBRIC_RESULTS,
         issued_at=issued_at,

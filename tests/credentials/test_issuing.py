@@ -105,10 +105,10 @@ def test_the_assigned_assessor_may_issue(micro_credential, assigned_assessor):
 def issue(by, micro_credential, learner, reference="award:1"):
     return issue_credential(
         by=by,
-        learner=learner,
-        micro_credential=micro_credential,
+        learner_id=learner.pk,
+        micro_credential_id=micro_credential.pk,
         award_reference=reference,
-        assessor=None,
+        assessor_id=None,
         evidence=EVIDENCE_SNAPSHOT,
         rubric_results=RUBRIC_RESULTS,
     )

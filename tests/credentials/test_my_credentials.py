@@ -146,10 +146,10 @@ def test_only_the_holder_can_change_where_a_credential_shows(db, learner, other_
 
     credential = issue_credential(
         by=assessor,
-        learner=learner,
-        micro_credential=MicroCredentialFactory(assessors=[assessor]),
+        learner_id=learner.pk,
+        micro_credential_id=MicroCredentialFactory(assessors=[assessor]).pk,
         award_reference="visibility",
-        assessor=assessor,
+        assessor_id=assessor.pk,
         evidence=[],
         rubric_results=[],
     )

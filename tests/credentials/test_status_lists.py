@@ -56,10 +56,10 @@ def test_a_repeated_award_takes_no_second_index(micro_credential):
     def award():
         return issue_credential(
             by=staff,
-            learner=learner,
-            micro_credential=micro_credential,
+            learner_id=learner.pk,
+            micro_credential_id=micro_credential.pk,
             award_reference="application:7",
-            assessor=None,
+            assessor_id=None,
             evidence=[],
             rubric_results=[],
         )
@@ -94,10 +94,10 @@ def award_in_thread(racer, micro_credential, staff, reference):
     return racer.start(
         lambda: issue_credential(
             by=staff,
-            learner=learner,
-            micro_credential=micro_credential,
+            learner_id=learner.pk,
+            micro_credential_id=micro_credential.pk,
             award_reference=reference,
-            assessor=None,
+            assessor_id=None,
             evidence=[],
             rubric_results=[],
         )
@@ -145,10 +145,10 @@ def test_two_awards_racing_for_one_reference_make_one_credential(racer, micro_cr
     def award():
         return issue_credential(
             by=staff,
-            learner=learner,
-            micro_credential=micro_credential,
+            learner_id=learner.pk,
+            micro_credential_id=micro_credential.pk,
             award_reference="one-approval",
-            assessor=None,
+            assessor_id=None,
             evidence=[],
             rubric_results=[],
         )
