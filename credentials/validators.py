@@ -12,7 +12,14 @@ from django.core.files import File
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from portfolio.uploads import ProcessedImage, format_size_limit, inspect_upload, process_image
+from portfolio.uploads import (
+    FileTooLarge,
+    ProcessedImage,
+    format_size_limit,
+    inspect_upload,
+    process_image,
+    read_within_limit,
+)
 
 BADGE_MAX_BYTES = 2 * 1024 * 1024
 BADGE_MIN_SIDE = 200
@@ -27,21 +34,23 @@ def validate_badge_image(file: File[bytes]) -> ProcessedImage:
     Raises ValidationError, with every problem found, unless the file is a real PNG of at
     most 2 MB that is square and at least 200x200 pixels.
     """
-    size = file.size
-    if size > BADGE_MAX_BYTES:
-        raise ValidationError(
-            _("The badge image is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(size), "limit": format_size_limit(BADGE_MAX_BYTES)},
-            code="too_large",
-        )
-    file.seek(0)
-    data: bytes = file.read(BADGE_MAX_BYTES + 1)
-    if len(data) > BADGE_MAX_BYTES:
+    try:
+        data = read_within_limit(file, limit=BADGE_MAX_BYTES)
+    except FileTooLarge as too_large:
+        if too_large.size is not None:
+            raise ValidationError(
+                _("The badge image is %(size)s; the limit is %(limit)s.")
+                % {
+                    "size": filesizeformat(too_large.size),
+                    "limit": format_size_limit(BADGE_MAX_BYTES),
+                },
+                code="too_large",
+            ) from None
         raise ValidationError(
             _("The badge image is larger than the limit of %(limit)s.")
             % {"limit": format_size_limit(BADGE_MAX_BYTES)},
             code="too_large",
-        )
+        ) from None
     if not data:
         raise ValidationError(_("The badge image file is empty."), code="empty")
     must_be_png = _("The badge image must be a PNG file")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -209,23 +210,49 @@ def format_size_limit(limit: int) -> str:
     return filesizeformat(limit)
 
 
+class FileTooLarge(Exception):
+    """A file over its size limit; `size` is its declared size, or None if it was found
+    larger only by reading (a declared size can be wrong)."""
+
+    def __init__(self, size: int | None) -> None:
+        super().__init__(size)
+        self.size = size
+
+
+def read_within_limit(file: File[bytes], *, limit: int) -> bytes:
+    """The file's bytes from its start, never reading more than limit + 1 of them.
+
+    Raises FileTooLarge for a file over `limit` bytes: by its declared size before reading
+    anything, or by what was read. Each caller words the refusal its own way.
+    """
+    # An upload may not know its size (UploadedFile.size can be None); then only reading tells.
+    size: int | None = file.size
+    if size is not None and size > limit:
+        raise FileTooLarge(size)
+    file.seek(0)
+    data: bytes = file.read(limit + 1)
+    if len(data) > limit:
+        raise FileTooLarge(None)
+    return data
+
+
 def read_upload(upload: UploadedFile[bytes]) -> bytes:
     """The upload's bytes, refusing anything over the configured size before reading it."""
     limit = settings.MAX_UPLOAD_BYTES
-    if upload.size is not None and upload.size > limit:
-        raise _refuse(
-            _("This file is %(size)s; the limit is %(limit)s.")
-            % {"size": filesizeformat(upload.size), "limit": format_size_limit(limit)},
-            "too_large",
-        )
-    upload.seek(0)
-    data: bytes = upload.read(limit + 1)
-    if len(data) > limit:
+    try:
+        data = read_within_limit(upload, limit=limit)
+    except FileTooLarge as too_large:
+        if too_large.size is not None:
+            raise _refuse(
+                _("This file is %(size)s; the limit is %(limit)s.")
+                % {"size": filesizeformat(too_large.size), "limit": format_size_limit(limit)},
+                "too_large",
+            ) from None
         raise _refuse(
             _("This file is larger than the limit of %(limit)s.")
             % {"limit": format_size_limit(limit)},
             "too_large",
-        )
+        ) from None
     if not data:
         raise _refuse(_("This file is empty."), "empty")
     return data

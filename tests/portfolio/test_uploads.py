@@ -5,9 +5,10 @@ import zipfile
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files import File
 from PIL import Image, ImageCms, ImageFile, ImageSequence, PngImagePlugin
 
-from portfolio.uploads import inspect_upload, process_image
+from portfolio.uploads import FileTooLarge, inspect_upload, process_image, read_within_limit
 
 ALLOWED = (
     "Allowed: PDF, Word (DOCX), Excel (XLSX), PowerPoint (PPTX), OpenDocument (ODT, ODS, ODP), "
@@ -338,3 +339,45 @@ def test_a_phone_photo_in_multi_picture_jpeg_is_accepted_as_its_first_frame():
     red, green, _blue = result.getpixel((24, 16))
     assert red > 150
     assert green < 80
+
+
+# --- Size-capped reads (evidence uploads and badge images) ---------------------------------
+
+
+class _MisdeclaredFile(File):
+    """A file whose declared size is smaller than what it holds, as a client may claim."""
+
+    def __init__(self, data, declared):
+        super().__init__(io.BytesIO(data), name="claimed.bin")
+        self._declared = declared
+
+    @property
+    def size(self):
+        return self._declared
+
+
+def test_a_capped_read_takes_a_file_up_to_its_limit_from_its_start():
+    file = File(io.BytesIO(b"abcdef"), name="six.bin")
+    file.read(3)  # a caller that peeked first
+
+    assert read_within_limit(file, limit=6) == b"abcdef"
+
+
+def test_a_capped_read_refuses_a_declared_size_over_the_limit_before_reading():
+    file = File(io.BytesIO(b"abcdefg"), name="seven.bin")
+
+    with pytest.raises(FileTooLarge) as refused:
+        read_within_limit(file, limit=6)
+
+    assert refused.value.size == 7
+    assert file.tell() == 0
+
+
+def test_a_capped_read_refuses_a_file_larger_than_it_claims_reading_one_byte_past_the_limit():
+    file = _MisdeclaredFile(b"x" * 100, declared=3)
+
+    with pytest.raises(FileTooLarge) as refused:
+        read_within_limit(file, limit=6)
+
+    assert refused.value.size is None
+    assert file.tell() == 7
