@@ -78,7 +78,7 @@ def micro_credential_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
     context = page.context() | {
         "open_application": open_application,
-        "can_apply": page.learner is not None
+        "can_apply": page.access.can_apply
         and page.held_credential is None
         and open_application is None,
     }

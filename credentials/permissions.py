@@ -11,7 +11,13 @@ from django.utils import timezone
 
 from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
 from portfolio.models import User
-from portfolio.permissions import AnyUser, grant_admin_permissions, is_assessor, is_issuer_staff
+from portfolio.permissions import (
+    AnyUser,
+    grant_admin_permissions,
+    is_assessor,
+    is_issuer_staff,
+    is_learner,
+)
 
 
 def can_revoke(user: AnyUser, credential: IssuedCredential) -> bool:
@@ -92,6 +98,41 @@ def visible_micro_credentials() -> QuerySet[MicroCredential]:
 def is_open_for_applications(micro_credential: MicroCredential) -> bool:
     # Only published ones: drafts are unfinished, retired ones keep their holders only.
     return micro_credential.status == MicroCredential.Status.PUBLISHED
+
+
+def is_retired(micro_credential: MicroCredential) -> bool:
+    # No longer offered, but still shown: what was issued keeps its status and its pages.
+    return micro_credential.status == MicroCredential.Status.RETIRED
+
+
+@dataclass(frozen=True)
+class MicroCredentialAccess:
+    """A visible micro-credential, with what its page offers the user."""
+
+    micro_credential: MicroCredential
+    is_retired: bool
+    is_open_for_applications: bool
+    # The user when they are someone who holds credentials and applies for them (a
+    # learner), whose page shows what they hold and their open application; else None.
+    applicant: User | None
+    # Applying is offered to an applicant while it is open (the page still checks that they
+    # neither hold it nor have an application open).
+    can_apply: bool
+
+
+def get_micro_credential_access(
+    user: AnyUser, micro_credential: MicroCredential
+) -> MicroCredentialAccess:
+    """What the user may do with a micro-credential they can see (get_micro_credential_for)."""
+    applicant = user if isinstance(user, User) and is_learner(user) else None
+    is_open = is_open_for_applications(micro_credential)
+    return MicroCredentialAccess(
+        micro_credential=micro_credential,
+        is_retired=is_retired(micro_credential),
+        is_open_for_applications=is_open,
+        applicant=applicant,
+        can_apply=applicant is not None and is_open,
+    )
 
 
 def get_micro_credential_for(user: AnyUser, slug: str) -> MicroCredential:
@@ -192,12 +233,48 @@ def visible_invitations(user: AnyUser) -> QuerySet[IssuerInvitation]:
     )
 
 
-def get_invitation_for(user: AnyUser, pk: int) -> IssuerInvitation:
-    """An open invitation addressed to the user; Http404 otherwise."""
+def can_accept_invitation(user: AnyUser, invitation: IssuerInvitation) -> bool:
+    """The rule visible_invitations() filters by, for one invitation already in hand."""
+    # An active account...
+    if not isinstance(user, User) or not user.is_active:
+        return False
+    # ...with the invited address and the role the invitation is for...
+    if invitation.email != user.email.lower() or INVITATION_ROLES[invitation.role] != user.role:
+        return False
+    # ...while the invitation is open: neither accepted nor expired.
+    return invitation.accepted_at is None and invitation.expires_at > timezone.now()
+
+
+def makes_staff(invitation: IssuerInvitation) -> bool:
+    # Accepting a staff invitation puts the invitee's work in the admin, where they go next.
+    return invitation.role == IssuerInvitation.Role.STAFF
+
+
+@dataclass(frozen=True)
+class InvitationAccess:
+    """An invitation addressed to the user, with what they may do with it."""
+
+    invitation: IssuerInvitation
+    can_accept: bool
+    makes_staff: bool
+
+
+def get_invitation_access(user: AnyUser, invitation: IssuerInvitation) -> InvitationAccess:
+    """What the user may do with an invitation found through visible_invitations(user)."""
+    return InvitationAccess(
+        invitation=invitation,
+        can_accept=can_accept_invitation(user, invitation),
+        makes_staff=makes_staff(invitation),
+    )
+
+
+def get_invitation_for(user: AnyUser, pk: int) -> InvitationAccess:
+    """An open invitation addressed to the user, with what they may do; Http404 otherwise."""
     try:
-        return visible_invitations(user).select_related("issuer").get(pk=pk)
+        invitation = visible_invitations(user).select_related("issuer").get(pk=pk)
     except IssuerInvitation.DoesNotExist:
         raise Http404("No such invitation.") from None
+    return get_invitation_access(user, invitation)
 
 
 def hash_invitation_token(token: str) -> str:

@@ -13,6 +13,7 @@ from credentials.models import (
     IssuedCredential,
 )
 from credentials.permissions import (
+    is_retired,
     visible_credentials,
 )
 from credentials.public import (
@@ -52,6 +53,8 @@ class CredentialPage:
     holder_profile_slug: str
     results: list[RubricResult]
     evidence: list[CitedEvidence]
+    # Its micro-credential is no longer offered; the credential keeps its status.
+    micro_credential_is_retired: bool
 
 
 def _rubric_results(records: list[RubricResultRecord]) -> list[RubricResult]:
@@ -101,6 +104,7 @@ def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
         holder_profile_slug=get_linked_profile_slug(credential.learner),
         results=_rubric_results(load_rubric_results(credential.rubric_results)),
         evidence=_cited_evidence(load_evidence(credential.evidence_snapshot)),
+        micro_credential_is_retired=is_retired(credential.micro_credential),
     )
 
 

@@ -10,12 +10,11 @@ from django.shortcuts import render
 
 from credentials.forms import CatalogueFilterForm
 from credentials.models import IssuedCredential, MicroCredential
-from credentials.permissions import is_open_for_applications
+from credentials.permissions import MicroCredentialAccess, get_micro_credential_access
 from credentials.selectors import catalogue as catalogue_selectors
 from credentials.selectors.catalogue import CatalogueEntry
 from credentials.views.open_graph import absolute_badge_url
 from portfolio.models import User
-from portfolio.permissions import is_learner
 
 PAGE_SIZE = 12
 
@@ -45,7 +44,7 @@ class MicroCredentialPage:
     """
 
     entry: CatalogueEntry
-    learner: User | None
+    access: MicroCredentialAccess
     held_credential: IssuedCredential | None
     page_url: str
     badge_url: str
@@ -54,12 +53,17 @@ class MicroCredentialPage:
     def micro_credential(self) -> MicroCredential:
         return self.entry.micro_credential
 
+    @property
+    def learner(self) -> User | None:
+        """The learner whose holding and application the page shows, if the user is one."""
+        return self.access.applicant
+
     def context(self) -> dict[str, object]:
         micro_credential = self.micro_credential
         return {
             "entry": self.entry,
             "micro_credential": micro_credential,
-            "is_open": is_open_for_applications(micro_credential),
+            "access": self.access,
             "held_credential": self.held_credential,
             "page_url": self.page_url,
             "badge_url": self.badge_url,
@@ -69,15 +73,15 @@ class MicroCredentialPage:
 def get_micro_credential_page(request: HttpRequest, slug: str) -> MicroCredentialPage:
     """The page's pieces from this app; Http404 for a micro-credential not in the catalogue."""
     entry = catalogue_selectors.get_catalogue_entry(slug=slug)
-    learner = request.user if isinstance(request.user, User) and is_learner(request.user) else None
+    access = get_micro_credential_access(request.user, entry.micro_credential)
     held = None
-    if learner is not None:
+    if access.applicant is not None:
         held = catalogue_selectors.get_valid_credential(
-            learner=learner, micro_credential=entry.micro_credential
+            learner=access.applicant, micro_credential=entry.micro_credential
         )
     return MicroCredentialPage(
         entry=entry,
-        learner=learner,
+        access=access,
         held_credential=held,
         page_url=request.build_absolute_uri(request.path),
         badge_url=absolute_badge_url(request, entry.micro_credential),

@@ -27,8 +27,10 @@ from credentials.exceptions import CredentialError
 from credentials.models import IssuerInvitation
 from credentials.permissions import (
     INVITATION_ROLES,
+    get_invitation_access,
     get_invitation_for,
     invitation_for_token,
+    makes_staff,
     visible_invitations,
 )
 from portfolio.forms.accounts import SignupForm
@@ -41,26 +43,27 @@ from portfolio.refusals import show_as_message
 @require_http_methods(["GET", "HEAD"])
 def invitation_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     invitations = visible_invitations(request.user).select_related("issuer", "invited_by")
-    return render(request, "credentials/invitation_list.html", {"invitations": invitations})
+    accesses = [get_invitation_access(request.user, invitation) for invitation in invitations]
+    return render(request, "credentials/invitation_list.html", {"invitations": accesses})
 
 
 @login_required
 @require_POST
 def invitation_accept(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    invitation = get_invitation_for(request.user, pk)
+    access = get_invitation_for(request.user, pk)
     try:
-        services.accept_invitation(invitation_id=invitation.pk, by=request.user)
+        services.accept_invitation(invitation_id=access.invitation.pk, by=request.user)
     except CredentialError as error:
         show_as_message(request, error)
         return redirect("credentials:invitation-list")
-    _say_joined(request, invitation)
-    if invitation.role == IssuerInvitation.Role.STAFF:
+    _say_joined(request, access.invitation)
+    if access.makes_staff:
         return redirect("admin:index")
     return redirect("credentials:invitation-list")
 
 
 def _say_joined(request: HttpRequest, invitation: IssuerInvitation) -> None:
-    if invitation.role == IssuerInvitation.Role.STAFF:
+    if makes_staff(invitation):
         messages.success(
             request,
             _("You joined %(issuer)s's staff. Its micro-credentials are in the admin.")
@@ -167,9 +170,7 @@ class InvitationSignupView(SignupView):  # type: ignore[misc]  # allauth ships n
         self.user = user
         _say_joined(self.request, self.invitation)
         success_url = (
-            reverse("admin:index")
-            if self.invitation.role == IssuerInvitation.Role.STAFF
-            else reverse("dashboard")
+            reverse("admin:index") if makes_staff(self.invitation) else reverse("dashboard")
         )
         response: HttpResponse = complete_signup(self.request, user, None, success_url)
         return response
