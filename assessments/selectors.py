@@ -23,7 +23,7 @@ from assessments.models import (
 )
 from assessments.verbs import TRANSITIONS
 from credentials.models import MicroCredential, RubricCriterion, RubricLevel
-from portfolio.files import stored_extension
+from portfolio.files import get_stored_extension
 from portfolio.models import Event, EvidenceItem, User
 
 
@@ -267,7 +267,7 @@ class EvidenceEntry:
     @property
     def file_type(self) -> str:
         """The stored file's type as its extension ("DOCX"), which the upload check chose."""
-        return stored_extension(self.evidence.file.name).upper()
+        return get_stored_extension(self.evidence.file.name).upper()
 
 
 @dataclass(frozen=True)

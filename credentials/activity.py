@@ -18,7 +18,7 @@ from portfolio.models import User
 from portfolio.permissions import is_issuer_staff
 
 
-def issuer_scopes(user: User) -> list[str]:
+def list_issuer_scopes(user: User) -> list[str]:
     """Issuer staff read the events of the organisations they work for."""
     if not is_issuer_staff(user):
         return []

@@ -12,12 +12,12 @@ class CredentialsConfig(AppConfig):
             describe_credentials,
             describe_invitations,
             describe_micro_credentials,
-            issuer_scopes,
+            list_issuer_scopes,
         )
         from portfolio.activity import register_scopes, register_target
 
         # Issuer staff read their organisations' events on the activity page.
-        register_scopes(issuer_scopes)
+        register_scopes(list_issuer_scopes)
         register_target("credentials.issuedcredential", describe_credentials)
         register_target("credentials.issuerinvitation", describe_invitations)
         register_target("credentials.microcredential", describe_micro_credentials)

@@ -281,7 +281,7 @@ def hash_invitation_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invitation_for_token(token: str) -> IssuerInvitation | None:
+def get_invitation_for_token(token: str) -> IssuerInvitation | None:
     """The invitation whose sign-up link carries this token, in whatever state, or None.
 
     Holding the token (it was e-mailed to the address) is what lets someone see the

@@ -27,7 +27,7 @@ from credentials.verbs import (
 )
 from portfolio.events import Phase, subscribe
 from portfolio.models import Event, User
-from portfolio.services.notifications import email_address, notify
+from portfolio.services.notifications import notify, notify_address
 
 
 def _target_id(event: Event) -> int:
@@ -107,7 +107,7 @@ def tell_invitee(event: Event, payload: InvitationSent) -> None:
     token = secrets.token_urlsafe(32)
     invitation.token_hash = hash_invitation_token(token)
     invitation.save(update_fields=["token_hash"])
-    email_address(
+    notify_address(
         address=payload.email,
         kind=notification_kinds.ISSUER_INVITATION_SIGNUP,
         subject=subject,

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from portfolio.events import declared_event, declared_events
+from portfolio.events import get_declared_event, list_declared_events
 from portfolio.models import Event, EvidenceItem, LearnerProfile, User
 from portfolio.permissions import visible_evidence
 
@@ -59,7 +59,7 @@ def register_target(model_label: str, describer: TargetDescriber) -> None:
     _describers[model_label] = describer
 
 
-def readable_scopes(user: User) -> list[str]:
+def list_readable_scopes(user: User) -> list[str]:
     return sorted({scope for provider in _scope_providers for scope in provider(user)})
 
 
@@ -70,12 +70,12 @@ def sees_every_event(user: User) -> bool:
 def visible_events(user: User, *, scopes: Sequence[str] | None = None) -> QuerySet[Event]:
     """Every event the user may read, newest first (superusers: all of them).
 
-    `scopes` are readable_scopes(user), for a caller that has them already.
+    `scopes` are list_readable_scopes(user), for a caller that has them already.
     """
     events = Event.objects.all()
     if not sees_every_event(user):
         if scopes is None:
-            scopes = readable_scopes(user)
+            scopes = list_readable_scopes(user)
         events = events.filter(Q(owner=user) | Q(actor=user) | Q(scope__in=scopes))
     return events.order_by("-created_at", "-pk")
 
@@ -104,10 +104,10 @@ def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-def verb_choices() -> list[tuple[str, str]]:
+def list_verb_choices() -> list[tuple[str, str]]:
     """Every declared verb with its label, in the order people read them."""
     return sorted(
-        ((event_type.verb, str(event_type.label)) for event_type in declared_events()),
+        ((event_type.verb, str(event_type.label)) for event_type in list_declared_events()),
         key=lambda choice: choice[1].lower(),
     )
 
@@ -149,7 +149,7 @@ def describe_events(reader: User, events: Sequence[Event]) -> list[ActivityLine]
 
 def _label(verb: str) -> str:
     try:
-        return str(declared_event(verb).label)
+        return str(get_declared_event(verb).label)
     except KeyError:
         # A verb no longer declared (its code removed): the log still shows what it says.
         return verb

@@ -21,9 +21,11 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
         "notification": notification,
         "recipient": recipient,
         "site_name": settings.SITE_NAME,
-        "link": absolute_url(notification.link) if notification.link else "",
+        "link": build_absolute_url(notification.link) if notification.link else "",
         # Only an account has e-mail settings; an address without one has nothing to turn off.
-        "settings_link": absolute_url(reverse("portfolio:email-settings")) if recipient else "",
+        "settings_link": build_absolute_url(reverse("portfolio:email-settings"))
+        if recipient
+        else "",
     }
     template = f"emails/{notification.kind}"
     subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
@@ -36,5 +38,5 @@ def build_email(notification: Notification) -> EmailMultiAlternatives:
     return message
 
 
-def absolute_url(path: str) -> str:
+def build_absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path

@@ -150,12 +150,12 @@ def declare_event[P](verb: str, payload_type: type[P], *, label: str | Promise) 
     return event_type
 
 
-def declared_event(verb: str) -> EventType[object]:
+def get_declared_event(verb: str) -> EventType[object]:
     """The declaration of a verb, e.g. to decode a recorded event's payload."""
     return _declared[verb]
 
 
-def declared_events() -> list[EventType[object]]:
+def list_declared_events() -> list[EventType[object]]:
     """Every declared verb, e.g. for the activity page's choice of kinds."""
     return list(_declared.values())
 

@@ -22,23 +22,23 @@ PDF_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; obj
 EXTENSION_SPELLINGS = {"jpg": {"jpg", "jpeg"}, "md": {"md", "markdown"}}
 
 
-def stored_extension(stored_name: str | None) -> str:
+def get_stored_extension(stored_name: str | None) -> str:
     # Stored names end in the extension inspect_upload chose for the content.
     return (stored_name or "").rpartition(".")[2].lower() or "bin"
 
 
-def file_label(stored_name: str | None) -> str:
+def describe_stored_file(stored_name: str | None) -> str:
     """What a stored file is, as pages name it: "PDF document", "Excel workbook"."""
-    return STORED_FILE_LABELS.get(stored_extension(stored_name), "File")
+    return STORED_FILE_LABELS.get(get_stored_extension(stored_name), "File")
 
 
-def download_name(*, stored_name: str | None, original_filename: str) -> str:
+def build_download_name(*, stored_name: str | None, original_filename: str) -> str:
     """The uploader's file name, with the extension of what the file really is.
 
     A text file uploaded as "page.html" is stored as plain text; saved under its own name it
     would open as a web page from the learner's disk, so its extension is corrected.
     """
-    extension = stored_extension(stored_name)
+    extension = get_stored_extension(stored_name)
     name = original_filename or f"evidence.{extension}"
     stem, dot, suffix = name.rpartition(".")
     if dot and suffix.lower() in EXTENSION_SPELLINGS.get(extension, {extension}):
@@ -58,7 +58,7 @@ def serve_file(
     return _stream(
         stored_name,
         content_type=content_type,
-        filename=download_name(stored_name=stored_name, original_filename=original_filename),
+        filename=build_download_name(stored_name=stored_name, original_filename=original_filename),
         inline=is_shown_inline(content_type),
     )
 
@@ -69,9 +69,9 @@ def serve_thumbnail(
     """A stored thumbnail (process_image always makes WebP)."""
     if not thumbnail_name:
         raise Http404("No thumbnail.")
-    stem = download_name(stored_name=stored_name, original_filename=original_filename).rpartition(
-        "."
-    )[0]
+    stem = build_download_name(
+        stored_name=stored_name, original_filename=original_filename
+    ).rpartition(".")[0]
     return _stream(
         thumbnail_name,
         content_type="image/webp",

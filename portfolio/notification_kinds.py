@@ -80,16 +80,16 @@ def get_notification_kind(kind: str) -> NotificationKind:
     return _registered[kind]
 
 
-def registered_kinds() -> list[NotificationKind]:
+def list_registered_kinds() -> list[NotificationKind]:
     """Every registered kind, in the order the settings page lists them."""
     return sorted(_registered.values(), key=lambda kind: (kind.position, kind.value))
 
 
-def kinds_for_role(role: str) -> tuple[str, ...]:
+def list_kinds_for_role(role: str) -> tuple[str, ...]:
     """The kinds a role can receive, in the order the settings page lists them."""
-    return tuple(kind.value for kind in registered_kinds() if role in kind.roles)
+    return tuple(kind.value for kind in list_registered_kinds() if role in kind.roles)
 
 
 def notification_kind_choices() -> list[tuple[str, StrOrPromise]]:
     """The choices of the kind columns (a callable, so the registry fills in first)."""
-    return [(kind.value, kind.label) for kind in registered_kinds()]
+    return [(kind.value, kind.label) for kind in list_registered_kinds()]

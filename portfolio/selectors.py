@@ -14,7 +14,7 @@ from portfolio.models import (
     Skill,
     User,
 )
-from portfolio.notification_kinds import kinds_for_role
+from portfolio.notification_kinds import list_kinds_for_role
 
 
 def get_profile_for_owner(*, user: User) -> LearnerProfile:
@@ -77,7 +77,7 @@ def count_unread_notifications(*, user: User) -> int:
 
 def list_email_kinds(*, user: User) -> tuple[str, ...]:
     """The kinds of notification the user's role can receive, in the order the page lists them."""
-    return kinds_for_role(user.role)
+    return list_kinds_for_role(user.role)
 
 
 def list_enabled_email_kinds(*, user: User) -> set[str]:

@@ -28,7 +28,7 @@ from credentials.exceptions import RevocationNotAllowed
 from credentials.models import IssuerInvitation
 from credentials.permissions import hash_invitation_token
 from credentials.verbs import CredentialIssued, CredentialRevoked
-from portfolio.events import declared_event
+from portfolio.events import get_declared_event
 from portfolio.models import Event, Notification, User
 from portfolio.services import accounts, curation, evidence, notifications, profiles, skills
 from portfolio.services.profiles import ProfileError
@@ -742,11 +742,11 @@ NOT_STATE_CHANGING = {
     # A check that raises; update_profile checks availability itself.
     profiles.check_slug_shape,
     # The wait before the next attempt: arithmetic.
-    notifications.retry_delay,
+    notifications.compute_retry_delay,
     # Writes the outbox rows of the caller's change, inside the caller's transaction; the
     # caller's event is the record of what happened.
     notifications.notify,
-    notifications.email_address,
+    notifications.notify_address,
     # A context manager (for the demo loader) that changes how notify() writes; it writes
     # nothing itself.
     notifications.emails_withheld,
@@ -798,7 +798,7 @@ def test_a_state_changing_service_records_exactly_one_event(db, service):
     owner = case.owner(result) if callable(case.owner) else case.owner
     assert event.owner == owner
     assert event.scope == case.scope
-    declared = declared_event(event.verb)
+    declared = get_declared_event(event.verb)
     assert isinstance(declared.decode(event.payload), declared.payload_type)
 
 
@@ -938,7 +938,7 @@ def test_a_refused_change_records_nothing(learner, other_learner):
 
 
 def _payload(event):
-    return declared_event(event.verb).decode(event.payload)
+    return get_declared_event(event.verb).decode(event.payload)
 
 
 def test_a_profile_update_names_the_fields_it_changed(learner):

@@ -14,7 +14,7 @@ from credentials.public import (
     list_public_credentials,
 )
 from portfolio import selectors as portfolio_selectors
-from portfolio.files import file_label
+from portfolio.files import describe_stored_file
 from portfolio.models import EvidenceItem, LearnerProfile, Skill
 from portfolio.permissions import get_public_profile
 
@@ -61,7 +61,7 @@ def _public_evidence(item: EvidenceItem) -> PublicEvidence:
     return PublicEvidence(
         item=item,
         skills=list(item.skills.all()),
-        file_label=file_label(item.file.name) if item.has_file else "",
+        file_label=describe_stored_file(item.file.name) if item.has_file else "",
         file_size=filesizeformat(item.file_size) if item.file_size else "",
         link_url=link_url,
         link_host=link_host,

@@ -13,7 +13,7 @@ from credentials.models import IssuedCredential, MicroCredential
 from credentials.permissions import MicroCredentialAccess, get_micro_credential_access
 from credentials.selectors import catalogue as catalogue_selectors
 from credentials.selectors.catalogue import CatalogueEntry
-from credentials.views.open_graph import absolute_badge_url
+from credentials.views.open_graph import build_absolute_badge_url
 from portfolio.models import User
 
 PAGE_SIZE = 12
@@ -84,5 +84,5 @@ def get_micro_credential_page(request: HttpRequest, slug: str) -> MicroCredentia
         access=access,
         held_credential=held,
         page_url=request.build_absolute_uri(request.path),
-        badge_url=absolute_badge_url(request, entry.micro_credential),
+        badge_url=build_absolute_badge_url(request, entry.micro_credential),
     )

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from credentials.permissions import get_credential_access
 from credentials.selectors import credential_pages
-from credentials.views.open_graph import absolute_badge_url
+from credentials.views.open_graph import build_absolute_badge_url
 
 
 def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
@@ -23,7 +23,7 @@ def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "micro_credential": credential.micro_credential,
         "access": get_credential_access(request.user, credential),
         "page_url": request.build_absolute_uri(request.path),
-        "badge_url": absolute_badge_url(request, credential.micro_credential),
+        "badge_url": build_absolute_badge_url(request, credential.micro_credential),
         "share_title": f"{credential.micro_credential.title} — {page.holder_name}",
         "share_description": _("Issued by %(issuer)s on %(date)s. Status: %(status)s.")
         % {

@@ -29,7 +29,7 @@ from credentials.permissions import (
     INVITATION_ROLES,
     get_invitation_access,
     get_invitation_for,
-    invitation_for_token,
+    get_invitation_for_token,
     makes_staff,
     visible_invitations,
 )
@@ -103,7 +103,7 @@ class InvitationSignupView(SignupView):  # type: ignore[misc]  # allauth ships n
     invitation: IssuerInvitation
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        invitation = invitation_for_token(kwargs["token"])
+        invitation = get_invitation_for_token(kwargs["token"])
         if invitation is None:
             return _token_page(request, "unknown", None, status=404)
         if invitation.accepted_at is not None:

@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from credentials.models import MicroCredential
 
 
-def absolute_badge_url(request: HttpRequest, micro_credential: MicroCredential) -> str:
+def build_absolute_badge_url(request: HttpRequest, micro_credential: MicroCredential) -> str:
     # S3 URLs already are absolute and pass through unchanged.
     badge = micro_credential.badge_image
     return request.build_absolute_uri(badge.url) if badge else ""

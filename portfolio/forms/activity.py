@@ -7,7 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from portfolio.activity import verb_choices
+from portfolio.activity import list_verb_choices
 from portfolio.forms.evidence import DATE_INPUT_FORMATS, SiteDateInput
 
 _DATE_ERRORS = {"invalid": _("Enter a date such as 14 March 2026.")}
@@ -40,7 +40,7 @@ class ActivityFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The verbs are declared by every app at import time, so the choices are read now.
         verb = cast(forms.ChoiceField, self.fields["verb"])
-        verb.choices = [("", _("Anything")), *verb_choices()]
+        verb.choices = [("", _("Anything")), *list_verb_choices()]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -25,7 +25,7 @@ message in the moment before the sender died. Broker redelivery does not add a s
 a redelivered message finds the row sent, or claimed, or not yet due, and does nothing; the
 sweep alone recovers a crashed send.
 
-email_address() puts a row in the same outbox for an address that has no account (an
+notify_address() puts a row in the same outbox for an address that has no account (an
 invitation to sign up): no inbox, no e-mail preferences, the same claim, retries and sweep.
 Its link is a one-time secret (a sign-up token), so it is blanked once the e-mail is sent:
 the database then keeps nothing that would let someone take up what was delivered.
@@ -74,7 +74,7 @@ _emails_withheld: ContextVar[bool] = ContextVar("emails_withheld", default=False
 @contextmanager
 def emails_withheld() -> Iterator[None]:
     """Within the block, notify() records in-app notifications with their e-mail skipped
-    (and email_address() records its outbox row skipped).
+    (and notify_address() records its outbox row skipped).
 
     For the demo loader, which plays made-up events through the real services: their
     notifications belong in the demo's inboxes, but no e-mail about them may be queued or sent,
@@ -142,7 +142,7 @@ def notify(
     return created
 
 
-def email_address(
+def notify_address(
     *,
     address: str,
     kind: str,
@@ -283,7 +283,7 @@ def _record_failed_attempt(notification: Notification, error: Exception) -> Emai
         )
         return EmailAttempt(sent=False)
     # The last attempt falls on give_up_at itself, so the mail server gets the whole day.
-    retry_at = min(now + retry_delay(notification.email_attempts), give_up_at)
+    retry_at = min(now + compute_retry_delay(notification.email_attempts), give_up_at)
     pending.update(next_attempt_at=retry_at, sending_until=None, last_email_error=description)
     logger.warning(
         "E-mailing notification %s failed (attempt %s, %s); next attempt at %s",
@@ -295,7 +295,7 @@ def _record_failed_attempt(notification: Notification, error: Exception) -> Emai
     return EmailAttempt(sent=False, retry_at=retry_at)
 
 
-def retry_delay(attempts: int) -> timedelta:
+def compute_retry_delay(attempts: int) -> timedelta:
     """Exponential backoff with jitter: the wait after the attempts-th failed attempt."""
     base: timedelta = settings.NOTIFICATION_EMAIL_RETRY_BACKOFF
     ceiling: timedelta = settings.NOTIFICATION_EMAIL_RETRY_BACKOFF_MAX

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from portfolio.activity import (
     describe_events,
     filter_events,
-    readable_scopes,
+    list_readable_scopes,
     sees_every_event,
     visible_events,
 )
@@ -27,7 +27,7 @@ FILTERS = ("verb", "actor", "since", "until")
 def activity(request: AuthenticatedHttpRequest) -> HttpResponse:
     filters = ActivityFilterForm(request.GET)
     everything = sees_every_event(request.user)
-    scopes = [] if everything else readable_scopes(request.user)
+    scopes = [] if everything else list_readable_scopes(request.user)
     events = visible_events(request.user, scopes=scopes).select_related("actor__profile")
     is_filtered = any(request.GET.get(name) for name in FILTERS)
     if filters.is_valid():

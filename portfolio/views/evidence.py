@@ -21,8 +21,8 @@ from django.views.decorators.http import require_http_methods
 from portfolio.files import (
     IMAGE_TYPES,
     PDF_TYPE,
-    download_name,
-    file_label,
+    build_download_name,
+    describe_stored_file,
     serve_file,
     serve_thumbnail,
 )
@@ -131,11 +131,13 @@ def evidence_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_pdf": item.content_type == PDF_TYPE,
         "is_image": item.kind == EvidenceItem.Kind.IMAGE and item.content_type in IMAGE_TYPES,
         "download_name": (
-            download_name(stored_name=item.file.name, original_filename=item.original_filename)
+            build_download_name(
+                stored_name=item.file.name, original_filename=item.original_filename
+            )
             if item.file
             else ""
         ),
-        "file_label": file_label(item.file.name) if item.file else "",
+        "file_label": describe_stored_file(item.file.name) if item.file else "",
     }
     return render(request, "portfolio/evidence_detail.html", context)
 

@@ -17,7 +17,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from config.run_address import main, served_at
-from portfolio.emails import absolute_url
+from portfolio.emails import build_absolute_url
 from tests.config.test_settings import BASE_DIR, clean_environment
 
 MACHINE = ["vm", "192.0.2.2", "fd00::2"]
@@ -106,7 +106,7 @@ def test_notification_links_and_host_checks_follow_the_derived_values():
     served = served_at("0.0.0.0:8004", {}, this_machine)
 
     with override_settings(SITE_URL=served.site_url, ALLOWED_HOSTS=served.allowed_hosts):
-        link = absolute_url(reverse("portfolio:email-settings"))
+        link = build_absolute_url(reverse("portfolio:email-settings"))
         from_the_network = Client(HTTP_HOST="192.0.2.2:8004").get("/")
         by_name = Client(HTTP_HOST="vm:8004").get("/")
         unknown = Client(HTTP_HOST="elsewhere.example:8004").get("/")

@@ -50,7 +50,7 @@ def test_an_invitation_is_told_by_its_subscriber_and_a_failure_leaves_the_invita
     def refuse(**kwargs):
         raise RuntimeError("the outbox is broken")
 
-    monkeypatch.setattr(subscribers, "email_address", refuse)
+    monkeypatch.setattr(subscribers, "notify_address", refuse)
     with (
         caplog.at_level(logging.ERROR, logger="portfolio.events"),
         django_capture_on_commit_callbacks(execute=True),

@@ -4,7 +4,7 @@ from django.core import mail
 from credentials.models import IssuedCredential
 from credentials.notification_kinds import CREDENTIAL_REVOKED
 from portfolio.models import Notification
-from portfolio.notification_kinds import kinds_for_role
+from portfolio.notification_kinds import list_kinds_for_role
 from tests.credentials.conftest import issue, revoke
 from tests.factories import IssuerFactory, UserFactory
 
@@ -191,7 +191,7 @@ def test_a_holder_who_turned_revocation_emails_off_is_still_told_in_the_inbox(
     client.force_login(learner)
     settings_page = client.get("/me/email-settings/").text
     assert '<label for="id_credential_revoked">Credential revoked</label>' in settings_page
-    kept = [k for k in kinds_for_role("learner") if k != "credential_revoked"]
+    kept = [k for k in list_kinds_for_role("learner") if k != "credential_revoked"]
     client.post("/me/email-settings/", dict.fromkeys(kept, "on"))
     Notification.objects.all().delete()  # the "you have earned" one from issuing
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 
 from assessments import services as assessments
 from credentials.services import publish_micro_credential, retire_micro_credential
-from portfolio.activity import verb_choices
-from portfolio.events import declare_event, declared_events, events_recorded_at, record_event
+from portfolio.activity import list_verb_choices
+from portfolio.events import declare_event, events_recorded_at, list_declared_events, record_event
 from portfolio.models import User
 from portfolio.services.accounts import change_role
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
@@ -297,11 +297,11 @@ def assessments_draft_to_submitted(cast):
 
 
 def test_every_declared_verb_reads_as_words(db):
-    for event_type in declared_events():
+    for event_type in list_declared_events():
         label = str(event_type.label)
         assert label.strip(), event_type.verb
         assert label != event_type.verb
-    assert ("application.approved", "approved an application") in verb_choices()
+    assert ("application.approved", "approved an application") in list_verb_choices()
 
 
 def test_a_role_change_reads_as_a_sentence_for_the_person_changed(client, learner):

@@ -14,8 +14,8 @@ from portfolio.events import (
     NoPayload,
     Phase,
     declare_event,
-    declared_event,
     events_recorded_at,
+    get_declared_event,
     record_event,
     subscribe,
     unsubscribe,
@@ -110,7 +110,7 @@ def test_a_stored_payload_decodes_to_the_dataclass_it_was(learner):
     with transaction.atomic():
         record_event(THING_DONE, by=learner, target=None, payload=payload)
     stored = Event.objects.get()
-    assert declared_event(stored.verb).decode(stored.payload) == payload
+    assert get_declared_event(stored.verb).decode(stored.payload) == payload
 
 
 def test_a_system_event_about_no_single_object_has_no_actor_and_no_target(db):
@@ -244,7 +244,7 @@ class WithObject:
 def test_a_bad_declaration_is_refused(verb, payload_type, message):
     with pytest.raises(EventTypeError, match=message):
         declare_event(verb, payload_type, label="did a test thing")
-    assert declared_event("test_events.thing_done") == THING_DONE
+    assert get_declared_event("test_events.thing_done") == THING_DONE
 
 
 def test_declaring_a_verb_again_with_its_own_payload_is_harmless():

@@ -96,7 +96,7 @@ def test_staff_see_and_resend_a_failed_email_to_an_address_without_an_account(
     site_admin_client, learner, django_capture_on_commit_callbacks, django_assert_num_queries
 ):
     failed_notification(learner, "You have earned Data Storytelling")
-    note = notifications.email_address(
+    note = notifications.notify_address(
         address="newcomer@example.org",
         kind=ISSUER_INVITATION_SIGNUP,
         subject="Example Institute invites you to join them as assessor",

@@ -5,7 +5,11 @@ from django.core.exceptions import ValidationError
 
 from portfolio import models, notification_kinds, selectors
 from portfolio.models import EmailPreference, Notification, User
-from portfolio.notification_kinds import get_notification_kind, kinds_for_role, registered_kinds
+from portfolio.notification_kinds import (
+    get_notification_kind,
+    list_kinds_for_role,
+    list_registered_kinds,
+)
 from portfolio.services.notifications import notify
 
 # What each role received before the kinds moved into the apps that send them, in the order
@@ -34,21 +38,23 @@ KINDS_BY_ROLE = {
 @pytest.mark.parametrize("role", list(KINDS_BY_ROLE))
 def test_each_role_receives_the_kinds_it_did_with_their_labels(role):
     assert [
-        (kind, str(get_notification_kind(kind).label)) for kind in kinds_for_role(role)
+        (kind, str(get_notification_kind(kind).label)) for kind in list_kinds_for_role(role)
     ] == KINDS_BY_ROLE[role]
 
 
 def test_the_registry_holds_exactly_the_kinds_the_apps_send():
     expected = {kind for kinds in KINDS_BY_ROLE.values() for kind, _label in kinds}
     # The sign-up invitation goes to an address without an account: no role's inbox gets it.
-    assert {kind.value for kind in registered_kinds()} == expected | {"issuer_invitation_signup"}
+    assert {kind.value for kind in list_registered_kinds()} == expected | {
+        "issuer_invitation_signup"
+    }
     assert len(expected) == 9
 
 
 def test_the_kind_columns_take_their_choices_from_the_registry():
     for model in (Notification, EmailPreference):
         choices = dict(model._meta.get_field("kind").choices)
-        assert set(choices) == {kind.value for kind in registered_kinds()}
+        assert set(choices) == {kind.value for kind in list_registered_kinds()}
         assert str(choices["credential_revoked"]) == "Credential revoked"
 
 

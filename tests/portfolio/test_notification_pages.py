@@ -12,13 +12,13 @@ from assessments.notification_kinds import APPLICATION_CLAIMED, APPLICATION_SUBM
 from config.context_processors import unread_notifications
 from credentials.notification_kinds import CREDENTIAL_ISSUED, ISSUER_INVITATION
 from portfolio.models import EmailPreference, Notification
-from portfolio.notification_kinds import get_notification_kind, kinds_for_role
+from portfolio.notification_kinds import get_notification_kind, list_kinds_for_role
 from portfolio.services import notifications
 
 INBOX = "/notifications/"
 MARK_READ = "/notifications/read/"
 EMAIL_SETTINGS = "/me/email-settings/"
-LEARNER_KINDS = kinds_for_role("learner")
+LEARNER_KINDS = list_kinds_for_role("learner")
 
 
 def note_for(user, subject, *, kind=CREDENTIAL_ISSUED, read=False):

@@ -10,7 +10,7 @@ from credentials.notification_kinds import CREDENTIAL_ISSUED, ISSUER_INVITATION_
 from portfolio import tasks
 from portfolio.emails import build_email
 from portfolio.models import Notification
-from portfolio.notification_kinds import registered_kinds
+from portfolio.notification_kinds import list_registered_kinds
 from portfolio.services import notifications
 from tests.celery_helpers import broker_unavailable
 from tests.factories import UserFactory
@@ -204,7 +204,7 @@ def test_retries_wait_longer_each_time_up_to_an_hour(settings):
     settings.NOTIFICATION_EMAIL_RETRY_BACKOFF = timedelta(seconds=30)
     settings.NOTIFICATION_EMAIL_RETRY_BACKOFF_MAX = timedelta(hours=1)
     for attempts, longest in [(1, 30), (2, 60), (3, 120), (8, 3600), (40, 3600)]:
-        delay = notifications.retry_delay(attempts)
+        delay = notifications.compute_retry_delay(attempts)
         assert timedelta(seconds=longest / 2) <= delay <= timedelta(seconds=longest)
 
 
@@ -293,7 +293,7 @@ def test_event_survives_a_broker_outage_and_is_delivered_later(
 
 def test_each_kind_has_all_three_templates(db):
     user = UserFactory.build(email="x@example.com")
-    for kind in [registered.value for registered in registered_kinds()]:
+    for kind in [registered.value for registered in list_registered_kinds()]:
         note = Notification(
             recipient=user, kind=kind, subject="s", link="/x/", context={"title": "T"}
         )
@@ -329,7 +329,7 @@ def test_redelivery_settings_agree_with_the_outbox_claim(settings):
 
 
 def email_invitee(**extra):
-    return notifications.email_address(
+    return notifications.notify_address(
         address="newcomer@example.org",
         kind=ISSUER_INVITATION_SIGNUP,
         subject="Example Institute invites you to join them as assessor",
