@@ -89,8 +89,12 @@ def test_an_issuer_has_one_list_per_purpose(micro_credential):
 # --- Under concurrency, on PostgreSQL ---------------------------------------------------
 
 
-def award_in_thread(racer, micro_credential, staff, reference):
-    learner = UserFactory(email=f"{reference}@example.com")
+def learners_for(references):
+    # Committed before the race: the service reads its learner in the racing thread.
+    return {reference: UserFactory(email=f"{reference}@example.com") for reference in references}
+
+
+def award_in_thread(racer, micro_credential, staff, learner, reference):
     return racer.start(
         lambda: issue_credential(
             by=staff,
@@ -112,10 +116,14 @@ def indexes(futures: list[Future]) -> list[int]:
 def test_concurrent_issues_queue_on_the_list_and_get_distinct_indexes(racer, micro_credential):
     staff = staff_member(micro_credential.issuer)
     issue(UserFactory(), micro_credential)
+    learners = learners_for("ab")
     with transaction.atomic():
         # Hold the list as an issue in progress would, so both issues are in flight at once.
         StatusList.objects.select_for_update().get(issuer=micro_credential.issuer)
-        futures = [award_in_thread(racer, micro_credential, staff, reference) for reference in "ab"]
+        futures = [
+            award_in_thread(racer, micro_credential, staff, learner, reference)
+            for reference, learner in learners.items()
+        ]
         wait_until_blocked(2)
     assert indexes(futures) == [1, 2]
     assert StatusList.objects.get().next_index == 3
@@ -124,11 +132,15 @@ def test_concurrent_issues_queue_on_the_list_and_get_distinct_indexes(racer, mic
 @requires_postgresql
 def test_the_first_issues_for_an_issuer_meet_on_its_list_and_share_it(racer, micro_credential):
     staff = staff_member(micro_credential.issuer)
+    learners = learners_for("ab")
     with transaction.atomic():
         # An issue opening the list, not yet committed: both others find no list, try to
         # make one and wait on the unique index, then read this one and queue for its lock.
         StatusList.objects.create(issuer=micro_credential.issuer, purpose="revocation")
-        futures = [award_in_thread(racer, micro_credential, staff, reference) for reference in "ab"]
+        futures = [
+            award_in_thread(racer, micro_credential, staff, learner, reference)
+            for reference, learner in learners.items()
+        ]
         wait_until_blocked(2)
     assert indexes(futures) == [0, 1]
     status_list = StatusList.objects.get()
