@@ -92,6 +92,9 @@ class LearnerProfile(models.Model):
         help_text=_("Your public page lives at /p/<address>/. Letters, numbers and hyphens."),
     )
     is_public = models.BooleanField(_("profile is public"), default=False)
+    # A public profile is listed in the employers' directory unless its learner opts out;
+    # the page at /p/<slug>/ stays public either way.
+    in_directory = models.BooleanField(_("listed in the employers' directory"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -57,6 +57,14 @@ class ProfileForm(forms.Form):
             "When on, anyone with the address can see your profile and the evidence you chose to show."
         ),
     )
+    in_directory = forms.BooleanField(
+        label=_("List me in the employers' directory"),
+        required=False,
+        help_text=_(
+            "While your profile is public, employers can find it by skill. Turn this off to "
+            "keep your page public only to people you give the address to."
+        ),
+    )
 
     def __init__(self, *args: Any, profile: LearnerProfile, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -68,6 +76,7 @@ class ProfileForm(forms.Form):
                 "bio": profile.bio,
                 "slug": profile.slug,
                 "is_public": profile.is_public,
+                "in_directory": profile.in_directory,
             },
         )
         super().__init__(*args, **kwargs)

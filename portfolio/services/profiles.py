@@ -232,10 +232,11 @@ def update_profile(
     bio: str = "",
     location: str = "",
     is_public: bool = False,
+    in_directory: bool = True,
     avatar: UploadedFile[bytes] | None = None,
     remove_avatar: bool = False,
 ) -> LearnerProfile:
-    """Save the profile form: text fields, public address and switch, and the avatar.
+    """Save the profile form: text fields, public address and switches, and the avatar.
 
     Raises ProfileError (403) unless `by` owns the profile, and ProfileError about a field
     ("slug", "avatar") for a malformed, reserved or taken slug or a refused image; nothing is
@@ -254,7 +255,15 @@ def update_profile(
         locked = LearnerProfile.objects.select_for_update().get(pk=profile_id)
         if LearnerProfile.objects.filter(slug=slug).exclude(pk=locked.pk).exists():
             raise _slug_taken()
-        text_fields = ["display_name", "slug", "headline", "bio", "location", "is_public"]
+        text_fields = [
+            "display_name",
+            "slug",
+            "headline",
+            "bio",
+            "location",
+            "is_public",
+            "in_directory",
+        ]
         before = {name: getattr(locked, name) for name in text_fields}
         locked.display_name = display_name
         locked.slug = slug
@@ -262,6 +271,7 @@ def update_profile(
         locked.bio = bio
         locked.location = location
         locked.is_public = is_public
+        locked.in_directory = in_directory
         try:
             # A concurrent edit can claim the slug between the check and the write; the
             # unique index decides, in a savepoint so the transaction stays usable.
@@ -274,6 +284,7 @@ def update_profile(
                         "bio",
                         "location",
                         "is_public",
+                        "in_directory",
                         "updated_at",
                     ]
                 )

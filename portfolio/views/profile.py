@@ -43,6 +43,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
                 bio=data["bio"],
                 location=data["location"],
                 is_public=data["is_public"],
+                in_directory=data["in_directory"],
                 avatar=data["avatar"],
                 remove_avatar=data.get("remove_avatar", False),
             )
