@@ -5,6 +5,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
 
 from assessments.permissions import can_apply, can_use_review_queue
+from credentials.permissions import can_search_directory
 from portfolio import selectors
 from portfolio.models import User
 from portfolio.permissions import can_keep_portfolio, can_use_admin
@@ -33,6 +34,7 @@ class Capabilities:
     can_apply: bool
     can_use_review_queue: bool
     can_use_admin: bool
+    can_search_directory: bool
 
 
 def capabilities(request: HttpRequest) -> dict[str, object]:
@@ -46,5 +48,6 @@ def capabilities(request: HttpRequest) -> dict[str, object]:
             can_apply=can_apply(user),
             can_use_review_queue=can_use_review_queue(user),
             can_use_admin=can_use_admin(user),
+            can_search_directory=can_search_directory(user),
         )
     }

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Full-text and trigram search for the directory (used only on PostgreSQL; harmless on SQLite).
+    "django.contrib.postgres",
     "rest_framework",
     "allauth",
     "allauth.account",
@@ -336,6 +338,9 @@ NOTIFICATION_EMAIL_SWEEP_GRACE = timedelta(minutes=2)
 # Issuer staff hear about an application that has waited this many days in the queue.
 APPLICATION_WAITING_DAYS = env_int("UNBUNDLED_APPLICATION_WAITING_DAYS", 7)
 CREDENTIAL_EXPIRY_REMINDER_DAYS = 30
+# Who may search the employers' directory at /directory/: employers always, and anyone,
+# signed in or not, when this is on (the demo shows it to every visitor).
+DIRECTORY_IS_PUBLIC = env_bool("UNBUNDLED_DIRECTORY_IS_PUBLIC", default=EMBEDDED_PROFILE)
 
 # --- REST API
 REST_FRAMEWORK = {

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from assessments import selectors as assessment_selectors
 from assessments.models import Application
 from assessments.permissions import can_edit_application, can_use_review_queue
+from credentials.directory.forms import DirectoryQuickSearchForm
 from credentials.selectors import credential_pages, invitations
 from credentials.views.catalogue import get_micro_credential_page
 from portfolio import selectors
@@ -33,7 +34,7 @@ DASHBOARD_ROWS = 6
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
-    return render(request, "pages/home.html")
+    return render(request, "pages/home.html", {"directory_search": DirectoryQuickSearchForm()})
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -48,6 +49,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, object] = {
         "role": user.get_role_display(),
         "open_invitation_count": invitations.count_open_invitations(user=user),
+        "directory_search": DirectoryQuickSearchForm(),
     }
     if can_keep_portfolio(user):
         context |= {

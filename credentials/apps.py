@@ -31,3 +31,8 @@ class CredentialsConfig(AppConfig):
         register_notification_kinds()
         grant_credentials_admin_permissions()
         subscribe_notifications()
+
+        # The directory's search document follows the events that change what it holds.
+        from credentials.directory.subscribers import subscribe_directory
+
+        subscribe_directory()

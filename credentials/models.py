@@ -365,3 +365,11 @@ class CredentialDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.credential} ({self.get_format_display()})"
+
+
+# The employers' directory keeps its search document in a module of its own.
+from credentials.directory.models import (  # noqa: E402, F401
+    DirectoryCredential,
+    DirectoryEntry,
+    DirectorySkill,
+)

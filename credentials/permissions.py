@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -18,6 +19,20 @@ from portfolio.permissions import (
     is_issuer_staff,
     is_learner,
 )
+
+
+def is_employer(user: AnyUser) -> bool:
+    return isinstance(user, User) and user.role == User.Role.EMPLOYER
+
+
+def can_search_directory(user: AnyUser) -> bool:
+    """The employers' directory of public profiles (/directory/)."""
+    # A site may open it to every visitor (DIRECTORY_IS_PUBLIC, on in the demo): it lists
+    # only what each learner already made public.
+    if settings.DIRECTORY_IS_PUBLIC:
+        return True
+    # Otherwise it is an employer's tool; a deactivated account never signs in to use it.
+    return is_employer(user) and user.is_active
 
 
 def can_revoke(user: AnyUser, credential: IssuedCredential) -> bool:

@@ -2,8 +2,8 @@
 
 Every page anyone may open without an account reads issued credentials through this module:
 a learner's public page (/p/<slug>/), a micro-credential's list of holders, and each
-credential's own page (/c/<id>/); the directory, the transcript and a public API are to do
-the same. Nothing else filters credentials for the public.
+credential's own page (/c/<id>/), the employers' directory (credentials.directory); the
+transcript and a public API are to do the same. Nothing else filters credentials for the public.
 
 The rule
 --------
@@ -47,20 +47,28 @@ from portfolio.models import LearnerProfile, User
 from portfolio.permissions import is_public_profile, public_profiles
 
 
+def listable_credentials() -> IssuedCredentialQuerySet:
+    """The credential's own part of the rule: shown by its holder, not revoked, and its
+    micro-credential published or retired; whoever holds it.
+
+    For a document kept ahead of time (the directory's), which applies the holder's part,
+    public_profiles, when it is read: an account deactivated and reactivated in the admin
+    records no event, so that part must not be frozen into the document.
+    """
+    return (
+        IssuedCredential.objects.filter(revoked_at__isnull=True)
+        .shown_publicly()
+        .filter(micro_credential__in=visible_micro_credentials())
+    )
+
+
 def public_credentials() -> IssuedCredentialQuerySet:
     """Every credential listed publicly, whatever the list (see the module's rule).
 
     Subqueries, not joins, so a credential is never listed twice and callers may add their
     own joins (select_related) freely.
     """
-    return (
-        IssuedCredential.objects.filter(revoked_at__isnull=True)
-        .shown_publicly()
-        .filter(
-            learner__in=public_profiles().values("user_id"),
-            micro_credential__in=visible_micro_credentials(),
-        )
-    )
+    return listable_credentials().filter(learner__in=public_profiles().values("user_id"))
 
 
 @dataclass(frozen=True)

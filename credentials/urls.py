@@ -3,6 +3,7 @@ from django.urls import path
 from credentials.views import (
     catalogue,
     credential_page,
+    directory,
     invitations,
     my_credentials,
     public,
@@ -14,6 +15,7 @@ app_name = "credentials"
 urlpatterns = [
     path("p/<slug:slug>/", public.public_portfolio, name="public-portfolio"),
     path("credentials/", catalogue.catalogue, name="catalogue"),
+    path("directory/", directory.directory, name="directory"),
     path("c/<uuid:public_id>/", credential_page.credential_detail, name="credential-detail"),
     path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
     path("me/credentials/", my_credentials.my_credentials, name="my-credentials"),

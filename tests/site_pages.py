@@ -118,6 +118,11 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
         ("portfolio:activity", f"{reverse('portfolio:activity')}?since=not+a+date"),
         ("portfolio:evidence-list", reverse("portfolio:evidence-list")),
         ("credentials:catalogue", reverse("credentials:catalogue")),
+        ("credentials:directory", reverse("credentials:directory")),
+        # A search with results and facets, one that finds nobody, and one with errors.
+        ("credentials:directory", f"{reverse('credentials:directory')}?q=data&sort=recent"),
+        ("credentials:directory", f"{reverse('credentials:directory')}?q=zzzz-nobody"),
+        ("credentials:directory", f"{reverse('credentials:directory')}?skill=nope&after=x"),
         ("credentials:my-credentials", reverse("credentials:my-credentials")),
         ("credentials:invitation-list", reverse("credentials:invitation-list")),
         # Needs add_invitation_to_sign_up(); and a link that does not work.

@@ -128,6 +128,10 @@ def _visits() -> list[Visit]:
         "/",
         "/credentials/",
         "/credentials/?q=data",
+        # Open to every visitor in the embedded profile (DIRECTORY_IS_PUBLIC), else a sign-in.
+        "/directory/",
+        "/directory/?skill=data-visualisation&verified=on",
+        "/directory/?skill=nope&after=x",
         f"/p/{profile_slug}/",
         # Every rubric: their shapes differ, and so does their width on a phone.
         *(f"/credentials/{micro_credential.slug}/" for micro_credential in micro_credentials),
@@ -156,6 +160,7 @@ def _visits() -> list[Visit]:
         "/accounts/password/change/",
         "/accounts/logout/",
         "/credentials/",
+        "/directory/?q=data",
         f"/credentials/{micro_credentials[0].slug}/",
         f"/p/{profile_slug}/",
         *credential_pages,

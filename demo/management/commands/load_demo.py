@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.models import Application
+from credentials.directory.documents import rebuild_directory
 from credentials.models import IssuedCredential, MicroCredential
 from demo.applications import load_applications
 from demo.issuer import load_issuer, retire_demo_micro_credentials
@@ -42,6 +43,9 @@ class Command(BaseCommand):
                     data=data, people=portfolio, issuer=issuer, stdout=self.stdout
                 )
                 retire_demo_micro_credentials(data=data, demo=issuer, by=portfolio.issuer)
+            # Scenario steps are moved back in time after their events refreshed the
+            # directory, so its entries are written again from the final state.
+            rebuild_directory()
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
 

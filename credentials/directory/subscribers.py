@@ -1,0 +1,59 @@
+"""Keeping the directory's entries current: after each event that changes what one holds.
+
+After commit (Phase.AFTER_COMMIT): a refresh reads committed state and is best effort, so a
+failure is logged and never reaches the request; `manage.py rebuild_directory` repairs any
+entry a failure left behind. Subscribed from CredentialsConfig.ready().
+"""
+
+from __future__ import annotations
+
+from credentials.directory.documents import profile_ids_of_learners, refresh_directory_entry
+from credentials.models import IssuedCredential
+from credentials.verbs import (
+    CREDENTIAL_ISSUED,
+    CREDENTIAL_REVOKED,
+    CREDENTIAL_VISIBILITY_SET,
+    MICRO_CREDENTIAL_PUBLISHED,
+    MICRO_CREDENTIAL_RETIRED,
+)
+from portfolio.events import Phase, subscribe
+from portfolio.models import Event
+from portfolio.verbs import (
+    EVIDENCE_CREATED,
+    EVIDENCE_DELETED,
+    EVIDENCE_UPDATED,
+    PORTFOLIO_CURATED,
+    PROFILE_CREATED,
+    PROFILE_UPDATED,
+)
+
+
+def refresh_owner_entry(event: Event, payload: object) -> None:
+    """For events owned by the learner whose profile changes (credentials, evidence, profile)."""
+    for profile_id in profile_ids_of_learners([event.owner_id]):
+        refresh_directory_entry(profile_id=profile_id)
+
+
+def refresh_holder_entries(event: Event, payload: object) -> None:
+    """For a micro-credential published or retired: every holder's entry."""
+    holders = IssuedCredential.objects.filter(micro_credential_id=event.target_id).values_list(
+        "learner_id", flat=True
+    )
+    for profile_id in profile_ids_of_learners(holders.distinct()):
+        refresh_directory_entry(profile_id=profile_id)
+
+
+def subscribe_directory() -> None:
+    # Written out one by one: each verb has its own payload type, which a handler taking
+    # `object` accepts.
+    subscribe(CREDENTIAL_ISSUED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(CREDENTIAL_REVOKED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(CREDENTIAL_VISIBILITY_SET, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(PROFILE_CREATED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(PROFILE_UPDATED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(EVIDENCE_CREATED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(EVIDENCE_UPDATED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(EVIDENCE_DELETED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(PORTFOLIO_CURATED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
+    subscribe(MICRO_CREDENTIAL_PUBLISHED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)
+    subscribe(MICRO_CREDENTIAL_RETIRED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)
