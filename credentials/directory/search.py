@@ -17,6 +17,7 @@ from enum import StrEnum
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Cast
 
 from credentials.directory.documents import SEARCH_CONFIG
 from credentials.directory.models import DirectoryCredential, DirectoryEntry, DirectorySkill
@@ -206,10 +207,17 @@ def _matched(
     words = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     by_words = entries.filter(search_vector=words)
     if by_words.exists():
-        return by_words.annotate(rank=SearchRank(F("search_vector"), words)), False
+        return by_words.annotate(rank=_exact(SearchRank(F("search_vector"), words))), False
     # A typo ("pyhton") matches no word; the GIN trigram index finds near spellings.
     near = entries.filter(document__trigram_word_similar=query)
-    return near.annotate(rank=TrigramWordSimilarity(query, "document")), True
+    return near.annotate(rank=_exact(TrigramWordSimilarity(query, "document"))), True
+
+
+def _exact(rank: SearchRank | TrigramWordSimilarity) -> Cast:
+    # Both are PostgreSQL reals, sent as their shortest decimal text, which reads back as a
+    # slightly different double: a cursor holding it would repeat or skip rows. As double
+    # precision the value survives the round trip exactly.
+    return Cast(rank, FloatField())
 
 
 def _ranks(filters: DirectoryFilters) -> bool:

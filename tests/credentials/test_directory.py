@@ -332,3 +332,39 @@ def test_cursors_round_trip():
         Cursor(kind="n", value=None, entry_id=9),
     ]:
         assert Cursor.decode(cursor.encode()) == cursor
+
+
+@requires_postgresql
+def test_relevance_pages_follow_the_rank_without_repeats_on_postgresql(db):
+    for n in range(6):
+        # More mentions of the word rank higher; two pairs tie, and the id breaks the tie.
+        person(f"Person {n}", headline=" ".join(["welding"] * (1 + n // 2)))
+    person("Someone else", headline="Carpentry")
+    rebuild_directory()
+    filters = DirectoryFilters(query="welding")
+    seen, cursor = [], None
+    for _ in range(10):
+        page = search_directory(filters, now=NOW, after=cursor, page_size=1)
+        seen += [r.profile.display_name for r in page.results]
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    whole = search_directory(filters, now=NOW, page_size=50)
+    assert seen == [r.profile.display_name for r in whole.results]
+    assert sorted(seen) == [f"Person {n}" for n in range(6)]
+    assert seen[:2] == ["Person 5", "Person 4"]
+
+
+@requires_postgresql
+def test_the_search_indexes_are_gin_on_postgresql(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE indexname LIKE 'directory_%%'"
+        )
+        indexes = dict(cursor.fetchall())
+    assert "USING gin (search_vector)" in indexes["directory_search_idx"]
+    assert "gin_trgm_ops" in indexes["directory_trigram_idx"]
+    assert "gin_trgm_ops" in indexes["directory_location_idx"]
+    assert "latest_credential_at DESC NULLS LAST" in indexes["directory_recent_idx"]
