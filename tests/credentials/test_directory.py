@@ -368,3 +368,25 @@ def test_the_search_indexes_are_gin_on_postgresql(db):
     assert "gin_trgm_ops" in indexes["directory_trigram_idx"]
     assert "gin_trgm_ops" in indexes["directory_location_idx"]
     assert "latest_credential_at DESC NULLS LAST" in indexes["directory_recent_idx"]
+
+
+@pytest.mark.parametrize("is_public", [True, False])
+def test_who_may_search_the_directory(db, settings, is_public):
+    from django.contrib.auth.models import AnonymousUser
+
+    from credentials.permissions import can_search_directory
+
+    settings.DIRECTORY_IS_PUBLIC = is_public
+    people = {
+        "anonymous": AnonymousUser(),
+        "learner": UserFactory(),
+        "assessor": UserFactory(assessor=True),
+        "issuer staff": UserFactory(issuer_staff=True),
+        "employer": UserFactory(employer=True),
+        "deactivated employer": UserFactory(employer=True, is_active=False),
+    }
+    allowed = {name for name, user in people.items() if can_search_directory(user)}
+    if is_public:
+        assert allowed == set(people)
+    else:
+        assert allowed == {"employer"}
