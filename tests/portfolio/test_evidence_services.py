@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from portfolio.models import EvidenceItem, Skill, SkillFramework
 from portfolio.services.evidence import (
     EvidenceError,
+    _delete_stored,
     create_evidence,
     delete_evidence,
     update_evidence,
@@ -230,7 +231,8 @@ def test_update_without_upload_keeps_the_file(learner, django_capture_on_commit_
         update_evidence(
             item_id=item.pk, by=learner, title="Renamed", description="New", skills=[skill]
         )
-    assert callbacks == []
+    # Other apps may react to the event after commit (the directory does); no file goes.
+    assert [c for c in callbacks if getattr(c, "func", None) is _delete_stored] == []
     refreshed = EvidenceItem.objects.get(pk=item.pk)
     assert refreshed.file.name == item.file.name
     assert private_storage().exists(item.file.name)
