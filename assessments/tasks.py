@@ -1,8 +1,8 @@
 from celery import shared_task
 
-from assessments import services
+from assessments.services import periodic
 
 
 @shared_task
 def flag_waiting_applications() -> int:
-    return services.flag_waiting_applications()
+    return periodic.flag_waiting_applications()

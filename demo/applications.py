@@ -21,9 +21,9 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from assessments import services
 from assessments.models import Application, Review
-from assessments.services import ScoreInput
+from assessments.services import applying, reviewing
+from assessments.services.reviewing import ScoreInput
 from credentials.models import IssuedCredential, MicroCredential, RubricCriterion
 from credentials.services import revoke_credential
 from demo.issuer import DemoIssuer
@@ -142,7 +142,7 @@ def _save_answer(
     application: Application, criterion: RubricCriterion, answer: Answer, learner: User
 ) -> None:
     library = dict(EvidenceItem.objects.filter(owner=learner).values_list("title", "pk"))
-    services.save_response(
+    applying.save_response(
         application_id=application.pk,
         by=learner,
         criterion_id=criterion.pk,
@@ -160,7 +160,7 @@ def _perform(
     cast: _Cast,
 ) -> Application:
     if isinstance(step, Draft):
-        application = services.start_application(
+        application = applying.start_application(
             by=cast.learner, micro_credential_id=micro_credential.pk
         )
         for criterion, answer in zip(criteria, step.answers, strict=False):
@@ -169,11 +169,11 @@ def _perform(
     if application is None:
         raise ValueError("A demo scenario starts with a draft.")
     if isinstance(step, Submit):
-        return services.submit_application(application_id=application.pk, by=cast.learner)
+        return applying.submit_application(application_id=application.pk, by=cast.learner)
     if isinstance(step, Claim):
-        return services.claim_application(application_id=application.pk, by=cast.assessor)
+        return reviewing.claim_application(application_id=application.pk, by=cast.assessor)
     if isinstance(step, RequestChanges):
-        return services.request_changes(
+        return reviewing.request_changes(
             application_id=application.pk,
             by=cast.assessor,
             scores=_scores(criteria, step.levels),
@@ -184,7 +184,7 @@ def _perform(
         _save_answer(application, criterion, step.answer, cast.learner)
         return application
     if isinstance(step, Approve):
-        return services.approve_application(
+        return reviewing.approve_application(
             application_id=application.pk,
             by=cast.assessor,
             scores=_scores(criteria, step.levels),

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import models
 from django.utils import timezone
 
-from assessments import services as assessments
+from assessments.services import applying, locking, periodic, reviewing, snapshots
 from credentials import services as credentials
 from credentials.exceptions import RevocationNotAllowed
 from credentials.models import IssuerInvitation
@@ -536,10 +536,10 @@ def _cast():
 
 
 def _draft(learner, micro_credential):
-    application = assessments.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         item = EvidenceItemFactory(owner=learner, link=True)
-        assessments.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -552,28 +552,26 @@ def _draft(learner, micro_credential):
 
 def _submitted(learner, micro_credential):
     application = _draft(learner, micro_credential)
-    return assessments.submit_application(application_id=application.pk, by=learner)
+    return applying.submit_application(application_id=application.pk, by=learner)
 
 
 def _in_review(learner, assessor, micro_credential):
     application = _submitted(learner, micro_credential)
-    return assessments.claim_application(application_id=application.pk, by=assessor)
+    return reviewing.claim_application(application_id=application.pk, by=assessor)
 
 
 def _scores(micro_credential):
     return {
-        criterion.pk: assessments.ScoreInput(level_id=criterion.required_level_id)
+        criterion.pk: reviewing.ScoreInput(level_id=criterion.required_level_id)
         for criterion in micro_credential.criteria_set.all()
     }
 
 
-@scenario(assessments.start_application)
+@scenario(applying.start_application)
 def _():
     learner, _assessor, micro_credential, scope = _cast()
     return Case(
-        run=lambda: assessments.start_application(
-            by=learner, micro_credential_id=micro_credential.pk
-        ),
+        run=lambda: applying.start_application(by=learner, micro_credential_id=micro_credential.pk),
         verb="application.started",
         actor=learner,
         target=lambda application: application,
@@ -582,13 +580,13 @@ def _():
     )
 
 
-@scenario(assessments.save_response)
+@scenario(applying.save_response)
 def _():
     learner, _assessor, micro_credential, scope = _cast()
-    application = assessments.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     item = EvidenceItemFactory(owner=learner, link=True)
     return Case(
-        run=lambda: assessments.save_response(
+        run=lambda: applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=micro_credential.criteria_set.first().pk,
@@ -604,12 +602,12 @@ def _():
     )
 
 
-@scenario(assessments.submit_application)
+@scenario(applying.submit_application)
 def _():
     learner, _assessor, micro_credential, scope = _cast()
     application = _draft(learner, micro_credential)
     return Case(
-        run=lambda: assessments.submit_application(application_id=application.pk, by=learner),
+        run=lambda: applying.submit_application(application_id=application.pk, by=learner),
         verb="application.submitted",
         actor=learner,
         target=application,
@@ -618,12 +616,12 @@ def _():
     )
 
 
-@scenario(assessments.withdraw_application)
+@scenario(applying.withdraw_application)
 def _():
     learner, _assessor, micro_credential, scope = _cast()
     application = _draft(learner, micro_credential)
     return Case(
-        run=lambda: assessments.withdraw_application(application_id=application.pk, by=learner),
+        run=lambda: applying.withdraw_application(application_id=application.pk, by=learner),
         verb="application.withdrawn",
         actor=learner,
         target=application,
@@ -632,12 +630,12 @@ def _():
     )
 
 
-@scenario(assessments.claim_application)
+@scenario(reviewing.claim_application)
 def _():
     learner, assessor, micro_credential, scope = _cast()
     application = _submitted(learner, micro_credential)
     return Case(
-        run=lambda: assessments.claim_application(application_id=application.pk, by=assessor),
+        run=lambda: reviewing.claim_application(application_id=application.pk, by=assessor),
         verb="application.claimed",
         actor=assessor,
         target=application,
@@ -646,12 +644,12 @@ def _():
     )
 
 
-@scenario(assessments.release_application)
+@scenario(reviewing.release_application)
 def _():
     learner, assessor, micro_credential, scope = _cast()
     application = _in_review(learner, assessor, micro_credential)
     return Case(
-        run=lambda: assessments.release_application(application_id=application.pk, by=assessor),
+        run=lambda: reviewing.release_application(application_id=application.pk, by=assessor),
         verb="application.released",
         actor=assessor,
         target=application,
@@ -660,12 +658,12 @@ def _():
     )
 
 
-@scenario(assessments.request_changes)
+@scenario(reviewing.request_changes)
 def _():
     learner, assessor, micro_credential, scope = _cast()
     application = _in_review(learner, assessor, micro_credential)
     return Case(
-        run=lambda: assessments.request_changes(
+        run=lambda: reviewing.request_changes(
             application_id=application.pk,
             by=assessor,
             scores=_scores(micro_credential),
@@ -679,12 +677,12 @@ def _():
     )
 
 
-@scenario(assessments.reject_application)
+@scenario(reviewing.reject_application)
 def _():
     learner, assessor, micro_credential, scope = _cast()
     application = _in_review(learner, assessor, micro_credential)
     return Case(
-        run=lambda: assessments.reject_application(
+        run=lambda: reviewing.reject_application(
             application_id=application.pk,
             by=assessor,
             scores=_scores(micro_credential),
@@ -698,12 +696,12 @@ def _():
     )
 
 
-@scenario(assessments.approve_application)
+@scenario(reviewing.approve_application)
 def _():
     learner, assessor, micro_credential, scope = _cast()
     application = _in_review(learner, assessor, micro_credential)
     return Case(
-        run=lambda: assessments.approve_application(
+        run=lambda: reviewing.approve_application(
             application_id=application.pk, by=assessor, scores=_scores(micro_credential)
         ),
         verb="application.approved",
@@ -715,13 +713,13 @@ def _():
     )
 
 
-@scenario(assessments.flag_waiting_applications)
+@scenario(periodic.flag_waiting_applications)
 def _():
     learner, _assessor, micro_credential, scope = _cast()
     micro_credential.issuer.staff.add(UserFactory(email="issuer@example.com", issuer_staff=True))
     application = _submitted(learner, micro_credential)
     return Case(
-        run=lambda: assessments.flag_waiting_applications(now=timezone.now() + timedelta(days=30)),
+        run=lambda: periodic.flag_waiting_applications(now=timezone.now() + timedelta(days=30)),
         verb="application.waiting_flagged",
         actor=None,
         target=application,
@@ -753,6 +751,11 @@ NOT_STATE_CHANGING = {
     # Delivers one outbox row: claim, send, mark sent or failed. Bookkeeping of the outbox,
     # not a change anyone made; the row itself says what became of the e-mail.
     notifications.send_notification_email,
+    # Locks and reads an application row for the service that calls it; it writes nothing.
+    locking.lock_application,
+    # Writes the round's snapshot inside submit_application's transaction; the submission's
+    # event is the record of it.
+    snapshots.freeze_round,
 }
 
 
@@ -816,6 +819,7 @@ def test_every_public_service_function_is_walked_or_explained():
     # The walk reaches every app's services, so a module it missed would show up here.
     assert {label.split(".")[0] for label in found.values()} == set(APPS_WITH_SERVICES)
     assert curation.curate_portfolio in found
+    assert periodic.flag_waiting_applications in found
 
 
 def test_the_lists_name_only_current_services_and_each_once():

@@ -8,20 +8,20 @@ transaction is a programming error that Django refuses before the service does a
 import pytest
 from django.db import transaction
 
-from assessments import services as assessments
+from assessments.services import applying, reviewing
 from credentials import services as credentials
 from portfolio.services import curation, evidence, notifications, skills
 
 SERVICES_OWNING_THEIR_TRANSACTION = [
-    assessments.start_application,
-    assessments.save_response,
-    assessments.submit_application,
-    assessments.withdraw_application,
-    assessments.claim_application,
-    assessments.release_application,
-    assessments.request_changes,
-    assessments.reject_application,
-    assessments.approve_application,
+    applying.start_application,
+    applying.save_response,
+    applying.submit_application,
+    applying.withdraw_application,
+    reviewing.claim_application,
+    reviewing.release_application,
+    reviewing.request_changes,
+    reviewing.reject_application,
+    reviewing.approve_application,
     credentials.revoke_credential,
     credentials.sign_up_by_invitation,
     credentials.set_credential_visibility,

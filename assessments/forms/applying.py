@@ -1,8 +1,8 @@
 """Forms for the learner's side of applying: they check shape only.
 
-Field names match the arguments of assessments.services.save_response, so a view passes the
-cleaned data straight through. Whether a level or an evidence item may be used is the
-service's decision, not the form's.
+Field names match the arguments of assessments.services.applying.save_response, so a view
+passes the cleaned data straight through. Whether a level or an evidence item may be used is
+the service's decision, not the form's.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from django.forms import BoundField
 
 from assessments.models import Review
 from assessments.selectors import CredentialQueueCount
-from assessments.services import ScoreInput
+from assessments.services.reviewing import ScoreInput
 from credentials.models import RubricCriterion, RubricLevel
 
 WAITING_CHOICES = [

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments import selectors, services
+from assessments import selectors
 from assessments.exceptions import AssessmentError
 from assessments.forms.applying import CriterionResponseForm, WithdrawForm
 from assessments.models import Application, CriterionScore, Review
@@ -30,6 +30,7 @@ from assessments.permissions import (
     can_edit_application,
     get_own_application_for,
 )
+from assessments.services import applying
 from credentials.permissions import get_micro_credential_for
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.models import EvidenceItem, User
@@ -90,7 +91,7 @@ def application_start(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
     # Visibility before the transition: a draft's slug answers exactly like an unknown one.
     micro_credential = get_micro_credential_for(request.user, slug)
     try:
-        application = services.start_application(
+        application = applying.start_application(
             by=request.user, micro_credential_id=micro_credential.pk
         )
     except AssessmentError as error:
@@ -169,7 +170,7 @@ def _save_answers(request: AuthenticatedHttpRequest, sections: list[CriterionSec
             saved_all = False
             continue
         try:
-            services.save_response(
+            applying.save_response(
                 application_id=form.response.application_id,
                 by=request.user,
                 criterion_id=form.response.criterion_id,
@@ -228,7 +229,7 @@ def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         messages.error(request, UNSAVED)
         return _render_edit(request, page)
     try:
-        application = services.submit_application(application_id=pk, by=request.user)
+        application = applying.submit_application(application_id=pk, by=request.user)
     except AssessmentError as error:
         show_as_message(request, error)
         if has_answers:
@@ -273,7 +274,7 @@ def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if form.is_valid():
         try:
-            services.withdraw_application(
+            applying.withdraw_application(
                 application_id=pk, by=request.user, comment=form.cleaned_data["comment"]
             )
         except AssessmentError as error:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from assessments import selectors, services
+from assessments import selectors
 from assessments.exceptions import AssessmentError
 from assessments.forms.reviewing import QueueFilterForm, ReviewForm
 from assessments.models import Application, Review
@@ -28,7 +28,8 @@ from assessments.permissions import (
     get_application_for,
     get_submitted_evidence_for,
 )
-from assessments.services import ScoreInput
+from assessments.services import reviewing
+from assessments.services.reviewing import ScoreInput
 
 # The evidence library's own streaming, so frozen copies get exactly the same safe headers.
 from portfolio.files import serve_file, serve_thumbnail
@@ -52,9 +53,9 @@ class _Decide(Protocol):
 
 
 DECISIONS: dict[str, _Decide] = {
-    Review.Decision.APPROVE: services.approve_application,
-    Review.Decision.REQUEST_CHANGES: services.request_changes,
-    Review.Decision.REJECT: services.reject_application,
+    Review.Decision.APPROVE: reviewing.approve_application,
+    Review.Decision.REQUEST_CHANGES: reviewing.request_changes,
+    Review.Decision.REJECT: reviewing.reject_application,
 }
 
 
@@ -126,7 +127,7 @@ def claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # 404, as an unknown one does, rather than a refusal that confirms it exists.
     get_application_for(request.user, pk)
     try:
-        application = services.claim_application(application_id=pk, by=request.user)
+        application = reviewing.claim_application(application_id=pk, by=request.user)
     except AssessmentError as error:
         show_as_message(request, error)
         return redirect("assessments:queue")
@@ -149,7 +150,7 @@ def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     # 404, as an unknown one does, rather than a refusal that confirms it exists.
     get_application_for(request.user, pk)
     try:
-        application = services.release_application(application_id=pk, by=request.user)
+        application = reviewing.release_application(application_id=pk, by=request.user)
     except AssessmentError as error:
         show_as_message(request, error)
         return redirect("assessments:queue")

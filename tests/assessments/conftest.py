@@ -1,7 +1,7 @@
 import pytest
 
-from assessments import services
-from assessments.services import ScoreInput
+from assessments.services import applying, reviewing
+from assessments.services.reviewing import ScoreInput
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
 
 
@@ -13,10 +13,10 @@ def micro_credential(assessor):
 @pytest.fixture
 def draft(learner, micro_credential):
     """A draft with a statement and one piece of evidence per criterion: ready to submit."""
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         item = EvidenceItemFactory(owner=learner, title=f"Evidence for {criterion.title}")
-        services.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -31,13 +31,13 @@ def draft(learner, micro_credential):
 @pytest.fixture
 def submitted(draft, learner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return services.submit_application(application_id=draft.pk, by=learner)
+        return applying.submit_application(application_id=draft.pk, by=learner)
 
 
 @pytest.fixture
 def in_review(submitted, assessor, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        return services.claim_application(application_id=submitted.pk, by=assessor)
+        return reviewing.claim_application(application_id=submitted.pk, by=assessor)
 
 
 def scores_at(micro_credential, position):

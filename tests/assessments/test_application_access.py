@@ -3,10 +3,10 @@
 import pytest
 from django.http import Http404
 
-from assessments import services
 from assessments.exceptions import ReviewNotAllowed
 from assessments.models import Application
 from assessments.permissions import get_application_for, get_own_application_for
+from assessments.services import reviewing
 from portfolio.models import User
 from tests.assessments.conftest import scores_at
 from tests.factories import UserFactory
@@ -35,7 +35,7 @@ def test_a_submitted_application_can_only_be_withdrawn_by_its_learner(learner, s
 
 
 def test_changes_requested_opens_editing_again(learner, in_review, assessor, micro_credential):
-    services.request_changes(
+    reviewing.request_changes(
         application_id=in_review.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
@@ -77,12 +77,12 @@ def test_an_assessor_who_is_also_the_applicant_may_not_claim(micro_credential, s
 def test_the_flags_agree_with_the_services(assessor, other_assessor, submitted):
     # A flag the page shows is exactly a step the service then allows.
     assert get_application_for(assessor, submitted.pk).can_claim
-    services.claim_application(application_id=submitted.pk, by=assessor)
+    reviewing.claim_application(application_id=submitted.pk, by=assessor)
     assert not get_application_for(other_assessor, submitted.pk).can_release
     with pytest.raises(ReviewNotAllowed):
-        services.release_application(application_id=submitted.pk, by=other_assessor)
+        reviewing.release_application(application_id=submitted.pk, by=other_assessor)
     assert get_application_for(assessor, submitted.pk).can_release
-    services.release_application(application_id=submitted.pk, by=assessor)
+    reviewing.release_application(application_id=submitted.pk, by=assessor)
     assert Application.objects.get(pk=submitted.pk).status == Application.Status.SUBMITTED
 
 

@@ -3,8 +3,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from assessments import services
 from assessments.models import SubmittedEvidence
+from assessments.services import applying, reviewing
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory
 
@@ -21,12 +21,12 @@ def signed_in(client, learner):
 
 def send_back(application, assessor, feedback, comment="Noted."):
     """Claim the application and request changes, every criterion at the lowest level."""
-    services.claim_application(application_id=application.pk, by=assessor)
+    reviewing.claim_application(application_id=application.pk, by=assessor)
     scores = {
-        criterion_id: services.ScoreInput(level_id=score.level_id, comment=comment)
+        criterion_id: reviewing.ScoreInput(level_id=score.level_id, comment=comment)
         for criterion_id, score in scores_at(application.micro_credential, 1).items()
     }
-    services.request_changes(
+    reviewing.request_changes(
         application_id=application.pk, by=assessor, scores=scores, feedback=feedback
     )
 
@@ -37,7 +37,7 @@ def build_application(learner, assessor, *, criteria, items, rounds):
     micro_credential = MicroCredentialFactory(
         rubric=[f"Criterion {n}" for n in range(1, criteria + 1)], assessors=[assessor]
     )
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         linked = [
             EvidenceItemFactory(
@@ -45,7 +45,7 @@ def build_application(learner, assessor, *, criteria, items, rounds):
             )
             for n in range(items)
         ]
-        services.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -54,7 +54,7 @@ def build_application(learner, assessor, *, criteria, items, rounds):
             evidence_item_ids=[item.pk for item in linked],
         )
     for n in range(1, rounds + 1):
-        services.submit_application(application_id=application.pk, by=learner)
+        applying.submit_application(application_id=application.pk, by=learner)
         send_back(application, assessor, feedback=f"Feedback for round {n}.")
     application.refresh_from_db()
     return application
@@ -66,7 +66,7 @@ def build_application(learner, assessor, *, criteria, items, rounds):
 def test_detail_shows_the_history_with_who_when_and_comments(
     signed_in, in_review, assessor, micro_credential
 ):
-    services.request_changes(
+    reviewing.request_changes(
         application_id=in_review.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
@@ -123,7 +123,7 @@ def test_detail_shows_the_frozen_evidence_not_the_library(signed_in, learner, as
 def test_detail_of_an_approved_application_links_to_the_credential(
     signed_in, in_review, assessor, micro_credential
 ):
-    services.approve_application(
+    reviewing.approve_application(
         application_id=in_review.pk,
         by=assessor,
         scores=scores_at(micro_credential, 3),
@@ -158,10 +158,10 @@ def test_list_shows_the_learners_applications_latest_activity_first(
     signed_in, learner, other_learner, assessor, draft
 ):
     older = build_application(learner, assessor, criteria=1, items=1, rounds=1)
-    newer = services.start_application(
+    newer = applying.start_application(
         by=learner, micro_credential_id=MicroCredentialFactory(title="Newest one").pk
     )
-    services.start_application(
+    applying.start_application(
         by=other_learner, micro_credential_id=MicroCredentialFactory(title="Not mine").pk
     )
 
@@ -177,12 +177,12 @@ def test_list_shows_the_learners_applications_latest_activity_first(
 def test_list_says_what_happens_next_for_submitted_and_approved(
     signed_in, in_review, assessor, micro_credential, learner
 ):
-    services.approve_application(
+    reviewing.approve_application(
         application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 2)
     )
     in_review.refresh_from_db()
     waiting = build_application(learner, assessor, criteria=1, items=1, rounds=0)
-    services.submit_application(application_id=waiting.pk, by=learner)
+    applying.submit_application(application_id=waiting.pk, by=learner)
 
     page = signed_in.get(reverse("assessments:application-list")).text
 

@@ -5,9 +5,9 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from assessments import services
 from assessments.models import Application
 from assessments.permissions import can_view_application, visible_applications
+from assessments.services import applying, reviewing
 from tests.factories import EvidenceItemFactory, UserFactory
 
 ROLES = [
@@ -51,10 +51,10 @@ def people(learner, other_learner, assessor, employer, micro_credential):
 @pytest.fixture
 def draft(learner, micro_credential):
     """A draft ready to submit, citing a stored PDF for every criterion."""
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     report = EvidenceItemFactory(owner=learner, pdf=True, title="Findings report")
     for criterion in micro_credential.criteria_set.all():
-        services.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -68,11 +68,11 @@ def draft(learner, micro_credential):
 def at_stage(stage, draft, learner, assessor):
     if stage == "draft":
         return draft
-    services.submit_application(application_id=draft.pk, by=learner)
+    applying.submit_application(application_id=draft.pk, by=learner)
     if stage in {"in_review", "withdrawn_in_review"}:
-        services.claim_application(application_id=draft.pk, by=assessor)
+        reviewing.claim_application(application_id=draft.pk, by=assessor)
     if stage.startswith("withdrawn"):
-        services.withdraw_application(application_id=draft.pk, by=learner, comment="Not ready.")
+        applying.withdraw_application(application_id=draft.pk, by=learner, comment="Not ready.")
     return Application.objects.get(pk=draft.pk)
 
 
@@ -116,7 +116,7 @@ def test_the_assessor_loses_the_review_page_and_evidence_once_withdrawn(
     assert client.get(review_url).status_code == 200
     assert client.get(evidence_url(application)).status_code == 200
 
-    services.withdraw_application(application_id=application.pk, by=learner)
+    applying.withdraw_application(application_id=application.pk, by=learner)
 
     assert client.get(review_url).status_code == 404
     assert client.get(evidence_url(application)).status_code == 404
@@ -138,10 +138,10 @@ def test_the_assessor_sees_the_learners_next_application_but_not_the_withdrawn_o
     client, learner, assessor, micro_credential, withdrawn_in_review
 ):
     # A fresh application for the same micro-credential is the assessor's to see again.
-    fresh = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    fresh = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         item = EvidenceItemFactory(owner=learner, title=f"New evidence for {criterion.title}")
-        services.save_response(
+        applying.save_response(
             application_id=fresh.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -149,6 +149,6 @@ def test_the_assessor_sees_the_learners_next_application_but_not_the_withdrawn_o
             self_assessed_level_id=criterion.required_level_id,
             evidence_item_ids=[item.pk],
         )
-    services.submit_application(application_id=fresh.pk, by=learner)
+    applying.submit_application(application_id=fresh.pk, by=learner)
 
     assert list(visible_applications(assessor)) == [Application.objects.get(pk=fresh.pk)]

@@ -4,10 +4,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from assessments import services
 from assessments.exceptions import ApplicationNotAllowed
 from assessments.models import Application, SubmittedStatement
 from assessments.selectors import list_history
+from assessments.services import applying, reviewing
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory
 
@@ -48,7 +48,7 @@ def signed_in(client, learner):
 @pytest.fixture
 def new_draft(learner, micro_credential):
     """A draft with nothing written yet."""
-    return services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    return applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
 
 
 @pytest.fixture
@@ -99,7 +99,7 @@ def test_starting_again_while_submitted_leads_to_its_status_page(
 def test_holder_of_a_valid_credential_is_sent_back_with_the_reason(
     signed_in, in_review, assessor, micro_credential
 ):
-    services.approve_application(
+    reviewing.approve_application(
         application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 2)
     )
 
@@ -343,10 +343,10 @@ def test_learner_sees_the_requested_changes_and_resubmits(
 ):
     clarity, use = micro_credential.criteria_set.order_by("position")
     scores = scores_at(micro_credential, 1)
-    scores[clarity.pk] = services.ScoreInput(
+    scores[clarity.pk] = reviewing.ScoreInput(
         level_id=clarity.levels.get(name="Not yet").pk, comment="Label the axes of the chart."
     )
-    services.request_changes(
+    reviewing.request_changes(
         application_id=in_review.pk,
         by=assessor,
         scores=scores,
@@ -414,7 +414,7 @@ def test_withdrawing_with_a_comment(signed_in, submitted, learner, micro_credent
 def test_a_decided_application_cannot_be_withdrawn(
     signed_in, in_review, assessor, micro_credential
 ):
-    services.approve_application(
+    reviewing.approve_application(
         application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 2)
     )
 
@@ -547,7 +547,7 @@ def test_the_service_refuses_to_submit_for_a_nameless_learner(learner, draft):
     learner.profile.display_name = ""
     learner.profile.save()
     with pytest.raises(ApplicationNotAllowed) as refused:
-        services.submit_application(application_id=draft.pk, by=learner)
+        applying.submit_application(application_id=draft.pk, by=learner)
     assert refused.value.message == NAME_NEEDED
     assert refused.value.code == "application.name_missing"
     draft.refresh_from_db()
@@ -555,7 +555,7 @@ def test_the_service_refuses_to_submit_for_a_nameless_learner(learner, draft):
 
     learner.profile.display_name = "Kim Baptiste"
     learner.profile.save()
-    services.submit_application(application_id=draft.pk, by=learner)
+    applying.submit_application(application_id=draft.pk, by=learner)
     draft.refresh_from_db()
     assert draft.status == Application.Status.SUBMITTED
 
@@ -598,7 +598,7 @@ def test_changes_requested_are_continued_on_the_edit_page(
     signed_in, in_review, assessor, micro_credential, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        services.request_changes(
+        reviewing.request_changes(
             application_id=in_review.pk,
             by=assessor,
             scores=scores_at(micro_credential, 1),
@@ -612,7 +612,7 @@ def test_changes_requested_are_continued_on_the_edit_page(
 def test_a_withdrawn_application_lets_the_learner_apply_again(
     signed_in, learner, submitted, micro_credential
 ):
-    services.withdraw_application(application_id=submitted.pk, by=learner)
+    applying.withdraw_application(application_id=submitted.pk, by=learner)
     page = signed_in.get(detail_url(micro_credential)).text
     assert "Apply for this micro-credential</button>" in page
     assert continue_link(page) is None

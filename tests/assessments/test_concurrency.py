@@ -2,10 +2,11 @@ from concurrent.futures import Future
 
 from django.db import transaction
 
-from assessments import notification_kinds, services
+from assessments import notification_kinds
 from assessments.exceptions import AssessmentError
 from assessments.models import Application
 from assessments.selectors import list_history
+from assessments.services import applying, reviewing
 from portfolio.models import Notification
 from tests.concurrency import requires_postgresql, wait_until_blocked
 
@@ -26,10 +27,10 @@ def test_two_assessors_claiming_at_once_get_one_claim(
         # claims are in flight at the same moment and must queue behind each other.
         Application.objects.select_for_update().get(pk=submitted.pk)
         first = racer.start(
-            lambda: services.claim_application(application_id=submitted.pk, by=assessor)
+            lambda: reviewing.claim_application(application_id=submitted.pk, by=assessor)
         )
         second = racer.start(
-            lambda: services.claim_application(application_id=submitted.pk, by=other_assessor)
+            lambda: reviewing.claim_application(application_id=submitted.pk, by=other_assessor)
         )
         wait_until_blocked(2)
     results = [outcome(first), outcome(second)]
@@ -57,10 +58,10 @@ def test_a_withdrawal_racing_a_claim_keeps_the_history_a_chain(racer, submitted,
     with transaction.atomic():
         Application.objects.select_for_update().get(pk=submitted.pk)
         claim = racer.start(
-            lambda: services.claim_application(application_id=submitted.pk, by=assessor)
+            lambda: reviewing.claim_application(application_id=submitted.pk, by=assessor)
         )
         withdraw = racer.start(
-            lambda: services.withdraw_application(application_id=submitted.pk, by=learner)
+            lambda: applying.withdraw_application(application_id=submitted.pk, by=learner)
         )
         wait_until_blocked(2)
     outcome(claim)
@@ -87,8 +88,8 @@ def test_a_withdrawal_racing_a_claim_keeps_the_history_a_chain(racer, submitted,
 def test_a_start_meeting_an_uncommitted_reopened_application_is_refused_clearly(
     racer, learner, micro_credential
 ):
-    withdrawn = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
-    services.withdraw_application(application_id=withdrawn.pk, by=learner)
+    withdrawn = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    applying.withdraw_application(application_id=withdrawn.pk, by=learner)
     # Starts through the service queue on the micro-credential's row lock, so a second start
     # sees the first's application. A row made open without that lock (here a data fix
     # reopening a withdrawn application) is stopped only by the partial unique index, and the
@@ -96,7 +97,7 @@ def test_a_start_meeting_an_uncommitted_reopened_application_is_refused_clearly(
     with transaction.atomic():
         Application.objects.filter(pk=withdrawn.pk).update(status=Application.Status.DRAFT)
         start = racer.start(
-            lambda: services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+            lambda: applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
         )
         wait_until_blocked(1)  # on the reopened row's entry in the unique index
     assert outcome(start) == (f"You already have an open application for {micro_credential.title}.")

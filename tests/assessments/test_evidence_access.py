@@ -2,7 +2,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from assessments import services
+from assessments.services import applying
 from portfolio.services.evidence import delete_evidence
 from portfolio.storage import private_storage
 from tests.factories import EvidenceItemFactory, UserFactory, pdf_bytes
@@ -31,9 +31,9 @@ def items(learner):
 @pytest.fixture
 def application(learner, micro_credential, items):
     """Submitted with every item linked to every criterion."""
-    draft = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    draft = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
-        services.save_response(
+        applying.save_response(
             application_id=draft.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -41,7 +41,7 @@ def application(learner, micro_credential, items):
             self_assessed_level_id=None,
             evidence_item_ids=[item.pk for item in items.values()],
         )
-    return services.submit_application(application_id=draft.pk, by=learner)
+    return applying.submit_application(application_id=draft.pk, by=learner)
 
 
 def snapshot(application, title):

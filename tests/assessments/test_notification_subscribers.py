@@ -3,8 +3,9 @@ import logging
 import pytest
 from django.core import mail
 
-from assessments import notification_kinds, services, subscribers
+from assessments import notification_kinds, subscribers
 from assessments.models import Application
+from assessments.services import reviewing
 from assessments.verbs import APPLICATION_CLAIMED
 from portfolio.events import Phase, subscribe, unsubscribe
 from portfolio.models import Event, Notification
@@ -27,7 +28,7 @@ def test_a_failing_subscriber_leaves_the_claim_and_its_event_and_is_logged(
         caplog.at_level(logging.ERROR, logger="portfolio.events"),
         django_capture_on_commit_callbacks(execute=True),
     ):
-        claimed = services.claim_application(application_id=submitted.pk, by=assessor)
+        claimed = reviewing.claim_application(application_id=submitted.pk, by=assessor)
 
     claimed.refresh_from_db()
     assert (claimed.status, claimed.assessor) == (S.IN_REVIEW, assessor)
@@ -46,7 +47,7 @@ def test_a_failing_subscriber_leaves_the_claim_and_its_event_and_is_logged(
 def test_the_learner_is_told_of_a_claim_by_the_subscriber_alone(submitted, assessor, learner):
     unsubscribe(APPLICATION_CLAIMED, subscribers.tell_learner_of_claim, phase=Phase.IN_TRANSACTION)
     try:
-        services.claim_application(application_id=submitted.pk, by=assessor)
+        reviewing.claim_application(application_id=submitted.pk, by=assessor)
     finally:
         subscribe(
             APPLICATION_CLAIMED, subscribers.tell_learner_of_claim, phase=Phase.IN_TRANSACTION

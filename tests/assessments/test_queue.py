@@ -5,10 +5,10 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
 from assessments.models import Application
 from assessments.permissions import can_claim
 from assessments.selectors import list_history
+from assessments.services import applying, reviewing
 from portfolio.models import User
 from tests.assessments.conftest import scores_at
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, UserFactory
@@ -25,12 +25,12 @@ def submit(micro_credential, *, learner=None, name=None, days_ago=0, hours_ago=1
         learner.profile.save(update_fields=["display_name"])
     moment = timezone.now() - timedelta(days=days_ago, hours=hours_ago)
     with time_machine.travel(moment, tick=False):
-        application = services.start_application(
+        application = applying.start_application(
             by=learner, micro_credential_id=micro_credential.pk
         )
         for criterion in micro_credential.criteria_set.all():
             item = EvidenceItemFactory(owner=learner, title=f"{criterion.title} evidence")
-            services.save_response(
+            applying.save_response(
                 application_id=application.pk,
                 by=learner,
                 criterion_id=criterion.pk,
@@ -38,7 +38,7 @@ def submit(micro_credential, *, learner=None, name=None, days_ago=0, hours_ago=1
                 self_assessed_level_id=criterion.required_level_id,
                 evidence_item_ids=[item.pk],
             )
-        return services.submit_application(application_id=application.pk, by=learner)
+        return applying.submit_application(application_id=application.pk, by=learner)
 
 
 def messages_of(response):
@@ -71,8 +71,8 @@ def test_queue_shows_submitted_applications_for_assigned_credentials_oldest_firs
     unassigned = MicroCredentialFactory(title="Not Mine To Assess")
     submit(unassigned, name="Elsewhere Learner", days_ago=9)
     claimed = submit(micro_credential, name="Claimed Learner", days_ago=6)
-    services.claim_application(application_id=claimed.pk, by=other_assessor)
-    draft = services.start_application(by=UserFactory(), micro_credential_id=micro_credential.pk)
+    reviewing.claim_application(application_id=claimed.pk, by=other_assessor)
+    draft = applying.start_application(by=UserFactory(), micro_credential_id=micro_credential.pk)
 
     response = signed_in.get(QUEUE_URL)
 
@@ -109,14 +109,14 @@ def test_an_application_submitted_today_waits_less_than_a_day(signed_in, micro_c
 def test_resubmissions_are_marked_and_counted(signed_in, assessor, micro_credential):
     learner = UserFactory()
     first = submit(micro_credential, learner=learner, name="Back Again", days_ago=5)
-    services.claim_application(application_id=first.pk, by=assessor)
-    services.request_changes(
+    reviewing.claim_application(application_id=first.pk, by=assessor)
+    reviewing.request_changes(
         application_id=first.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
         feedback="Say who the audience was.",
     )
-    services.submit_application(application_id=first.pk, by=learner)
+    applying.submit_application(application_id=first.pk, by=learner)
     submit(micro_credential, name="First Timer", days_ago=1)
 
     response = signed_in.get(QUEUE_URL)
@@ -201,7 +201,7 @@ def test_counts_per_micro_credential(signed_in, micro_credential, other_credenti
 def test_my_reviews_in_progress_are_listed_separately(signed_in, assessor, micro_credential):
     mine = submit(micro_credential, name="In My Hands")
     waiting = submit(micro_credential, name="Still Waiting")
-    services.claim_application(application_id=mine.pk, by=assessor)
+    reviewing.claim_application(application_id=mine.pk, by=assessor)
 
     response = signed_in.get(QUEUE_URL)
 
@@ -287,7 +287,7 @@ def test_claim_by_an_unassigned_assessor_is_a_404(client, micro_credential, othe
 def test_claim_of_a_draft_is_a_404_even_for_an_assigned_assessor(
     signed_in, learner, assessor, micro_credential
 ):
-    draft = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    draft = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     submitted = submit(micro_credential)
 
     assert signed_in.post(reverse("assessments:claim", args=[draft.pk])).status_code == 404
@@ -300,7 +300,7 @@ def test_claim_of_a_draft_is_a_404_even_for_an_assigned_assessor(
 
 def test_release_by_an_unassigned_assessor_is_a_404(client, assessor, micro_credential):
     application = submit(micro_credential)
-    services.claim_application(application_id=application.pk, by=assessor)
+    reviewing.claim_application(application_id=application.pk, by=assessor)
     outsider = UserFactory(assessor=True)
     client.force_login(outsider)
 
@@ -321,7 +321,7 @@ def test_claim_of_an_application_someone_else_just_claimed_is_refused(
     client, assessor, other_assessor, micro_credential
 ):
     application = submit(micro_credential)
-    services.claim_application(application_id=application.pk, by=other_assessor)
+    reviewing.claim_application(application_id=application.pk, by=other_assessor)
     client.force_login(assessor)
 
     response = client.post(reverse("assessments:claim", args=[application.pk]), follow=True)
@@ -383,7 +383,7 @@ def test_release_puts_the_application_back_in_the_queue(
     client, assessor, other_assessor, micro_credential
 ):
     application = submit(micro_credential, name="Released Learner")
-    services.claim_application(application_id=application.pk, by=assessor)
+    reviewing.claim_application(application_id=application.pk, by=assessor)
     client.force_login(assessor)
 
     response = client.post(reverse("assessments:release", args=[application.pk]), follow=True)
@@ -409,7 +409,7 @@ def test_release_puts_the_application_back_in_the_queue(
 
 def test_only_the_claiming_assessor_can_release(client, assessor, other_assessor, micro_credential):
     application = submit(micro_credential)
-    services.claim_application(application_id=application.pk, by=assessor)
+    reviewing.claim_application(application_id=application.pk, by=assessor)
     client.force_login(other_assessor)
 
     response = client.post(reverse("assessments:release", args=[application.pk]), follow=True)
@@ -434,7 +434,7 @@ def test_queue_query_count_does_not_grow_with_the_queue(
             application = submit(micro_credential if index % 2 else other_credential)
             if index % 3 == 0:
                 # A review in progress too, so that list grows as well.
-                services.claim_application(application_id=application.pk, by=assessor)
+                reviewing.claim_application(application_id=application.pk, by=assessor)
 
     add(3)
     with django_assert_max_num_queries(9) as small:

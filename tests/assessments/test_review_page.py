@@ -4,8 +4,8 @@ import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from assessments import services
 from assessments.models import Application, Review
+from assessments.services import applying, reviewing
 from credentials.models import IssuedCredential
 from tests.assessments.conftest import scores_at
 from tests.assessments.test_queue import messages_of
@@ -27,7 +27,7 @@ def thumbnail_url(evidence):
 
 
 def save(application, learner, criterion, items, statement, level_position=2):
-    services.save_response(
+    applying.save_response(
         application_id=application.pk,
         by=learner,
         criterion_id=criterion.pk,
@@ -64,7 +64,7 @@ def evidence(learner):
 def rich(learner, micro_credential, evidence):
     """Claimed by the assessor: Clarity has the photo and the report, Use of evidence the
     link and the reflection."""
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     clarity, use = micro_credential.criteria_set.all()
     save(
         application,
@@ -81,13 +81,13 @@ def rich(learner, micro_credential, evidence):
         "I cite every source.",
         level_position=3,
     )
-    services.submit_application(application_id=application.pk, by=learner)
+    applying.submit_application(application_id=application.pk, by=learner)
     return application
 
 
 @pytest.fixture
 def claimed(rich, assessor):
-    return services.claim_application(application_id=rich.pk, by=assessor)
+    return reviewing.claim_application(application_id=rich.pk, by=assessor)
 
 
 @pytest.fixture
@@ -155,10 +155,10 @@ def test_other_files_are_download_links_with_their_type(as_assessor, learner, mi
         content_type="text/markdown",
         original_filename="notes.md",
     )
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
         save(application, learner, criterion, [notes], "See my notes.")
-    application = services.submit_application(application_id=application.pk, by=learner)
+    application = applying.submit_application(application_id=application.pk, by=learner)
 
     text = as_assessor.get(review_url(application)).text
 
@@ -406,7 +406,7 @@ def test_approving_twice_issues_one_credential(as_assessor, claimed, micro_crede
 def test_a_decided_application_shows_its_decision_read_only(
     as_assessor, claimed, assessor, micro_credential
 ):
-    services.approve_application(
+    reviewing.approve_application(
         application_id=claimed.pk,
         by=assessor,
         scores=scores_at(micro_credential, 3),
@@ -427,7 +427,7 @@ def resubmitted(claimed, learner, assessor, micro_credential, evidence):
     """Round 1 had photo + report (Clarity), link + reflection (Use of evidence).
     Round 2: the report changed, the link was dropped, a new spreadsheet was added and the
     Use of evidence statement was rewritten."""
-    services.request_changes(
+    reviewing.request_changes(
         application_id=claimed.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
@@ -453,11 +453,11 @@ def resubmitted(claimed, learner, assessor, micro_credential, evidence):
         "I now cite every source, with page numbers.",
         level_position=3,
     )
-    return services.submit_application(application_id=claimed.pk, by=learner)
+    return applying.submit_application(application_id=claimed.pk, by=learner)
 
 
 def test_a_resubmission_shows_what_changed_since_the_last_round(as_assessor, resubmitted, assessor):
-    services.claim_application(application_id=resubmitted.pk, by=assessor)
+    reviewing.claim_application(application_id=resubmitted.pk, by=assessor)
 
     response = as_assessor.get(review_url(resubmitted))
 
@@ -514,7 +514,7 @@ def build_application(learner_email, criteria_count, assessor):
     micro_credential = MicroCredentialFactory(
         rubric=[f"Criterion {n}" for n in range(criteria_count)], assessors=[assessor]
     )
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     criteria = list(micro_credential.criteria_set.all())
 
     def answer(round_label):
@@ -527,17 +527,17 @@ def build_application(learner_email, criteria_count, assessor):
             save(application, learner, criterion, items, f"{round_label}: {criterion.title}")
 
     answer("First")
-    services.submit_application(application_id=application.pk, by=learner)
-    services.claim_application(application_id=application.pk, by=assessor)
-    services.request_changes(
+    applying.submit_application(application_id=application.pk, by=learner)
+    reviewing.claim_application(application_id=application.pk, by=assessor)
+    reviewing.request_changes(
         application_id=application.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
         feedback="More please.",
     )
     answer("Second")
-    services.submit_application(application_id=application.pk, by=learner)
-    return services.claim_application(application_id=application.pk, by=assessor)
+    applying.submit_application(application_id=application.pk, by=learner)
+    return reviewing.claim_application(application_id=application.pk, by=assessor)
 
 
 def test_review_page_query_count_does_not_grow_with_criteria_or_evidence(

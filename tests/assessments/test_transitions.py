@@ -5,10 +5,11 @@ import time_machine
 from django.core import mail
 from django.utils import timezone
 
-from assessments import notification_kinds, services
+from assessments import notification_kinds
 from assessments.exceptions import ApplicationNotAllowed, ReviewNotAllowed, TransitionNotAllowed
 from assessments.models import Application, SubmittedEvidence
 from assessments.selectors import list_history
+from assessments.services import applying, periodic, reviewing
 from credentials.models import IssuedCredential
 from portfolio.models import Event, Notification
 from portfolio.storage import private_storage
@@ -24,7 +25,7 @@ def history(application):
 
 
 def test_start_creates_a_draft_with_one_response_per_criterion(learner, micro_credential):
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     assert application.status == Application.Status.DRAFT
     assert application.responses.count() == 2
 
@@ -32,36 +33,36 @@ def test_start_creates_a_draft_with_one_response_per_criterion(learner, micro_cr
 def test_cannot_apply_for_an_unpublished_micro_credential(learner):
     draft_definition = MicroCredentialFactory(status="draft")
     with pytest.raises(ApplicationNotAllowed, match="not open for applications"):
-        services.start_application(by=learner, micro_credential_id=draft_definition.pk)
+        applying.start_application(by=learner, micro_credential_id=draft_definition.pk)
     assert not Application.objects.exists()
 
 
 def test_one_open_application_per_learner_and_credential(draft, learner, micro_credential):
     with pytest.raises(ApplicationNotAllowed, match="already have an open application"):
-        services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+        applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     assert Application.objects.count() == 1
 
 
 def test_holder_of_a_valid_credential_cannot_apply_again(
     in_review, assessor, learner, micro_credential
 ):
-    services.approve_application(
+    reviewing.approve_application(
         application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 2)
     )
     with pytest.raises(ApplicationNotAllowed, match="already hold a valid credential"):
-        services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+        applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
 
 
 def test_only_learners_can_apply(employer, micro_credential):
     with pytest.raises(ApplicationNotAllowed, match="Only learners can apply"):
-        services.start_application(by=employer, micro_credential_id=micro_credential.pk)
+        applying.start_application(by=employer, micro_credential_id=micro_credential.pk)
 
 
 def test_evidence_must_come_from_the_learners_own_library(draft, learner, other_learner):
     foreign = EvidenceItemFactory(owner=other_learner)
     criterion = draft.micro_credential.criteria_set.first()
     with pytest.raises(ApplicationNotAllowed, match="your own library"):
-        services.save_response(
+        applying.save_response(
             application_id=draft.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -74,7 +75,7 @@ def test_evidence_must_come_from_the_learners_own_library(draft, learner, other_
 def test_self_assessment_must_use_the_criterions_own_levels(draft, learner):
     first, second = draft.micro_credential.criteria_set.all()
     with pytest.raises(ApplicationNotAllowed, match="this criterion's rubric"):
-        services.save_response(
+        applying.save_response(
             application_id=draft.pk,
             by=learner,
             criterion_id=first.pk,
@@ -88,7 +89,7 @@ def test_a_statement_for_another_micro_credentials_criterion_is_refused(draft, l
     elsewhere = MicroCredentialFactory().criteria_set.first()
     mine = draft.micro_credential.criteria_set.first()
     with pytest.raises(ApplicationNotAllowed, match="not part of this micro-credential"):
-        services.save_response(
+        applying.save_response(
             application_id=draft.pk,
             by=learner,
             criterion_id=elsewhere.pk,
@@ -101,9 +102,9 @@ def test_a_statement_for_another_micro_credentials_criterion_is_refused(draft, l
 
 
 def test_incomplete_application_cannot_be_submitted(learner, micro_credential):
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     with pytest.raises(ApplicationNotAllowed, match="Still to do: Clarity, Use of evidence"):
-        services.submit_application(application_id=application.pk, by=learner)
+        applying.submit_application(application_id=application.pk, by=learner)
     application.refresh_from_db()
     assert application.status == Application.Status.DRAFT
     assert application.round == 0
@@ -128,13 +129,13 @@ def test_submit_freezes_evidence_records_history_and_notifies_assessors(
 def test_assessors_inbox_tells_a_resubmission_from_a_new_application(
     in_review, assessor, learner, micro_credential
 ):
-    services.request_changes(
+    reviewing.request_changes(
         application_id=in_review.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
         feedback="Say who the audience was.",
     )
-    services.submit_application(application_id=in_review.pk, by=learner)
+    applying.submit_application(application_id=in_review.pk, by=learner)
     subjects = list(
         Notification.objects.filter(
             recipient=assessor, kind=notification_kinds.APPLICATION_SUBMITTED
@@ -149,10 +150,10 @@ def test_assessors_inbox_tells_a_resubmission_from_a_new_application(
 def test_a_resubmission_shares_the_frozen_copy_of_an_unchanged_file(
     learner, assessor, micro_credential
 ):
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     report = EvidenceItemFactory(owner=learner, pdf=True, title="Report")
     for criterion in micro_credential.criteria_set.all():
-        services.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -160,15 +161,15 @@ def test_a_resubmission_shares_the_frozen_copy_of_an_unchanged_file(
             self_assessed_level_id=criterion.required_level_id,
             evidence_item_ids=[report.pk],
         )
-    services.submit_application(application_id=application.pk, by=learner)
-    services.claim_application(application_id=application.pk, by=assessor)
-    services.request_changes(
+    applying.submit_application(application_id=application.pk, by=learner)
+    reviewing.claim_application(application_id=application.pk, by=assessor)
+    reviewing.request_changes(
         application_id=application.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
         feedback="Say more in the statements.",
     )
-    services.submit_application(application_id=application.pk, by=learner)
+    applying.submit_application(application_id=application.pk, by=learner)
 
     first, second = SubmittedEvidence.objects.filter(application=application).order_by("round")
     assert (first.round, second.round) == (1, 2)
@@ -191,10 +192,10 @@ def test_frozen_evidence_survives_edits_and_deletion_in_the_library(submitted, l
 def test_frozen_file_is_a_copy_not_the_library_file(
     learner, micro_credential, django_capture_on_commit_callbacks
 ):
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     image = EvidenceItemFactory(owner=learner, image=True)
     for criterion in micro_credential.criteria_set.all():
-        services.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -202,7 +203,7 @@ def test_frozen_file_is_a_copy_not_the_library_file(
             self_assessed_level_id=None,
             evidence_item_ids=[image.pk],
         )
-    services.submit_application(application_id=application.pk, by=learner)
+    applying.submit_application(application_id=application.pk, by=learner)
     frozen = SubmittedEvidence.objects.get(application=application)
     assert frozen.file.name != image.file.name
     assert frozen.file.read() == image.file.read()
@@ -226,13 +227,13 @@ def test_claim_moves_to_review_and_tells_the_learner(in_review, assessor, learne
 
 def test_second_assessor_cannot_claim_a_claimed_application(in_review, other_assessor):
     with pytest.raises(ReviewNotAllowed, match="Another assessor has already claimed"):
-        services.claim_application(application_id=in_review.pk, by=other_assessor)
+        reviewing.claim_application(application_id=in_review.pk, by=other_assessor)
 
 
 def test_unassigned_assessor_cannot_claim(submitted):
     stranger = UserFactory(assessor=True)
     with pytest.raises(ReviewNotAllowed, match="not assigned to assess"):
-        services.claim_application(application_id=submitted.pk, by=stranger)
+        reviewing.claim_application(application_id=submitted.pk, by=stranger)
 
 
 def test_assessor_cannot_claim_own_application(submitted, learner):
@@ -241,18 +242,18 @@ def test_assessor_cannot_claim_own_application(submitted, learner):
     learner.save()
     submitted.micro_credential.assessors.add(learner)
     with pytest.raises(ReviewNotAllowed, match="cannot review your own application"):
-        services.claim_application(application_id=submitted.pk, by=learner)
+        reviewing.claim_application(application_id=submitted.pk, by=learner)
 
 
 def test_release_returns_the_application_to_the_queue(in_review, assessor):
-    released = services.release_application(application_id=in_review.pk, by=assessor)
+    released = reviewing.release_application(application_id=in_review.pk, by=assessor)
     assert released.status == Application.Status.SUBMITTED
     assert released.assessor is None
 
 
 def test_only_the_claiming_assessor_can_release(in_review, other_assessor):
     with pytest.raises(ReviewNotAllowed, match="Only the assessor who claimed"):
-        services.release_application(application_id=in_review.pk, by=other_assessor)
+        reviewing.release_application(application_id=in_review.pk, by=other_assessor)
 
 
 # --- deciding -------------------------------------------------------------------------
@@ -262,7 +263,7 @@ def test_request_changes_needs_feedback(in_review, assessor, micro_credential):
     with pytest.raises(
         ReviewNotAllowed, match="Write feedback for the learner when you request changes"
     ):
-        services.request_changes(
+        reviewing.request_changes(
             application_id=in_review.pk,
             by=assessor,
             scores=scores_at(micro_credential, 1),
@@ -274,7 +275,7 @@ def test_reject_needs_feedback(in_review, assessor, micro_credential):
     with pytest.raises(
         ReviewNotAllowed, match="Write feedback for the learner when you reject an application"
     ):
-        services.reject_application(
+        reviewing.reject_application(
             application_id=in_review.pk,
             by=assessor,
             scores=scores_at(micro_credential, 1),
@@ -286,7 +287,7 @@ def test_every_criterion_needs_a_level(in_review, assessor, micro_credential):
     scores = scores_at(micro_credential, 2)
     scores.popitem()
     with pytest.raises(ReviewNotAllowed, match="Choose a level for every criterion"):
-        services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+        reviewing.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
 
 
 def test_a_level_of_another_criterion_does_not_count(in_review, assessor, micro_credential):
@@ -296,7 +297,7 @@ def test_a_level_of_another_criterion_does_not_count(in_review, assessor, micro_
     with pytest.raises(
         ReviewNotAllowed, match=rf"Choose a level for every criterion \(missing: {second.title}\)"
     ):
-        services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+        reviewing.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
     in_review.refresh_from_db()
     assert in_review.status == Application.Status.IN_REVIEW
 
@@ -305,7 +306,7 @@ def test_approval_needs_every_criterion_at_its_required_level(
     in_review, assessor, micro_credential
 ):
     with pytest.raises(ReviewNotAllowed, match="Below it: Clarity, Use of evidence"):
-        services.approve_application(
+        reviewing.approve_application(
             application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 1)
         )
     in_review.refresh_from_db()
@@ -317,7 +318,7 @@ def test_approval_needs_every_criterion_at_its_required_level(
 def test_approval_issues_the_credential_in_the_same_step(
     in_review, assessor, learner, micro_credential
 ):
-    approved = services.approve_application(
+    approved = reviewing.approve_application(
         application_id=in_review.pk,
         by=assessor,
         scores=scores_at(micro_credential, 3),
@@ -336,7 +337,7 @@ def test_approval_issues_the_credential_in_the_same_step(
 def test_approval_records_typed_results_that_read_back(in_review, assessor, micro_credential):
     from credentials.records import load_evidence, load_rubric_results
 
-    credential = services.approve_application(
+    credential = reviewing.approve_application(
         application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 3)
     ).credential
     credential.refresh_from_db()
@@ -356,7 +357,7 @@ def test_an_assessor_unassigned_after_claiming_cannot_approve(
 ):
     micro_credential.assessors.remove(assessor)
     with pytest.raises(ReviewNotAllowed) as refused:
-        services.approve_application(
+        reviewing.approve_application(
             application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 3)
         )
     assert refused.value.message == (
@@ -371,8 +372,8 @@ def test_an_assessor_unassigned_after_claiming_cannot_approve(
 
 def test_double_approval_issues_one_credential(in_review, assessor, micro_credential):
     scores = scores_at(micro_credential, 2)
-    first = services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
-    second = services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+    first = reviewing.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+    second = reviewing.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
     assert first.credential_id == second.credential_id
     assert IssuedCredential.objects.count() == 1
     assert [step.to_status for step in list_history(application=in_review)].count(
@@ -384,9 +385,9 @@ def test_repeated_approval_by_another_assessor_is_refused(
     in_review, assessor, other_assessor, micro_credential
 ):
     scores = scores_at(micro_credential, 2)
-    services.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
+    reviewing.approve_application(application_id=in_review.pk, by=assessor, scores=scores)
     with pytest.raises(TransitionNotAllowed):
-        services.approve_application(application_id=in_review.pk, by=other_assessor, scores=scores)
+        reviewing.approve_application(application_id=in_review.pk, by=other_assessor, scores=scores)
     assert IssuedCredential.objects.count() == 1
 
 
@@ -412,7 +413,7 @@ def test_expiry_comes_from_the_validity_period(learner, assessor):
 def test_changes_requested_then_resubmitted_keeps_unchanged_evidence(
     in_review, assessor, learner, micro_credential, django_capture_on_commit_callbacks
 ):
-    services.request_changes(
+    reviewing.request_changes(
         application_id=in_review.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
@@ -422,7 +423,7 @@ def test_changes_requested_then_resubmitted_keeps_unchanged_evidence(
     changed.description = "Now with more detail."
     changed.save()
     with django_capture_on_commit_callbacks(execute=True):
-        resubmitted = services.submit_application(application_id=in_review.pk, by=learner)
+        resubmitted = applying.submit_application(application_id=in_review.pk, by=learner)
     assert resubmitted.status == Application.Status.RESUBMITTED
     assert resubmitted.round == 2
     assert history(resubmitted)[-2:] == [
@@ -442,7 +443,7 @@ def test_changes_requested_then_resubmitted_keeps_unchanged_evidence(
 
 
 def test_rejection_is_final_and_tells_the_learner(in_review, assessor, learner, micro_credential):
-    services.reject_application(
+    reviewing.reject_application(
         application_id=in_review.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
@@ -457,7 +458,7 @@ def test_rejection_is_final_and_tells_the_learner(in_review, assessor, learner, 
 
 
 def test_learner_can_withdraw_before_a_decision(submitted, learner):
-    withdrawn = services.withdraw_application(
+    withdrawn = applying.withdraw_application(
         application_id=submitted.pk, by=learner, comment="Not ready."
     )
     assert withdrawn.status == Application.Status.WITHDRAWN
@@ -471,7 +472,7 @@ def test_learner_can_withdraw_before_a_decision(submitted, learner):
 
 def test_only_the_learner_can_withdraw(submitted, other_learner):
     with pytest.raises(ApplicationNotAllowed, match="Only the learner who started"):
-        services.withdraw_application(application_id=submitted.pk, by=other_learner)
+        applying.withdraw_application(application_id=submitted.pk, by=other_learner)
 
 
 # --- every illegal transition ---------------------------------------------------------
@@ -482,46 +483,46 @@ def _move_to(status, application, learner, assessor, micro_credential):
     if status == Application.Status.SUBMITTED:
         return
     if status == Application.Status.WITHDRAWN:
-        services.withdraw_application(application_id=application.pk, by=learner)
+        applying.withdraw_application(application_id=application.pk, by=learner)
         return
-    services.claim_application(application_id=application.pk, by=assessor)
+    reviewing.claim_application(application_id=application.pk, by=assessor)
     if status == Application.Status.IN_REVIEW:
         return
     scores = scores_at(micro_credential, 2)
     if status == Application.Status.APPROVED:
-        services.approve_application(application_id=application.pk, by=assessor, scores=scores)
+        reviewing.approve_application(application_id=application.pk, by=assessor, scores=scores)
     elif status == Application.Status.REJECTED:
-        services.reject_application(
+        reviewing.reject_application(
             application_id=application.pk, by=assessor, scores=scores, feedback="No."
         )
     elif status in {Application.Status.CHANGES_REQUESTED, Application.Status.RESUBMITTED}:
-        services.request_changes(
+        reviewing.request_changes(
             application_id=application.pk, by=assessor, scores=scores, feedback="More."
         )
         if status == Application.Status.RESUBMITTED:
-            services.submit_application(application_id=application.pk, by=learner)
+            applying.submit_application(application_id=application.pk, by=learner)
 
 
 ACTIONS = {
-    "submit": lambda app, learner, assessor, micro_credential: services.submit_application(
+    "submit": lambda app, learner, assessor, micro_credential: applying.submit_application(
         application_id=app.pk, by=learner
     ),
-    "withdraw": lambda app, learner, assessor, micro_credential: services.withdraw_application(
+    "withdraw": lambda app, learner, assessor, micro_credential: applying.withdraw_application(
         application_id=app.pk, by=learner
     ),
-    "claim": lambda app, learner, assessor, micro_credential: services.claim_application(
+    "claim": lambda app, learner, assessor, micro_credential: reviewing.claim_application(
         application_id=app.pk, by=assessor
     ),
-    "release": lambda app, learner, assessor, micro_credential: services.release_application(
+    "release": lambda app, learner, assessor, micro_credential: reviewing.release_application(
         application_id=app.pk, by=assessor
     ),
-    "request_changes": lambda app, learner, assessor, micro_credential: services.request_changes(
+    "request_changes": lambda app, learner, assessor, micro_credential: reviewing.request_changes(
         application_id=app.pk, by=assessor, scores=scores_at(micro_credential, 2), feedback="x"
     ),
-    "reject": lambda app, learner, assessor, micro_credential: services.reject_application(
+    "reject": lambda app, learner, assessor, micro_credential: reviewing.reject_application(
         application_id=app.pk, by=assessor, scores=scores_at(micro_credential, 2), feedback="x"
     ),
-    "approve": lambda app, learner, assessor, micro_credential: services.approve_application(
+    "approve": lambda app, learner, assessor, micro_credential: reviewing.approve_application(
         application_id=app.pk, by=assessor, scores=scores_at(micro_credential, 2)
     ),
 }
@@ -566,9 +567,9 @@ def test_illegal_transitions_raise_and_change_nothing(
 
 
 def test_transition_error_names_both_states(submitted, learner):
-    services.withdraw_application(application_id=submitted.pk, by=learner)
+    applying.withdraw_application(application_id=submitted.pk, by=learner)
     with pytest.raises(TransitionNotAllowed) as refused:
-        services.submit_application(application_id=submitted.pk, by=learner)
+        applying.submit_application(application_id=submitted.pk, by=learner)
     assert refused.value.message == "An application that is withdrawn cannot become submitted."
     # Programs read the code, which stays put when the wording changes; 409: the state says no.
     assert (refused.value.code, refused.value.status) == ("application.not_submittable", 409)
@@ -581,8 +582,8 @@ def test_waiting_applications_are_flagged_to_issuer_staff_once(submitted, issuer
     settings.APPLICATION_WAITING_DAYS = 5
     submitted.micro_credential.issuer.staff.add(issuer_staff)
     later = timezone.now() + timedelta(days=6)
-    assert services.flag_waiting_applications(now=later) == 1
-    assert services.flag_waiting_applications(now=later) == 0
+    assert periodic.flag_waiting_applications(now=later) == 1
+    assert periodic.flag_waiting_applications(now=later) == 0
     note = Notification.objects.get(recipient=issuer_staff)
     assert note.kind == notification_kinds.APPLICATION_WAITING
     assert note.context["days"] == 6
@@ -590,7 +591,7 @@ def test_waiting_applications_are_flagged_to_issuer_staff_once(submitted, issuer
 
 def test_fresh_applications_are_not_flagged(submitted, issuer_staff):
     submitted.micro_credential.issuer.staff.add(issuer_staff)
-    assert services.flag_waiting_applications() == 0
+    assert periodic.flag_waiting_applications() == 0
 
 
 def test_nobody_reviews_their_own_application_even_holding_its_claim(in_review, assessor, learner):
@@ -608,7 +609,7 @@ def test_nobody_reviews_their_own_application_even_holding_its_claim(in_review, 
 def test_a_submitted_application_cannot_be_edited(submitted, learner):
     criterion = submitted.micro_credential.criteria_set.first()
     with pytest.raises(ApplicationNotAllowed, match=r"^An application that is submitted cannot"):
-        services.save_response(
+        applying.save_response(
             application_id=submitted.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -627,7 +628,7 @@ def test_a_submission_that_fails_while_freezing_leaves_no_copied_file(draft, lea
 
     criterion = draft.micro_credential.criteria_set.first()
     report = EvidenceItemFactory(owner=learner, pdf=True, title="Report with a file")
-    services.save_response(
+    applying.save_response(
         application_id=draft.pk,
         by=learner,
         criterion_id=criterion.pk,
@@ -644,7 +645,7 @@ def test_a_submission_that_fails_while_freezing_leaves_no_copied_file(draft, lea
 
     monkeypatch.setattr(SubmittedStatement.objects, "create", failing_create)
     with pytest.raises(RuntimeError, match="the database went away"):
-        services.submit_application(application_id=draft.pk, by=learner)
+        applying.submit_application(application_id=draft.pk, by=learner)
 
     assert stored_names() == before
     draft.refresh_from_db()

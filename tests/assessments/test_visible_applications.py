@@ -1,7 +1,7 @@
 import pytest
 
-from assessments import services
 from assessments.permissions import can_view_application, visible_applications
+from assessments.services import applying
 from tests.factories import UserFactory
 
 
@@ -14,7 +14,7 @@ def staff(micro_credential, issuer_staff):
 @pytest.fixture
 def other_draft(micro_credential):
     """A second learner's draft for the same micro-credential."""
-    return services.start_application(by=UserFactory(), micro_credential_id=micro_credential.pk)
+    return applying.start_application(by=UserFactory(), micro_credential_id=micro_credential.pk)
 
 
 def visible_to(user):
@@ -44,7 +44,7 @@ def test_an_assessor_sees_their_own_application_once_beside_the_queue(
 ):
     # Roles change over time: an assessor may still have the application they made as a
     # learner. It is theirs, draft or not, and shows once however many assessors it has.
-    own_draft = services.start_application(
+    own_draft = applying.start_application(
         by=UserFactory(), micro_credential_id=micro_credential.pk
     )
     own_draft.learner = assessor
@@ -60,7 +60,7 @@ def test_issuer_staff_see_their_own_application_once_beside_the_queue(
 ):
     colleague = UserFactory(issuer_staff=True)
     micro_credential.issuer.staff.add(colleague)
-    own_draft = services.start_application(
+    own_draft = applying.start_application(
         by=UserFactory(), micro_credential_id=micro_credential.pk
     )
     own_draft.learner = staff

@@ -1,9 +1,9 @@
 from django.core import mail
 from django.urls import reverse
 
-from assessments import services
 from assessments.models import Application
 from assessments.selectors import list_history
+from assessments.services import applying, reviewing
 from credentials.models import IssuedCredential
 from portfolio.models import Notification
 from tests.assessments.conftest import scores_at
@@ -20,13 +20,13 @@ def test_apply_review_resubmit_approve_issues_a_credential_and_emails_in_order(
             return action(**kwargs)
 
     application = step(
-        services.start_application, by=learner, micro_credential_id=micro_credential.pk
+        applying.start_application, by=learner, micro_credential_id=micro_credential.pk
     )
     photo = EvidenceItemFactory(owner=learner, image=True, title="Dashboard photo")
     report = EvidenceItemFactory(owner=learner, pdf=True, title="Findings report")
     for criterion, item in zip(micro_credential.criteria_set.all(), [photo, report], strict=True):
         step(
-            services.save_response,
+            applying.save_response,
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -34,10 +34,10 @@ def test_apply_review_resubmit_approve_issues_a_credential_and_emails_in_order(
             self_assessed_level_id=criterion.required_level_id,
             evidence_item_ids=[item.pk],
         )
-    step(services.submit_application, application_id=application.pk, by=learner)
-    step(services.claim_application, application_id=application.pk, by=assessor)
+    step(applying.submit_application, application_id=application.pk, by=learner)
+    step(reviewing.claim_application, application_id=application.pk, by=assessor)
     step(
-        services.request_changes,
+        reviewing.request_changes,
         application_id=application.pk,
         by=assessor,
         scores=scores_at(micro_credential, 1),
@@ -45,10 +45,10 @@ def test_apply_review_resubmit_approve_issues_a_credential_and_emails_in_order(
     )
     report.description = "Presented to the regional sales team."
     report.save()
-    step(services.submit_application, application_id=application.pk, by=learner)
-    step(services.claim_application, application_id=application.pk, by=assessor)
+    step(applying.submit_application, application_id=application.pk, by=learner)
+    step(reviewing.claim_application, application_id=application.pk, by=assessor)
     step(
-        services.approve_application,
+        reviewing.approve_application,
         application_id=application.pk,
         by=assessor,
         scores=scores_at(micro_credential, 2),

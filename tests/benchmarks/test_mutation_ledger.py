@@ -56,10 +56,11 @@ def test_changing_the_source_voids_its_outcomes(module: Path) -> None:
     assert Ledger(ledger.path).modules[MODULE]["outcomes"] == {"core/AddNot#0": "killed"}
 
 
-def test_modules_no_longer_mutated_are_dropped_on_save(module: Path) -> None:
+def test_modules_no_longer_mutated_are_dropped_on_save(module: Path, tmp_path: Path) -> None:
+    # Paths are relative to the working directory (tmp_path), however deep MODULE lies.
     gone = "portfolio/removed_module.py"
-    (module.parent.parent / gone).parent.mkdir(parents=True, exist_ok=True)
-    (module.parent.parent / gone).write_text("X = 1\n")
+    (tmp_path / gone).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / gone).write_text("X = 1\n")
     ledger = Ledger(module.parent / "ledger.json")
     ledger.note(gone, KEY, "killed")
     ledger.note(MODULE, KEY, "killed")

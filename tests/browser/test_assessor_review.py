@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 from weasyprint import HTML
 
-from assessments import services
 from assessments.models import Application
+from assessments.services import applying
 from credentials.models import IssuedCredential
 from portfolio.models import EvidenceItem
 from portfolio.services.evidence import create_evidence
@@ -69,11 +69,11 @@ def submitted_application(amara, assessor):
     )
     assert image.thumbnail.name
     assert pdf.content_type == "application/pdf"
-    application = services.start_application(by=amara, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=amara, micro_credential_id=micro_credential.pk)
     for criterion, item in zip(
         micro_credential.criteria_set.order_by("position"), [image, pdf], strict=True
     ):
-        services.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=amara,
             criterion_id=criterion.pk,
@@ -81,7 +81,7 @@ def submitted_application(amara, assessor):
             self_assessed_level_id=criterion.required_level_id,
             evidence_item_ids=[item.pk],
         )
-    return services.submit_application(application_id=application.pk, by=amara)
+    return applying.submit_application(application_id=application.pk, by=amara)
 
 
 def log_in(page, base_url, email):

@@ -22,8 +22,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from playwright.sync_api import expect
 
-from assessments import services as assessment_services
 from assessments.models import Application
+from assessments.services import reviewing
 from credentials.models import IssuedCredential, Issuer, MicroCredential
 from credentials.services import invite_to_issuer
 from portfolio.models import EvidenceItem, User
@@ -86,7 +86,7 @@ def demo(transactional_db):
     assessor = User.objects.get(email=DEMO_EMAIL["assessor"])
     waiting = Application.objects.filter(status=Application.Status.SUBMITTED).order_by("pk")
     # One application under review by the assessor, so the review page shows its scoring form.
-    assessment_services.claim_application(application_id=waiting[0].pk, by=assessor)
+    reviewing.claim_application(application_id=waiting[0].pk, by=assessor)
     # An open invitation, so the invitee's list of invitations has something to show.
     issuer = Issuer.objects.order_by("pk")[0]
     staff = UserFactory(email="plain.staff@example.com", issuer_staff=True)

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from assessments import services
+from assessments.services import applying
 from portfolio.models import EvidenceItem
 from tests.factories import (
     EvidenceItemFactory,
@@ -47,7 +47,7 @@ def draft_application(transactional_db):
         EvidenceItemFactory(owner=learner, title=f"Evidence {n + 1}")
     assert EvidenceItem.objects.filter(owner=learner).count() == 4
     micro_credential = MicroCredentialFactory(rubric=CRITERIA)
-    return learner, services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    return learner, applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
 
 
 def _signed_in_page(new_page, live_server, user, viewport):

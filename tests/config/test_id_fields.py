@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 
-from assessments import services as assessment_services
+from assessments.services import applying, reviewing
 from credentials.services import issue_credential
 from portfolio.models import EvidenceItem
 from tests.factories import (
@@ -149,16 +149,12 @@ def pages(learner, assessor, django_capture_on_commit_callbacks):
     micro_credential = MicroCredentialFactory(assessors=[assessor])
     items = EvidenceItemFactory.create_batch(2, owner=learner)
     with django_capture_on_commit_callbacks(execute=True):
-        draft = assessment_services.start_application(
-            by=learner, micro_credential_id=micro_credential.pk
-        )
+        draft = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
         other = MicroCredentialFactory(assessors=[assessor])
-        reviewed = assessment_services.start_application(
-            by=UserFactory(), micro_credential_id=other.pk
-        )
+        reviewed = applying.start_application(by=UserFactory(), micro_credential_id=other.pk)
         for criterion in other.criteria_set.all():
             item = EvidenceItemFactory(owner=reviewed.learner)
-            assessment_services.save_response(
+            applying.save_response(
                 application_id=reviewed.pk,
                 by=reviewed.learner,
                 criterion_id=criterion.pk,
@@ -166,8 +162,8 @@ def pages(learner, assessor, django_capture_on_commit_callbacks):
                 self_assessed_level_id=None,
                 evidence_item_ids=[item.pk],
             )
-        assessment_services.submit_application(application_id=reviewed.pk, by=reviewed.learner)
-        assessment_services.claim_application(application_id=reviewed.pk, by=assessor)
+        applying.submit_application(application_id=reviewed.pk, by=reviewed.learner)
+        reviewing.claim_application(application_id=reviewed.pk, by=assessor)
     # A notification for the learner's inbox, and a credential for My credentials.
     with django_capture_on_commit_callbacks(execute=True):
         issue_credential(

@@ -47,14 +47,14 @@ def test_pages_send_a_content_security_policy_without_inline_script(client):
 def test_learner_dashboard_lists_credentials_and_open_applications(
     client, learner, assessor, django_capture_on_commit_callbacks
 ):
-    from assessments import services
+    from assessments.services.applying import start_application
     from credentials.services import issue_credential, revoke_credential
     from tests.factories import IssuerFactory, MicroCredentialFactory, UserFactory
 
     issuer = IssuerFactory()
     earned = MicroCredentialFactory(issuer=issuer, title="Spreadsheet Modelling")
     revoked = MicroCredentialFactory(issuer=issuer, title="Data Ethics")
-    applying = MicroCredentialFactory(issuer=issuer, title="SQL Querying")
+    applied_for = MicroCredentialFactory(issuer=issuer, title="SQL Querying")
     staff = UserFactory(issuer_staff=True)
     issuer.staff.add(staff)
     for definition, reference in [(earned, "a"), (revoked, "b")]:
@@ -72,7 +72,7 @@ def test_learner_dashboard_lists_credentials_and_open_applications(
         by=staff,
         reason="Error.",
     )
-    services.start_application(by=learner, micro_credential_id=applying.pk)
+    start_application(by=learner, micro_credential_id=applied_for.pk)
 
     client.force_login(learner)
     page = client.get("/dashboard/").text

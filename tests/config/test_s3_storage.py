@@ -23,8 +23,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from storages.backends.s3 import S3Storage
 
-from assessments import services
 from assessments.models import SubmittedEvidence
+from assessments.services import applying, reviewing
 from portfolio.models import EvidenceItem, LearnerProfile
 from tests.config.test_settings import load_settings, production_environment
 from tests.factories import MicroCredentialFactory, UserFactory, pdf_bytes, png_bytes
@@ -242,9 +242,9 @@ def test_submitting_an_application_freezes_evidence_in_the_bucket_for_its_assess
         {"title": "Whiteboard", "upload": SimpleUploadedFile("board.png", png_bytes((64, 48)))},
     )
     item = EvidenceItem.objects.get(owner=learner)
-    application = services.start_application(by=learner, micro_credential_id=micro_credential.pk)
+    application = applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
     for criterion in micro_credential.criteria_set.all():
-        services.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -253,8 +253,8 @@ def test_submitting_an_application_freezes_evidence_in_the_bucket_for_its_assess
             evidence_item_ids=[item.pk],
         )
     with django_capture_on_commit_callbacks(execute=True):
-        services.submit_application(application_id=application.pk, by=learner)
-        services.claim_application(application_id=application.pk, by=assessor)
+        applying.submit_application(application_id=application.pk, by=learner)
+        reviewing.claim_application(application_id=application.pk, by=assessor)
 
     frozen = SubmittedEvidence.objects.get(application=application)
     frozen_key = f"private/{frozen.file.name}"

@@ -7,8 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-from assessments import services
 from assessments.models import Application
+from assessments.services import applying
 from portfolio import tasks
 from portfolio.models import Notification
 from tests.integration.harness import broker_outage, read_mails
@@ -34,7 +34,7 @@ def assert_new_application_email(mail, *, assessor, micro_credential):
 def test_worker_emails_the_assessor_when_an_application_is_submitted(
     worker, draft, learner, assessor, micro_credential
 ):
-    services.submit_application(application_id=draft.pk, by=learner)
+    applying.submit_application(application_id=draft.pk, by=learner)
 
     [mail] = worker.wait_for_mails(1)
 
@@ -50,7 +50,7 @@ def test_event_recorded_while_the_broker_is_down_is_emailed_once_it_is_back(
     worker, draft, learner, assessor, micro_credential, caplog
 ):
     with broker_outage():
-        application = services.submit_application(application_id=draft.pk, by=learner)
+        application = applying.submit_application(application_id=draft.pk, by=learner)
 
     # The publish really failed (robust on_commit logged it), yet the submission stands and
     # its e-mail waits in the outbox.

@@ -13,8 +13,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from assessments import services
 from assessments.models import Application
+from assessments.services import applying
 from credentials import services as credential_services
 from portfolio.models import Notification, User
 from tests.assessments.test_review_page import decision_data
@@ -63,7 +63,7 @@ def test_smtp_refusing_longer_than_the_retry_chain_delivers_once_it_is_back(
 ):
     # The SMTP server is down (its port refuses connections) when the e-mail is due.
     worker = start_test_worker(smtp_port=smtp_server.port, overrides=FAST_OUTBOX, beat=True)
-    services.submit_application(application_id=draft.pk, by=learner)
+    applying.submit_application(application_id=draft.pk, by=learner)
     note = Notification.objects.get(recipient=assessor)
 
     # The Celery retries are spent and the sweep has taken over, more than once.
@@ -108,7 +108,7 @@ def test_worker_killed_mid_send_is_recovered_by_the_sweep_at_least_once(
     smtp_server.hold_reply(deliver=server_accepted_it)
     smtp_server.start()
     first = start_test_worker(smtp_port=smtp_server.port, overrides=FAST_OUTBOX)
-    services.submit_application(application_id=draft.pk, by=learner)
+    applying.submit_application(application_id=draft.pk, by=learner)
     note = Notification.objects.get(recipient=assessor)
 
     smtp_server.wait_for_held_data()

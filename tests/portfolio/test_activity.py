@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from assessments import services as assessments
+from assessments.services import applying, reviewing
 from credentials.services import publish_micro_credential, retire_micro_credential
 from portfolio.activity import list_verb_choices
 from portfolio.events import declare_event, events_recorded_at, list_declared_events, record_event
@@ -63,7 +63,7 @@ def world(db):
         staff = UserFactory(email=f"staff-{name}@example.com", issuer_staff=True)
         micro_credential.issuer.staff.add(staff)
         learner = UserFactory(email=f"learner-{name}@example.com")
-        application = assessments.start_application(
+        application = applying.start_application(
             by=learner, micro_credential_id=micro_credential.pk
         )
         made[name] = {
@@ -146,7 +146,7 @@ def test_issuer_staff_see_their_organisations_events_and_not_anothers(client, wo
 def test_an_assessor_sees_what_they_did_and_what_is_theirs_not_the_issuers_log(client, world):
     a = world["a"]
     assessments_draft_to_submitted(a)
-    assessments.claim_application(application_id=a["application"].pk, by=a["assessor"])
+    reviewing.claim_application(application_id=a["application"].pk, by=a["assessor"])
     client.force_login(a["assessor"])
 
     response = client.get(URL)
@@ -198,7 +198,7 @@ def test_issuer_staff_filter_by_kind_actor_and_days(client, world):
     with events_recorded_at(MARCH):
         assessments_draft_to_submitted(a)
     with events_recorded_at(APRIL):
-        assessments.claim_application(application_id=a["application"].pk, by=a["assessor"])
+        reviewing.claim_application(application_id=a["application"].pk, by=a["assessor"])
     client.force_login(a["staff"])
 
     by_kind = client.get(URL, {"verb": "application.claimed"})
@@ -285,7 +285,7 @@ def assessments_draft_to_submitted(cast):
     learner, application = cast["learner"], cast["application"]
     for criterion in cast["micro_credential"].criteria_set.all():
         item = EvidenceItemFactory(owner=learner, link=True)
-        assessments.save_response(
+        applying.save_response(
             application_id=application.pk,
             by=learner,
             criterion_id=criterion.pk,
@@ -293,7 +293,7 @@ def assessments_draft_to_submitted(cast):
             self_assessed_level_id=None,
             evidence_item_ids=[item.pk],
         )
-    assessments.submit_application(application_id=application.pk, by=learner)
+    applying.submit_application(application_id=application.pk, by=learner)
 
 
 def test_every_declared_verb_reads_as_words(db):
