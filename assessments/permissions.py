@@ -75,7 +75,7 @@ def can_withdraw_application(user: AnyUser, application: Application) -> bool:
     return application.status in Application.OPEN_STATUSES
 
 
-def _claim_allowed(user: AnyUser, application: Application, *, is_assigned: bool) -> bool:
+def _can_claim_given(user: AnyUser, application: Application, *, is_assigned: bool) -> bool:
     if not is_assessor(user) or not is_assigned:
         return False
     # Never one's own work, whatever roles a person has held.
@@ -85,7 +85,7 @@ def _claim_allowed(user: AnyUser, application: Application, *, is_assigned: bool
 
 
 def can_claim(user: AnyUser, application: Application) -> bool:
-    return _claim_allowed(user, application, is_assigned=_is_assigned(user, application))
+    return _can_claim_given(user, application, is_assigned=_is_assigned(user, application))
 
 
 def can_release(user: AnyUser, application: Application) -> bool:
@@ -120,13 +120,15 @@ class ApplicationAccess:
         return self.can_edit
 
 
-def _access(user: AnyUser, application: Application, *, is_assigned: bool) -> ApplicationAccess:
+def _build_access(
+    user: AnyUser, application: Application, *, is_assigned: bool
+) -> ApplicationAccess:
     return ApplicationAccess(
         application=application,
         is_applicant=_is_applicant(user, application),
         can_edit=can_edit_application(user, application),
         can_withdraw=can_withdraw_application(user, application),
-        can_claim=_claim_allowed(user, application, is_assigned=is_assigned),
+        can_claim=_can_claim_given(user, application, is_assigned=is_assigned),
         can_release=can_release(user, application),
         can_review=can_review(user, application),
     )
@@ -169,7 +171,7 @@ def get_application_for(user: AnyUser, pk: int) -> ApplicationAccess:
     except Application.DoesNotExist:
         raise Http404("No such application.") from None
     is_assigned = bool(getattr(application, "viewer_is_assigned", False))
-    return _access(user, application, is_assigned=is_assigned)
+    return _build_access(user, application, is_assigned=is_assigned)
 
 
 def get_own_application_for(user: AnyUser, pk: int) -> ApplicationAccess:
@@ -183,7 +185,7 @@ def get_own_application_for(user: AnyUser, pk: int) -> ApplicationAccess:
     except Application.DoesNotExist:
         raise Http404("No such application.") from None
     # An assessor's rights never apply to one's own application.
-    return _access(user, application, is_assigned=False)
+    return _build_access(user, application, is_assigned=False)
 
 
 def get_submitted_evidence_for(user: AnyUser, pk: int) -> SubmittedEvidence:
@@ -199,7 +201,7 @@ def get_submitted_evidence_for(user: AnyUser, pk: int) -> SubmittedEvidence:
     return evidence
 
 
-def assessor_users_for(application: Application) -> QuerySet[User]:
+def list_assessor_users(application: Application) -> QuerySet[User]:
     """The assessors to tell about a (re)submission: assigned, active, not the learner."""
     return application.micro_credential.assessors.filter(
         is_active=True, role=User.Role.ASSESSOR

@@ -60,7 +60,7 @@ def list_responses(*, application: Application) -> QuerySet[CriterionResponse]:
     )
 
 
-def _scores() -> Prefetch[str, QuerySet[CriterionScore], str]:
+def _prefetch_scores() -> Prefetch[str, QuerySet[CriterionScore], str]:
     return Prefetch(
         "scores",
         queryset=CriterionScore.objects.select_related("criterion", "level").order_by(
@@ -71,12 +71,16 @@ def _scores() -> Prefetch[str, QuerySet[CriterionScore], str]:
 
 def list_reviews(*, application: Application) -> QuerySet[Review]:
     """Every decision on the application, latest round first, with its per-criterion scores."""
-    return application.reviews.prefetch_related(_scores()).order_by("-round")
+    return application.reviews.prefetch_related(_prefetch_scores()).order_by("-round")
 
 
 def get_latest_review(*, application: Application) -> Review | None:
     """The decision on the current round (e.g. the changes requested), if there is one."""
-    return application.reviews.filter(round=application.round).prefetch_related(_scores()).first()
+    return (
+        application.reviews.filter(round=application.round)
+        .prefetch_related(_prefetch_scores())
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,7 @@ class QueueCounts:
         return sum(row.resubmitted for row in self.per_credential)
 
 
-def _claimable_by(assessor: User) -> QuerySet[Application]:
+def _list_claimable_by(assessor: User) -> QuerySet[Application]:
     # Never an assessor's own work, whatever roles they have held (claim_application agrees).
     return (
         Application.objects.awaiting_review()
@@ -213,7 +217,7 @@ def list_review_queue(
     now: datetime | None = None,
 ) -> QuerySet[Application]:
     """Applications this assessor may claim, oldest submission first, learner and title joined."""
-    queue = _claimable_by(assessor)
+    queue = _list_claimable_by(assessor)
     if micro_credential_id is not None:
         queue = queue.filter(micro_credential_id=micro_credential_id)
     if waiting_more_than_days is not None:
@@ -295,7 +299,7 @@ class ReviewSheet:
         return [sheet for sheet in self.criteria if sheet.statement_changed]
 
 
-def _evidence_key(evidence: SubmittedEvidence) -> int | str:
+def _identify_evidence(evidence: SubmittedEvidence) -> int | str:
     # Rounds are matched by the library item each snapshot was frozen from. Once the learner
     # deletes that item the link is gone, and only identical content still matches.
     if evidence.source_item_id is not None:
@@ -307,24 +311,26 @@ def _compare_evidence(
     current: list[SubmittedEvidence], previous: list[SubmittedEvidence]
 ) -> tuple[dict[int, EvidenceChange], list[SubmittedEvidence]]:
     """Each current item's change (by pk), and the previous items no longer submitted."""
-    before = {_evidence_key(evidence): evidence for evidence in previous}
+    before = {_identify_evidence(evidence): evidence for evidence in previous}
     changes: dict[int, EvidenceChange] = {}
     for evidence in current:
-        earlier = before.get(_evidence_key(evidence))
+        earlier = before.get(_identify_evidence(evidence))
         if earlier is None:
             changes[evidence.pk] = EvidenceChange.NEW
         elif earlier.fingerprint == evidence.fingerprint:
             changes[evidence.pk] = EvidenceChange.UNCHANGED
         else:
             changes[evidence.pk] = EvidenceChange.CHANGED
-    kept = {_evidence_key(evidence) for evidence in current}
-    removed = [evidence for evidence in previous if _evidence_key(evidence) not in kept]
+    kept = {_identify_evidence(evidence) for evidence in current}
+    removed = [evidence for evidence in previous if _identify_evidence(evidence) not in kept]
     return changes, removed
 
 
-def _distinct_evidence(statements: list[SubmittedStatement]) -> list[SubmittedEvidence]:
+def _list_distinct_evidence(statements: list[SubmittedStatement]) -> list[SubmittedEvidence]:
     # One item may support several criteria; it is still one item.
-    unique = {evidence.pk: evidence for s in statements for evidence in s.evidence.all()}
+    unique = {
+        evidence.pk: evidence for statement in statements for evidence in statement.evidence.all()
+    }
     return sorted(unique.values(), key=lambda evidence: (evidence.title, evidence.pk))
 
 
@@ -354,10 +360,10 @@ def get_review_sheet(*, application: Application) -> ReviewSheet:
     )
     changes: dict[int, EvidenceChange] = {}
     removed: list[SubmittedEvidence] = []
-    current_evidence = _distinct_evidence(statements)
+    current_evidence = _list_distinct_evidence(statements)
     if is_resubmission:
         changes, removed = _compare_evidence(
-            current_evidence, _distinct_evidence(previous_statements)
+            current_evidence, _list_distinct_evidence(previous_statements)
         )
     reviews = {review.round: review for review in list_reviews(application=application)}
     review = reviews.get(this_round)
@@ -369,7 +375,7 @@ def get_review_sheet(*, application: Application) -> ReviewSheet:
         else {}
     )
     by_criterion = {statement.criterion_id: statement for statement in statements}
-    previous_by_criterion = {s.criterion_id: s for s in previous_statements}
+    previous_by_criterion = {statement.criterion_id: statement for statement in previous_statements}
     criteria = []
     for criterion in list_rubric_criteria(micro_credential_id=application.micro_credential_id):
         statement = by_criterion.get(criterion.pk)

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from assessments import notification_kinds
 from assessments.models import Application
-from assessments.permissions import assessor_users_for
+from assessments.permissions import list_assessor_users
 from assessments.verbs import (
     APPLICATION_CHANGES_REQUESTED,
     APPLICATION_CLAIMED,
@@ -26,7 +26,7 @@ from portfolio.models import Event
 from portfolio.services.notifications import notify
 
 
-def _application(event: Event) -> Application:
+def _get_application(event: Event) -> Application:
     if event.target_id is None:
         raise ValueError(f"{event.verb} event {event.pk} names no application.")
     # The row the service just changed, in the same transaction: one query, with what the
@@ -36,16 +36,16 @@ def _application(event: Event) -> Application:
     )
 
 
-def _learner_link(application: Application) -> str:
+def _link_to_application(application: Application) -> str:
     return reverse("assessments:application-detail", args=[application.pk])
 
 
 def tell_assessors_of_submission(event: Event, payload: StatusChanged) -> None:
-    application = _application(event)
+    application = _get_application(event)
     resubmitted = payload.to_status == Application.Status.RESUBMITTED
     title = application.micro_credential.title
     notify(
-        recipients=assessor_users_for(application),
+        recipients=list_assessor_users(application),
         kind=notification_kinds.APPLICATION_SUBMITTED,
         subject=(
             _("Resubmitted for review: %(title)s")
@@ -63,38 +63,38 @@ def tell_assessors_of_submission(event: Event, payload: StatusChanged) -> None:
 
 
 def tell_learner_of_claim(event: Event, payload: StatusChanged) -> None:
-    application = _application(event)
+    application = _get_application(event)
     title = application.micro_credential.title
     notify(
         recipients=[application.learner],
         kind=notification_kinds.APPLICATION_CLAIMED,
         subject=_("Your application for %(title)s is in review") % {"title": title},
-        link=_learner_link(application),
+        link=_link_to_application(application),
         context={"title": title},
     )
 
 
 def tell_learner_of_requested_changes(event: Event, payload: StatusChanged) -> None:
-    application = _application(event)
+    application = _get_application(event)
     title = application.micro_credential.title
     notify(
         recipients=[application.learner],
         kind=notification_kinds.CHANGES_REQUESTED,
         subject=_("Changes requested: %(title)s") % {"title": title},
-        link=_learner_link(application),
+        link=_link_to_application(application),
         # The feedback, as the service stripped it, is the transition's comment.
         context={"title": title, "feedback": payload.comment},
     )
 
 
 def tell_learner_of_rejection(event: Event, payload: StatusChanged) -> None:
-    application = _application(event)
+    application = _get_application(event)
     title = application.micro_credential.title
     notify(
         recipients=[application.learner],
         kind=notification_kinds.APPLICATION_REJECTED,
         subject=_("Decision on your application for %(title)s") % {"title": title},
-        link=_learner_link(application),
+        link=_link_to_application(application),
         context={"title": title, "feedback": payload.comment},
     )
 

@@ -49,7 +49,7 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
 SUBMITTABLE = frozenset({Application.Status.DRAFT, Application.Status.CHANGES_REQUESTED})
 
 
-def not_allowed(
+def refuse_transition(
     application: Application, to: str, *, code: str | None = None
 ) -> TransitionNotAllowed:
     return TransitionNotAllowed(
@@ -65,7 +65,7 @@ def not_allowed(
 def ensure_transition(application: Application, to: str) -> None:
     """Raise TransitionNotAllowed unless the table allows moving to `to`."""
     if to not in ALLOWED_TRANSITIONS[application.status]:
-        raise not_allowed(application, to)
+        raise refuse_transition(application, to)
 
 
 def record_transition(

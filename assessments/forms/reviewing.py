@@ -41,7 +41,7 @@ class QueueFilterForm(forms.Form):
             label="Micro-credential",
             choices=[
                 ("", "All micro-credentials"),
-                *((str(c.micro_credential_id), f"{c.title} ({c.waiting})") for c in counts),
+                *((str(row.micro_credential_id), f"{row.title} ({row.waiting})") for row in counts),
             ],
             coerce=int,
             required=False,
@@ -50,7 +50,7 @@ class QueueFilterForm(forms.Form):
         self.order_fields(["micro_credential", "waiting"])
 
 
-def _level_label(criterion: RubricCriterion, level: RubricLevel) -> str:
+def _label_level(criterion: RubricCriterion, level: RubricLevel) -> str:
     if level.pk == criterion.required_level_id:
         return f"{level.name} (required to pass)"
     return level.name
@@ -79,40 +79,40 @@ class ReviewForm(forms.Form):
         super().__init__(data)
         self.criteria = list(criteria)
         for criterion in self.criteria:
-            self.fields[_level_name(criterion)] = forms.TypedChoiceField(
+            self.fields[_name_level_field(criterion)] = forms.TypedChoiceField(
                 label=f"Level for “{criterion.title}”",
                 choices=[
-                    (level.pk, _level_label(criterion, level)) for level in criterion.levels.all()
+                    (level.pk, _label_level(criterion, level)) for level in criterion.levels.all()
                 ],
                 coerce=int,
                 widget=forms.RadioSelect,
                 error_messages={"required": f"Choose a level for “{criterion.title}”."},
             )
-            self.fields[_comment_name(criterion)] = forms.CharField(
+            self.fields[_name_comment_field(criterion)] = forms.CharField(
                 label=f"Comment on “{criterion.title}” (optional)",
                 max_length=5_000,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 2}),
             )
 
-    def fields_for(self, criterion: RubricCriterion) -> tuple[BoundField, BoundField]:
+    def get_criterion_fields(self, criterion: RubricCriterion) -> tuple[BoundField, BoundField]:
         """The level and comment fields of one criterion, for laying out beside its evidence."""
-        return self[_level_name(criterion)], self[_comment_name(criterion)]
+        return self[_name_level_field(criterion)], self[_name_comment_field(criterion)]
 
-    def scores(self) -> dict[int, ScoreInput]:
+    def collect_scores(self) -> dict[int, ScoreInput]:
         """The cleaned levels and comments in the shape the review services take."""
         return {
             criterion.pk: ScoreInput(
-                level_id=self.cleaned_data[_level_name(criterion)],
-                comment=self.cleaned_data[_comment_name(criterion)],
+                level_id=self.cleaned_data[_name_level_field(criterion)],
+                comment=self.cleaned_data[_name_comment_field(criterion)],
             )
             for criterion in self.criteria
         }
 
 
-def _level_name(criterion: RubricCriterion) -> str:
+def _name_level_field(criterion: RubricCriterion) -> str:
     return f"level_{criterion.pk}"
 
 
-def _comment_name(criterion: RubricCriterion) -> str:
+def _name_comment_field(criterion: RubricCriterion) -> str:
     return f"comment_{criterion.pk}"

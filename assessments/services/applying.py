@@ -13,7 +13,12 @@ from assessments.exceptions import ApplicationNotAllowed
 from assessments.models import Application, CriterionResponse
 from assessments.services.locking import lock_application
 from assessments.services.snapshots import freeze_round
-from assessments.transitions import SUBMITTABLE, ensure_transition, not_allowed, record_transition
+from assessments.transitions import (
+    SUBMITTABLE,
+    ensure_transition,
+    record_transition,
+    refuse_transition,
+)
 from assessments.verbs import (
     APPLICATION_RESPONSE_SAVED,
     APPLICATION_STARTED,
@@ -40,7 +45,7 @@ def _ensure_owner(application: Application, by: User) -> None:
         )
 
 
-def _already_open(micro_credential: MicroCredential) -> ApplicationNotAllowed:
+def _refuse_second_application(micro_credential: MicroCredential) -> ApplicationNotAllowed:
     return ApplicationNotAllowed(
         _("You already have an open application for %(title)s.")
         % {"title": micro_credential.title},
@@ -82,13 +87,13 @@ def start_application(*, micro_credential_id: int, by: User) -> Application:
             status=HTTPStatus.CONFLICT,
         )
     if Application.objects.open().filter(learner=by, micro_credential=micro_credential).exists():
-        raise _already_open(micro_credential)
+        raise _refuse_second_application(micro_credential)
     try:
         with transaction.atomic():
             application = Application.objects.create(learner=by, micro_credential=micro_credential)
     except IntegrityError:
         # The partial unique index caught a concurrent start.
-        raise _already_open(micro_credential) from None
+        raise _refuse_second_application(micro_credential) from None
     CriterionResponse.objects.bulk_create(
         CriterionResponse(application=application, criterion=criterion)
         for criterion in micro_credential.criteria_set.all()
@@ -191,7 +196,7 @@ def submit_application(*, application_id: int, by: User) -> Application:
         else Application.Status.SUBMITTED
     )
     if application.status not in SUBMITTABLE:
-        raise not_allowed(application, target, code="application.not_submittable")
+        raise refuse_transition(application, target, code="application.not_submittable")
     if not is_open_for_applications(application.micro_credential):
         raise ApplicationNotAllowed(
             _("This micro-credential is no longer open for applications."),
@@ -214,7 +219,9 @@ def submit_application(*, application_id: int, by: User) -> Application:
         .order_by("criterion__position")
     )
     incomplete = [
-        r.criterion.title for r in responses if not r.statement or not r.evidence_items.all()
+        response.criterion.title
+        for response in responses
+        if not response.statement or not response.evidence_items.all()
     ]
     if incomplete:
         raise ApplicationNotAllowed(

@@ -35,7 +35,7 @@ class ScoreInput:
     comment: str = ""
 
 
-def _own_application() -> ReviewNotAllowed:
+def _refuse_own_application() -> ReviewNotAllowed:
     return ReviewNotAllowed(
         _("You cannot review your own application."),
         code="application.own_application",
@@ -65,7 +65,7 @@ def claim_application(*, application_id: int, by: User) -> Application:
         )
     ensure_transition(application, Application.Status.IN_REVIEW)
     if application.learner_id == by.pk:
-        raise _own_application()
+        raise _refuse_own_application()
     if not can_claim(by, application):
         raise ReviewNotAllowed(
             _("You are not assigned to assess this micro-credential."),
@@ -115,7 +115,12 @@ def _check_scores(
     for criterion in criteria:
         score = scores.get(criterion.pk)
         level = next(
-            (lvl for lvl in criterion.levels.all() if score and lvl.pk == score.level_id), None
+            (
+                candidate
+                for candidate in criterion.levels.all()
+                if score and candidate.pk == score.level_id
+            ),
+            None,
         )
         if score is None or level is None:
             raise ReviewNotAllowed(
@@ -138,7 +143,7 @@ def _record_review(
 ) -> list[tuple[RubricCriterion, RubricLevel, str]]:
     if not can_review(by, application):
         if application.learner_id == by.pk:
-            raise _own_application()
+            raise _refuse_own_application()
         raise ReviewNotAllowed(
             _("Claim this application before deciding on it."),
             code="application.not_claimant",
@@ -260,15 +265,15 @@ def approve_application(
             assessor_id=by.pk,
             evidence=[
                 EvidenceRecord(
-                    submitted_evidence_id=e.pk,
-                    title=e.title,
-                    kind=e.kind,
-                    description=e.description,
-                    url=e.url,
+                    submitted_evidence_id=evidence.pk,
+                    title=evidence.title,
+                    kind=evidence.kind,
+                    description=evidence.description,
+                    url=evidence.url,
                 )
-                for e in application.submitted_evidence.filter(round=application.round).order_by(
-                    "pk"
-                )
+                for evidence in application.submitted_evidence.filter(
+                    round=application.round
+                ).order_by("pk")
             ],
             rubric_results=[
                 RubricResultRecord(

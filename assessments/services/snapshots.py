@@ -14,7 +14,7 @@ from portfolio.models import EvidenceItem
 from portfolio.storage import private_storage
 
 
-def _fingerprint(item: EvidenceItem) -> str:
+def _fingerprint_evidence(item: EvidenceItem) -> str:
     payload = {
         "kind": item.kind,
         "title": item.title,
@@ -54,7 +54,7 @@ def freeze_round(application: Application, responses: list[CriterionResponse]) -
             for item in response.evidence_items.all():
                 if item.pk in frozen:
                     continue
-                fingerprint = _fingerprint(item)
+                fingerprint = _fingerprint_evidence(item)
                 unchanged = previous.get((item.pk, fingerprint))
                 snapshot = SubmittedEvidence(
                     application=application,

@@ -66,11 +66,11 @@ def _ensure_learner(user: User) -> None:
         raise Http404("No applications here.")
 
 
-def _status_label(application: Application) -> str:
+def _describe_status(application: Application) -> str:
     return str(Application.Status(application.status).label).lower()
 
 
-def _page_for(user: User, application: Application) -> str:
+def _choose_next_page(user: User, application: Application) -> str:
     """Where the learner carries on with an application: editing it if they still can."""
     name = "application-edit" if can_edit_application(user, application) else "application-detail"
     return reverse(f"assessments:{name}", args=[application.pk])
@@ -102,7 +102,7 @@ def application_start(request: AuthenticatedHttpRequest, slug: str) -> HttpRespo
             show_as_message(request, error)
             return redirect("credentials:micro-credential-detail", slug)
         show_as_message(request, error, level=messages.INFO)
-        return redirect(_page_for(request.user, existing))
+        return redirect(_choose_next_page(request.user, existing))
     messages.success(
         request,
         _(
@@ -126,7 +126,7 @@ class EditPage:
         return sum(section.is_complete for section in self.sections)
 
 
-def _edit_page(
+def _build_edit_page(
     application: Application, learner: User, data: Mapping[str, object] | None = None
 ) -> EditPage:
     # The checklist shows no skills, so the library selector's skill prefetch is dropped.
@@ -182,11 +182,11 @@ def _save_answers(request: AuthenticatedHttpRequest, sections: list[CriterionSec
     return saved_all
 
 
-def _not_editable(request: AuthenticatedHttpRequest, application: Application) -> HttpResponse:
+def _refuse_editing(request: AuthenticatedHttpRequest, application: Application) -> HttpResponse:
     messages.info(
         request,
         _("An application that is %(status)s cannot be edited.")
-        % {"status": _status_label(application)},
+        % {"status": _describe_status(application)},
     )
     return redirect("assessments:application-detail", application.pk)
 
@@ -197,8 +197,10 @@ def application_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     access = get_own_application_for(request.user, pk)
     application = access.application
     if not access.can_edit:
-        return _not_editable(request, application)
-    page = _edit_page(application, request.user, request.POST if request.method == "POST" else None)
+        return _refuse_editing(request, application)
+    page = _build_edit_page(
+        application, request.user, request.POST if request.method == "POST" else None
+    )
     if request.method == "GET":
         return _render_edit(request, page)
     if not _save_answers(request, page.sections):
@@ -220,10 +222,10 @@ def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     access = get_own_application_for(request.user, pk)
     application = access.application
     if not access.can_submit:
-        return _not_editable(request, application)
+        return _refuse_editing(request, application)
     # The edit page's "Save and submit" posts the answers too: save them first, so a
     # refused submission loses nothing (the answers are then the saved draft).
-    page = _edit_page(application, request.user, request.POST)
+    page = _build_edit_page(application, request.user, request.POST)
     has_answers = any(section.form.is_posted for section in page.sections)
     if has_answers and not _save_answers(request, page.sections):
         messages.error(request, UNSAVED)
@@ -268,7 +270,7 @@ def application_withdraw(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         messages.info(
             request,
             _("An application that is %(status)s can no longer be withdrawn.")
-            % {"status": _status_label(application)},
+            % {"status": _describe_status(application)},
         )
         return redirect("assessments:application-detail", pk)
     form = WithdrawForm(request.POST if request.method == "POST" else None)

@@ -70,15 +70,15 @@ def _ensure_assessor(user: AnyUser) -> None:
         raise Http404("No review queue here.")
 
 
-def _names(application: Application) -> dict[str, str]:
+def _name_parties(application: Application) -> dict[str, str]:
     return {
         "learner": application.learner.profile.display_name,
         "title": application.micro_credential.title,
     }
 
 
-def _decided_message(decision: str, application: Application) -> str:
-    names = _names(application)
+def _describe_decision(decision: str, application: Application) -> str:
+    names = _name_parties(application)
     if decision == Review.Decision.APPROVE:
         return _("Approved. %(learner)s has been issued “%(title)s”.") % names
     if decision == Review.Decision.REQUEST_CHANGES:
@@ -111,8 +111,11 @@ def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         "is_filtered": micro_credential_id is not None or waiting is not None,
         "page_obj": page,
         "rows": [
-            QueueRow(a, (now - a.submitted_at).days if a.submitted_at else 0)
-            for a in page.object_list
+            QueueRow(
+                application,
+                (now - application.submitted_at).days if application.submitted_at else 0,
+            )
+            for application in page.object_list
         ],
         "in_progress": list(selectors.list_reviews_in_progress(assessor=request.user)),
     }
@@ -137,7 +140,7 @@ def claim(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "You claimed the application from %(learner)s for “%(title)s”. Other assessors "
             "no longer see it in their queues."
         )
-        % _names(application),
+        % _name_parties(application),
     )
     return redirect("assessments:review", pk)
 
@@ -157,7 +160,7 @@ def release(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request,
         _("You released the application from %(learner)s for “%(title)s”. It is back in the queue.")
-        % _names(application),
+        % _name_parties(application),
     )
     return redirect("assessments:queue")
 
@@ -189,7 +192,7 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         "can_release": access.can_release,
         "form": form,
         "rows": [
-            (row, *form.fields_for(row.criterion))
+            (row, *form.get_criterion_fields(row.criterion))
             if form is not None and can_decide
             else (row, None, None)
             for row in sheet.criteria
@@ -211,14 +214,14 @@ def _record_decision(
         DECISIONS[decision](
             application_id=application.pk,
             by=request.user,
-            scores=form.scores(),
+            scores=form.collect_scores(),
             feedback=form.cleaned_data["feedback"],
         )
     except AssessmentError as error:
         show_on_form(form, error)
         show_as_message(request, error)
         return False
-    messages.success(request, _decided_message(decision, application))
+    messages.success(request, _describe_decision(decision, application))
     return True
 
 
