@@ -7,6 +7,7 @@ statuses or roles themselves, and the services check the same predicates again.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -119,6 +120,46 @@ class ApplicationAccess:
         # Submitting is the last step of editing: the same rule, and the service's checks.
         return self.can_edit
 
+    # Where the application stands, as the pages ask it: the status is read here and nowhere
+    # else (templates and views ask these, never compare statuses themselves).
+
+    @property
+    def is_open(self) -> bool:
+        """Neither decided nor withdrawn."""
+        return self.application.status in Application.OPEN_STATUSES
+
+    @property
+    def is_draft(self) -> bool:
+        """Never submitted: only the learner sees it."""
+        return self.application.status == Application.Status.DRAFT
+
+    @property
+    def has_changes_requested(self) -> bool:
+        """Sent back by the assessor: the learner answers the feedback and submits again."""
+        return self.application.status == Application.Status.CHANGES_REQUESTED
+
+    @property
+    def is_awaiting_review(self) -> bool:
+        """In the queue, waiting for an assigned assessor to claim it."""
+        return self.application.status in Application.QUEUE_STATUSES
+
+    @property
+    def is_in_review(self) -> bool:
+        """Claimed by an assessor, who decides on it."""
+        return self.application.status == Application.Status.IN_REVIEW
+
+    @property
+    def is_rejected(self) -> bool:
+        return self.application.status == Application.Status.REJECTED
+
+    @property
+    def has_credential(self) -> bool:
+        """Approved, with the credential it was awarded (the page links to it)."""
+        return (
+            self.application.status == Application.Status.APPROVED
+            and self.application.credential_id is not None
+        )
+
 
 def _build_access(
     user: AnyUser, application: Application, *, is_assigned: bool
@@ -186,6 +227,21 @@ def get_own_application_for(user: AnyUser, pk: int) -> ApplicationAccess:
         raise Http404("No such application.") from None
     # An assessor's rights never apply to one's own application.
     return _build_access(user, application, is_assigned=False)
+
+
+def get_own_applications_for(
+    user: AnyUser, applications: Iterable[Application]
+) -> list[ApplicationAccess]:
+    """The user's own applications among `applications`, each with what they may do.
+
+    For a page of applications already fetched (list_applications_for_learner): no query of
+    its own. Anyone else's application is left out.
+    """
+    return [
+        _build_access(user, application, is_assigned=False)
+        for application in applications
+        if _is_applicant(user, application)
+    ]
 
 
 def get_submitted_evidence_for(user: AnyUser, pk: int) -> SubmittedEvidence:

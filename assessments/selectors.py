@@ -36,6 +36,13 @@ def list_applications_for_learner(*, learner: User) -> QuerySet[Application]:
     )
 
 
+def list_open_applications_for_learner(*, learner: User) -> QuerySet[Application]:
+    """A learner's open applications (neither decided nor withdrawn), most recent first."""
+    return list_applications_for_learner(learner=learner).filter(
+        status__in=Application.OPEN_STATUSES
+    )
+
+
 def get_open_application(*, learner: User, micro_credential_id: int) -> Application | None:
     """The learner's one open application for a micro-credential, if there is one."""
     return (

@@ -17,7 +17,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from assessments import selectors as assessment_selectors
-from assessments.models import Application
 from assessments.permissions import can_edit_application, can_use_review_queue
 from credentials.directory.forms import DirectoryQuickSearchForm
 from credentials.selectors import credential_pages, invitations
@@ -57,9 +56,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "evidence_counts": selectors.count_evidence_by_kind(owner=user),
             "recent_evidence": selectors.list_evidence(owner=user)[:DASHBOARD_ROWS],
             "credentials": credential_pages.list_learner_credentials(learner=user)[:DASHBOARD_ROWS],
-            "open_applications": assessment_selectors.list_applications_for_learner(
+            "open_applications": assessment_selectors.list_open_applications_for_learner(
                 learner=user
-            ).filter(status__in=Application.OPEN_STATUSES)[:DASHBOARD_ROWS],
+            )[:DASHBOARD_ROWS],
         }
     elif can_use_review_queue(user):
         context |= {

@@ -26,9 +26,11 @@ from assessments.exceptions import AssessmentError
 from assessments.forms.applying import CriterionResponseForm, WithdrawForm
 from assessments.models import Application, CriterionScore, Review
 from assessments.permissions import (
+    ApplicationAccess,
     can_apply,
     can_edit_application,
     get_own_application_for,
+    get_own_applications_for,
 )
 from assessments.services import applying
 from credentials.permissions import get_micro_credential_for
@@ -81,7 +83,11 @@ def application_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     _ensure_learner(request.user)
     applications = selectors.list_applications_for_learner(learner=request.user)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "assessments/application_list.html", {"page_obj": page})
+    context = {
+        "page_obj": page,
+        "accesses": get_own_applications_for(request.user, page.object_list),
+    }
+    return render(request, "assessments/application_list.html", context)
 
 
 @login_required
@@ -127,12 +133,13 @@ class EditPage:
 
 
 def _build_edit_page(
-    application: Application, learner: User, data: Mapping[str, object] | None = None
+    access: ApplicationAccess, learner: User, data: Mapping[str, object] | None = None
 ) -> EditPage:
+    application = access.application
     # The checklist shows no skills, so the library selector's skill prefetch is dropped.
     evidence = list(list_evidence(owner=learner).prefetch_related(None))
     review = None
-    if application.status == Application.Status.CHANGES_REQUESTED:
+    if access.has_changes_requested:
         review = selectors.get_latest_review(application=application)
     scores = {score.criterion_id: score for score in review.scores.all()} if review else {}
     sections = [
@@ -199,7 +206,7 @@ def application_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
     if not access.can_edit:
         return _refuse_editing(request, application)
     page = _build_edit_page(
-        application, request.user, request.POST if request.method == "POST" else None
+        access, request.user, request.POST if request.method == "POST" else None
     )
     if request.method == "GET":
         return _render_edit(request, page)
@@ -225,7 +232,7 @@ def application_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
         return _refuse_editing(request, application)
     # The edit page's "Save and submit" posts the answers too: save them first, so a
     # refused submission loses nothing (the answers are then the saved draft).
-    page = _build_edit_page(application, request.user, request.POST)
+    page = _build_edit_page(access, request.user, request.POST)
     has_answers = any(section.form.is_posted for section in page.sections)
     if has_answers and not _save_answers(request, page.sections):
         messages.error(request, UNSAVED)

@@ -185,6 +185,7 @@ def review(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     elif can_decide:
         form = ReviewForm(criteria=criteria)
     context = {
+        "access": access,
         "application": application,
         "sheet": sheet,
         "can_decide": can_decide,

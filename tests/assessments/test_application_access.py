@@ -5,11 +5,16 @@ from django.http import Http404
 
 from assessments.exceptions import ReviewNotAllowed
 from assessments.models import Application
-from assessments.permissions import get_application_for, get_own_application_for
-from assessments.services import reviewing
+from assessments.permissions import (
+    get_application_for,
+    get_own_application_for,
+    get_own_applications_for,
+)
+from assessments.selectors import list_open_applications_for_learner
+from assessments.services import applying, reviewing
 from portfolio.models import User
 from tests.assessments.conftest import scores_at
-from tests.factories import UserFactory
+from tests.factories import MicroCredentialFactory, UserFactory
 
 FLAGS = ("is_applicant", "can_edit", "can_submit", "can_withdraw", "can_claim", "can_release")
 
@@ -104,3 +109,98 @@ def test_an_unassigned_assessor_gets_a_404(submitted, db):
     with pytest.raises(Http404):
         get_application_for(stranger, submitted.pk)
     assert get_application_for(submitted.micro_credential.assessors.get(), submitted.pk)
+
+
+# --- Where an application stands, as the pages ask it
+
+STAGES = (
+    "is_draft",
+    "is_awaiting_review",
+    "is_in_review",
+    "has_changes_requested",
+    "is_rejected",
+    "has_credential",
+)
+
+
+@pytest.fixture
+def draft_factory(learner, assessor):
+    """Drafts of the learner's, each for a micro-credential of its own."""
+
+    def make():
+        micro_credential = MicroCredentialFactory(assessors=[assessor])
+        return applying.start_application(by=learner, micro_credential_id=micro_credential.pk)
+
+    return make
+
+
+def stage(learner, application):
+    """The stage flags that are set, and whether the application is open."""
+    access = get_own_application_for(learner, application.pk)
+    return [name for name in STAGES if getattr(access, name)], access.is_open
+
+
+def test_each_step_of_an_application_is_exactly_one_stage(
+    learner, draft, assessor, micro_credential
+):
+    assert stage(learner, draft) == (["is_draft"], True)
+    applying.submit_application(application_id=draft.pk, by=learner)
+    assert stage(learner, draft) == (["is_awaiting_review"], True)
+    reviewing.claim_application(application_id=draft.pk, by=assessor)
+    assert stage(learner, draft) == (["is_in_review"], True)
+    reviewing.request_changes(
+        application_id=draft.pk,
+        by=assessor,
+        scores=scores_at(micro_credential, 1),
+        feedback="Label the axes.",
+    )
+    assert stage(learner, draft) == (["has_changes_requested"], True)
+    applying.submit_application(application_id=draft.pk, by=learner)
+    assert stage(learner, draft) == (["is_awaiting_review"], True)
+    reviewing.claim_application(application_id=draft.pk, by=assessor)
+    reviewing.approve_application(
+        application_id=draft.pk, by=assessor, scores=scores_at(micro_credential, 2)
+    )
+    assert stage(learner, draft) == (["has_credential"], False)
+
+
+def test_a_rejected_or_withdrawn_application_is_closed(
+    learner, in_review, draft_factory, assessor, micro_credential
+):
+    reviewing.reject_application(
+        application_id=in_review.pk,
+        by=assessor,
+        scores=scores_at(micro_credential, 1),
+        feedback="Not yet.",
+    )
+    assert stage(learner, in_review) == (["is_rejected"], False)
+    withdrawn = draft_factory()
+    applying.withdraw_application(application_id=withdrawn.pk, by=learner)
+    assert stage(learner, withdrawn) == ([], False)
+
+
+def test_a_page_of_own_applications_comes_with_its_flags_without_a_query(
+    learner, other_learner, draft, django_assert_num_queries
+):
+    # Someone else's application, on a page built wrongly, is left out rather than shown.
+    others = applying.start_application(
+        by=other_learner, micro_credential_id=draft.micro_credential_id
+    )
+    applications = list(Application.objects.filter(pk__in=[draft.pk, others.pk]))
+    with django_assert_num_queries(0):
+        accesses = get_own_applications_for(learner, applications)
+    assert [access.application for access in accesses] == [draft]
+    assert flags(accesses[0]) == only("is_applicant", "can_edit", "can_submit", "can_withdraw")
+
+
+def test_the_open_applications_leave_out_decided_and_withdrawn_ones(
+    learner, in_review, draft_factory, assessor, micro_credential
+):
+    kept = draft_factory()
+    withdrawn = draft_factory()
+    applying.withdraw_application(application_id=withdrawn.pk, by=learner)
+    assert set(list_open_applications_for_learner(learner=learner)) == {in_review, kept}
+    reviewing.approve_application(
+        application_id=in_review.pk, by=assessor, scores=scores_at(micro_credential, 2)
+    )
+    assert list(list_open_applications_for_learner(learner=learner)) == [kept]

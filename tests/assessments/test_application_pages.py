@@ -149,6 +149,34 @@ def test_detail_of_a_draft_offers_to_continue_it(signed_in, draft):
     assert f'action="{url("submit", draft)}"' in page
     assert f'href="{url("withdraw", draft)}">Withdraw</a>' in page
     assert "What you submitted" not in page
+    assert "This application is a draft: only you can see it." in page
+
+
+def test_detail_of_an_application_sent_back_offers_to_make_the_changes(
+    signed_in, submitted, assessor
+):
+    send_back(submitted, assessor, feedback="Label the axes.")
+
+    page = signed_in.get(url("detail", submitted)).text
+
+    assert f'href="{url("edit", submitted)}">Make the changes</a>' in page
+    assert ">Submit again</button>" in page
+    assert "The assessor asked for changes." in page
+    assert "Continue your draft" not in page
+
+
+def test_detail_says_whether_it_waits_for_an_assessor_or_is_being_reviewed(
+    signed_in, submitted, assessor
+):
+    waiting = signed_in.get(url("detail", submitted)).text
+    reviewing.claim_application(application_id=submitted.pk, by=assessor)
+    reviewed = signed_in.get(url("detail", submitted)).text
+
+    assert "Waiting for an assessor to take it into review." in waiting
+    assert "An assessor is reviewing your application." not in waiting
+    assert "An assessor is reviewing your application." in reviewed
+    assert "Waiting for an assessor" not in reviewed
+    assert url("edit", submitted) not in waiting + reviewed
 
 
 # --- List
@@ -189,6 +217,32 @@ def test_list_says_what_happens_next_for_submitted_and_approved(
     credential_url = reverse("credentials:credential-detail", args=[in_review.credential.public_id])
     assert f'href="{credential_url}">View your credential</a>' in page
     assert "Waiting for an assessor" in page
+
+
+def test_list_says_what_happens_next_in_review_rejected_and_withdrawn(
+    signed_in, in_review, assessor, micro_credential, learner
+):
+    being_reviewed = build_application(learner, assessor, criteria=1, items=1, rounds=0)
+    applying.submit_application(application_id=being_reviewed.pk, by=learner)
+    reviewing.claim_application(application_id=being_reviewed.pk, by=assessor)
+    reviewing.reject_application(
+        application_id=in_review.pk,
+        by=assessor,
+        scores=scores_at(micro_credential, 1),
+        feedback="Not yet.",
+    )
+    withdrawn = build_application(learner, assessor, criteria=1, items=1, rounds=0)
+    applying.withdraw_application(application_id=withdrawn.pk, by=learner)
+
+    page = signed_in.get(reverse("assessments:application-list")).text
+
+    next_steps = re.findall(r'data-label="Next step">\s*(.*?)\s*</td>', page, re.S)
+    assert next_steps == [
+        '<span class="muted">None</span>',
+        f'<a href="{url("detail", in_review)}">Read the feedback</a>',
+        '<span class="muted">Being reviewed</span>',
+    ]
+    assert url("edit", withdrawn) not in page
 
 
 def test_list_with_no_applications_points_to_the_catalogue(signed_in):

@@ -233,6 +233,7 @@ def test_issuer_staff_of_the_issuer_see_the_page_read_only(client, rich, issuer_
     assert "What I learned" in response.text
     assert "Record decision" not in response.text
     assert "Claim for review" not in response.text
+    assert "It is waiting in the queue for an assigned assessor." in response.text
 
 
 @pytest.mark.parametrize("who", ["unassigned_assessor", "other_learner", "employer", "staff"])
