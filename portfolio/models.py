@@ -78,6 +78,13 @@ class User(AbstractUser):
         return self.email
 
 
+class CredentialGrouping(models.TextChoices):
+    """How a public page groups its credentials; the learner chooses."""
+
+    ISSUER = "issuer", _("By issuer")
+    SKILL = "skill", _("By skill")
+
+
 class LearnerProfile(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
     display_name = models.CharField(_("display name"), max_length=120)
@@ -95,12 +102,32 @@ class LearnerProfile(models.Model):
     # A public profile is listed in the employers' directory unless its learner opts out;
     # the page at /p/<slug>/ stays public either way.
     in_directory = models.BooleanField(_("listed in the employers' directory"), default=True)
+    # Off by default: a public page is for people given the address; being found through a
+    # search engine is a further choice the learner makes.
+    is_indexable = models.BooleanField(_("search engines may list the public page"), default=False)
+    # Links the learner adds to their public page; http(s) only (checked by the form and
+    # again where the page renders them).
+    website_url = models.URLField(_("website"), max_length=500, blank=True)
+    linkedin_url = models.URLField(_("LinkedIn profile"), max_length=500, blank=True)
+    github_url = models.URLField(_("GitHub profile"), max_length=500, blank=True)
+    group_credentials_by = models.CharField(
+        _("group credentials by"),
+        max_length=10,
+        choices=CredentialGrouping.choices,
+        default=CredentialGrouping.ISSUER,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
             models.Index(fields=["is_public", "display_name"], name="profile_public_name_idx")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group_credentials_by__in=["issuer", "skill"]),
+                name="profile_grouping_valid",
+            )
         ]
 
     def __str__(self) -> str:

@@ -14,8 +14,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from portfolio.forms.ids import IdField
-from portfolio.models import EvidenceItem, LearnerProfile
-from portfolio.services.profiles import check_slug_shape
+from portfolio.models import CredentialGrouping, EvidenceItem, LearnerProfile
+from portfolio.services.profiles import check_profile_link, check_slug_shape
 from portfolio.uploads import ALLOWED_IMAGES_TEXT, format_size_limit
 
 
@@ -65,6 +65,43 @@ class ProfileForm(forms.Form):
             "keep your page public only to people you give the address to."
         ),
     )
+    is_indexable = forms.BooleanField(
+        label=_("Let search engines list my public page"),
+        required=False,
+        help_text=_(
+            "Off: your page asks search engines not to index it, so only people you give the "
+            "address to find it."
+        ),
+    )
+    website_url = forms.URLField(
+        label=_("Website"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Shown on your public page, e.g. https://example.org/"),
+    )
+    linkedin_url = forms.URLField(
+        label=_("LinkedIn profile"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("e.g. https://www.linkedin.com/in/your-name/"),
+    )
+    github_url = forms.URLField(
+        label=_("GitHub profile"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=_("e.g. https://github.com/your-name"),
+    )
+    group_credentials_by = forms.ChoiceField(
+        label=_("Group my credentials"),
+        choices=CredentialGrouping.choices,
+        initial=CredentialGrouping.ISSUER,
+        # A form posted without it (an older page, a script) keeps the default grouping.
+        required=False,
+        help_text=_("How your public page lists your credentials."),
+    )
 
     def __init__(self, *args: Any, profile: LearnerProfile, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -77,6 +114,11 @@ class ProfileForm(forms.Form):
                 "slug": profile.slug,
                 "is_public": profile.is_public,
                 "in_directory": profile.in_directory,
+                "is_indexable": profile.is_indexable,
+                "website_url": profile.website_url,
+                "linkedin_url": profile.linkedin_url,
+                "github_url": profile.github_url,
+                "group_credentials_by": profile.group_credentials_by,
             },
         )
         super().__init__(*args, **kwargs)
@@ -93,6 +135,18 @@ class ProfileForm(forms.Form):
         slug: str = self.cleaned_data["slug"].strip().lower()
         check_slug_shape(slug)
         return slug
+
+    def clean_group_credentials_by(self) -> str:
+        return str(self.cleaned_data["group_credentials_by"] or CredentialGrouping.ISSUER)
+
+    def clean_website_url(self) -> str:
+        return check_profile_link(self.cleaned_data["website_url"], site="website")
+
+    def clean_linkedin_url(self) -> str:
+        return check_profile_link(self.cleaned_data["linkedin_url"], site="linkedin")
+
+    def clean_github_url(self) -> str:
+        return check_profile_link(self.cleaned_data["github_url"], site="github")
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import partial
 from http import HTTPStatus
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -18,7 +19,7 @@ from PIL import Image
 
 from portfolio.errors import PortfolioError
 from portfolio.events import NoPayload, record_event
-from portfolio.models import LearnerProfile, User
+from portfolio.models import CredentialGrouping, LearnerProfile, User
 from portfolio.uploads import ALLOWED_IMAGES_TEXT, inspect_upload, process_image, read_upload
 from portfolio.verbs import (
     PROFILE_AVATAR_CHANGED,
@@ -132,6 +133,43 @@ def check_slug_shape(slug: str) -> None:
         )
 
 
+# Which hosts each kind of profile link may point at; "website" may be anywhere.
+_LINK_HOSTS: dict[str, tuple[str, ...]] = {
+    "website": (),
+    "linkedin": ("linkedin.com",),
+    "github": ("github.com",),
+}
+_LINK_EXAMPLES = {
+    "linkedin": "https://www.linkedin.com/in/your-name/",
+    "github": "https://github.com/your-name",
+}
+
+
+def check_profile_link(url: str, *, site: str) -> str:
+    """The link, stripped, if it is an http(s) address on the site's own hosts; "" for none.
+
+    Raises ValidationError otherwise: a public page must never carry a javascript: or
+    data: link, and a "LinkedIn" link that leads elsewhere would mislead its readers.
+    """
+    url = url.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in {"http", "https"} or not host:
+        raise ValidationError(
+            _("Enter a web address starting with https:// or http://."), code="scheme"
+        )
+    hosts = _LINK_HOSTS[site]
+    if hosts and not any(host == allowed or host.endswith("." + allowed) for allowed in hosts):
+        raise ValidationError(
+            _("Enter an address on %(host)s, such as %(example)s.")
+            % {"host": hosts[0], "example": _LINK_EXAMPLES[site]},
+            code="host",
+        )
+    return url
+
+
 def _slug_taken() -> ProfileError:
     return ProfileError(
         _("This address is already taken by another learner. Choose another one."),
@@ -233,6 +271,11 @@ def update_profile(
     location: str = "",
     is_public: bool = False,
     in_directory: bool = True,
+    is_indexable: bool = False,
+    website_url: str = "",
+    linkedin_url: str = "",
+    github_url: str = "",
+    group_credentials_by: str = CredentialGrouping.ISSUER,
     avatar: UploadedFile[bytes] | None = None,
     remove_avatar: bool = False,
 ) -> LearnerProfile:
@@ -240,10 +283,18 @@ def update_profile(
 
     Raises ProfileError (403) unless `by` owns the profile, and ProfileError about a field
     ("slug", "avatar") for a malformed, reserved or taken slug or a refused image; nothing is
-    saved then. A replaced or removed avatar file is deleted after commit. Records one event
-    naming the changed fields, or none if nothing changed.
+    saved then; ValidationError for a link that check_profile_link refuses or an unknown
+    grouping (the form checks both first). A replaced or removed avatar file is deleted after
+    commit. Records one event naming the changed fields, or none if nothing changed.
     """
     _ensure_owner(profile_id, by)
+    links = {
+        "website_url": check_profile_link(website_url, site="website"),
+        "linkedin_url": check_profile_link(linkedin_url, site="linkedin"),
+        "github_url": check_profile_link(github_url, site="github"),
+    }
+    if group_credentials_by not in CredentialGrouping.values:
+        raise ValidationError(f"Unknown grouping {group_credentials_by!r}.", code="invalid")
     try:
         check_slug_shape(slug)
     except ValidationError as error:
@@ -263,6 +314,9 @@ def update_profile(
             "location",
             "is_public",
             "in_directory",
+            "is_indexable",
+            *links,
+            "group_credentials_by",
         ]
         before = {name: getattr(locked, name) for name in text_fields}
         locked.display_name = display_name
@@ -272,22 +326,15 @@ def update_profile(
         locked.location = location
         locked.is_public = is_public
         locked.in_directory = in_directory
+        locked.is_indexable = is_indexable
+        for name, value in links.items():
+            setattr(locked, name, value)
+        locked.group_credentials_by = group_credentials_by
         try:
             # A concurrent edit can claim the slug between the check and the write; the
             # unique index decides, in a savepoint so the transaction stays usable.
             with transaction.atomic():
-                locked.save(
-                    update_fields=[
-                        "display_name",
-                        "slug",
-                        "headline",
-                        "bio",
-                        "location",
-                        "is_public",
-                        "in_directory",
-                        "updated_at",
-                    ]
-                )
+                locked.save(update_fields=[*text_fields, "updated_at"])
         except IntegrityError:
             raise _slug_taken() from None
         changed = [name for name in text_fields if getattr(locked, name) != before[name]]

@@ -44,6 +44,11 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
                 location=data["location"],
                 is_public=data["is_public"],
                 in_directory=data["in_directory"],
+                is_indexable=data["is_indexable"],
+                website_url=data["website_url"],
+                linkedin_url=data["linkedin_url"],
+                github_url=data["github_url"],
+                group_credentials_by=data["group_credentials_by"],
                 avatar=data["avatar"],
                 remove_avatar=data.get("remove_avatar", False),
             )
