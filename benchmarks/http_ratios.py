@@ -136,10 +136,10 @@ def _prepare_data() -> dict[str, str]:
             micro_credential.skills.set(skills[n % 12 : n % 12 + 3])
             with transaction.atomic():
                 issue_credential(
-                    micro_credential=micro_credential,
-                    learner=learner,
+                    micro_credential_id=micro_credential.pk,
+                    learner_id=learner.pk,
                     by=staff,
-                    assessor=None,
+                    assessor_id=None,
                     award_reference=f"bench-{n + 1}",
                     issued_at=now,
                     evidence=[

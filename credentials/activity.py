@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from django.urls import reverse
 
-from credentials.models import IssuedCredential, IssuerInvitation, MicroCredential
+from credentials.models import IssuedCredential, IssuerInvitation, MicroCredential, ShareLink
 from credentials.permissions import (
     managed_issuers,
     visible_credentials,
@@ -62,4 +62,16 @@ def describe_invitations(reader: User, ids: Sequence[int]) -> dict[int, TargetLi
     return {
         invitation.pk: TargetLink(name=f"{invitation.issuer.name} ({invitation.email})")
         for invitation in invitations
+    }
+
+
+def describe_share_links(reader: User, ids: Sequence[int]) -> dict[int, TargetLink]:
+    """A share link by its label, linked to the share links page for its owner only."""
+    links = ShareLink.objects.filter(pk__in=ids).only("pk", "label", "owner_id")
+    return {
+        link.pk: TargetLink(
+            name=link.label,
+            url=reverse("credentials:share-links") if link.owner_id == reader.pk else "",
+        )
+        for link in links
     }

@@ -12,6 +12,7 @@ class CredentialsConfig(AppConfig):
             describe_credentials,
             describe_invitations,
             describe_micro_credentials,
+            describe_share_links,
             list_issuer_scopes,
         )
         from portfolio.activity import register_scopes, register_target
@@ -21,16 +22,18 @@ class CredentialsConfig(AppConfig):
         register_target("credentials.issuedcredential", describe_credentials)
         register_target("credentials.issuerinvitation", describe_invitations)
         register_target("credentials.microcredential", describe_micro_credentials)
+        register_target("credentials.sharelink", describe_share_links)
 
         # What this app adds to portfolio's inbox and admin roles, and who it tells about its
         # own events; portfolio never imports it.
         from credentials.notification_kinds import register_notification_kinds
         from credentials.permissions import grant_credentials_admin_permissions
-        from credentials.subscribers import subscribe_notifications
+        from credentials.subscribers import subscribe_notifications, subscribe_page_cache
 
         register_notification_kinds()
         grant_credentials_admin_permissions()
         subscribe_notifications()
+        subscribe_page_cache()
 
         # The directory's search document follows the events that change what it holds.
         from credentials.directory.subscribers import subscribe_directory

@@ -21,3 +21,7 @@ class IssuanceNotAllowed(CredentialError):
 
 class PublicationNotAllowed(CredentialError):
     pass
+
+
+class ShareLinkNotAllowed(CredentialError):
+    pass

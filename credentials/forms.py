@@ -24,6 +24,7 @@ from credentials.models import (
     RubricLevel,
 )
 from credentials.validators import BADGE_MIN_SIDE, validate_badge_image
+from portfolio.forms.ids import IdField
 
 if TYPE_CHECKING:
     _MicroCredentialFormBase = forms.ModelForm[MicroCredential]
@@ -36,6 +37,26 @@ else:
     # subscripted.
     _MicroCredentialFormBase = _CriterionFormBase = _InvitationFormBase = forms.ModelForm
     _IssuerChoiceField = _LevelChoiceField = forms.ModelChoiceField
+
+
+class ShareLinkForm(forms.Form):
+    """A new share link: who it is for and the last day it works."""
+
+    label = forms.CharField(
+        label=_("Who is it for?"),
+        max_length=120,
+        help_text=_("Only you see this, e.g. “Acme Ltd, data analyst application”."),
+    )
+    expires_on = forms.DateField(
+        label=_("Works until"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The last day the link works, at most 90 days from today."),
+    )
+
+
+class ShareLinkRevokeForm(forms.Form):
+    share_link = IdField(widget=forms.HiddenInput)
+
 
 REVOKE_REASON_REQUIRED = _("Give a reason for revoking: it is shown with the credential.")
 

@@ -367,6 +367,43 @@ class CredentialDocument(models.Model):
         return f"{self.credential} ({self.get_format_display()})"
 
 
+class ShareLink(models.Model):
+    """A secret address that shows a learner's page, public or not, until it expires.
+
+    For a learner who keeps their profile private but wants one employer to see it: whoever
+    holds the link sees the page as the public would if it were public, until expires_at or
+    until the learner revokes it (credentials.services.create_share_link, revoke_share_link).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links"
+    )
+    # Who the learner made it for, so they can tell their links apart ("Acme recruiting").
+    label = models.CharField(_("label"), max_length=120)
+    # The SHA-256 of the link's token, never the token itself (as IssuerInvitation): a copy
+    # of the database opens nobody's page. The token is shown once, when the link is made.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="share_link_owner_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("created_at")),
+                name="share_link_expires_after_creation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def is_open_at(self, when: datetime) -> bool:
+        return self.revoked_at is None and when < self.expires_at
+
+
 # The employers' directory keeps its search document in a module of its own.
 from credentials.directory.models import (  # noqa: E402, F401
     DirectoryCredential,

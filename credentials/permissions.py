@@ -296,6 +296,10 @@ def hash_invitation_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def hash_share_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def get_invitation_for_token(token: str) -> IssuerInvitation | None:
     """The invitation whose sign-up link carries this token, in whatever state, or None.
 

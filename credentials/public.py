@@ -27,6 +27,11 @@ credential validly if any of their listed credentials is valid.
 Revoked credentials are never listed. Their own page still exists and says "revoked", with
 the date and the reason, so that anyone holding a link to it can check.
 
+A **share link** (``ShareLink``, made by the learner with an expiry date) shows its owner's
+page to whoever holds it, exactly as the public page would be if the profile were public,
+even while the profile is private: the same credentials and evidence, and never an expired
+or revoked link (``get_shared_profile``). A deactivated account shows nothing, link or not.
+
 A credential's **own page** exists for everyone whatever its status, shown or hidden, with
 a public profile or a private one, because it is shared by link for checking. Only a
 deactivated holder takes it off the public site (``credentials.permissions``'s
@@ -40,9 +45,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef
+from django.http import Http404
 
-from credentials.models import IssuedCredential, IssuedCredentialQuerySet, MicroCredential
-from credentials.permissions import visible_micro_credentials
+from credentials.models import (
+    IssuedCredential,
+    IssuedCredentialQuerySet,
+    MicroCredential,
+    ShareLink,
+)
+from credentials.permissions import hash_share_token, visible_micro_credentials
 from portfolio.models import LearnerProfile, User
 from portfolio.permissions import is_public_profile, public_profiles
 
@@ -71,6 +82,33 @@ def public_credentials() -> IssuedCredentialQuerySet:
     return listable_credentials().filter(learner__in=public_profiles().values("user_id"))
 
 
+class ShareLinkGone(Exception):
+    """A share link that existed but has expired or been revoked (the page answers 410)."""
+
+
+def get_shared_profile(*, slug: str, token: str, now: datetime) -> LearnerProfile:
+    """The profile a share link opens, public or private, with its user.
+
+    Raises Http404 for an unknown token, a token for another profile or a deactivated
+    account, and ShareLinkGone for an expired or revoked link. One query.
+    """
+    share_link = (
+        ShareLink.objects.select_related("owner__profile")
+        .filter(
+            token_hash=hash_share_token(token),
+            owner__is_active=True,
+            owner__profile__slug=slug,
+        )
+        .first()
+    )
+    if share_link is None:
+        raise Http404("No such share link.")
+    if not share_link.is_open_at(now):
+        raise ShareLinkGone
+    profile: LearnerProfile = share_link.owner.profile
+    return profile
+
+
 @dataclass(frozen=True)
 class ShownCredential:
     """A credential with its status, as of the moment the page was read."""
@@ -79,15 +117,18 @@ class ShownCredential:
     status: IssuedCredential.Status
 
 
-def list_public_credentials(*, learner: User, now: datetime) -> list[ShownCredential]:
+def list_public_credentials(
+    *, learner: User, now: datetime, via_share_link: bool = False
+) -> list[ShownCredential]:
     """The credentials a learner's public page lists: valid ones first, then expired ones.
 
-    Newest first within each group. Empty for a learner whose profile is not public. One
-    query.
+    Newest first within each group. Empty for a learner whose profile is not public, unless
+    the page is opened through a share link (the caller has checked it with
+    get_shared_profile). One query.
     """
+    listed = listable_credentials() if via_share_link else public_credentials()
     credentials = (
-        public_credentials()
-        .filter(learner=learner)
+        listed.filter(learner=learner)
         .select_related("micro_credential", "issuer")
         .order_by("-issued_at", "-pk")
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
 
@@ -20,12 +22,14 @@ from credentials.exceptions import (
     IssuanceNotAllowed,
     PublicationNotAllowed,
     RevocationNotAllowed,
+    ShareLinkNotAllowed,
 )
 from credentials.models import (
     IssuedCredential,
     Issuer,
     IssuerInvitation,
     MicroCredential,
+    ShareLink,
     StatusList,
 )
 from credentials.permissions import (
@@ -36,6 +40,7 @@ from credentials.permissions import (
     can_publish_or_retire,
     can_revoke,
     hash_invitation_token,
+    hash_share_token,
     visible_invitations,
 )
 from credentials.records import (
@@ -53,6 +58,8 @@ from credentials.verbs import (
     INVITATION_SENT,
     MICRO_CREDENTIAL_PUBLISHED,
     MICRO_CREDENTIAL_RETIRED,
+    SHARE_LINK_CREATED,
+    SHARE_LINK_REVOKED,
     CredentialExpiryReminded,
     CredentialIssued,
     CredentialRevoked,
@@ -60,10 +67,13 @@ from credentials.verbs import (
     InvitationAccepted,
     InvitationSent,
     MicroCredentialStatusChanged,
+    ShareLinkCreated,
+    ShareLinkRevoked,
     issuer_scope,
 )
 from portfolio.events import EventType, record_event
 from portfolio.models import User
+from portfolio.permissions import can_keep_portfolio
 from portfolio.services.notifications import notify
 
 
@@ -242,6 +252,94 @@ def set_credential_visibility(
         payload=CredentialVisibilitySet(is_shown_publicly=is_shown_publicly),
     )
     return credential
+
+
+# A share link is for one application round, not a standing publication.
+SHARE_LINK_MAX_DAYS = 90
+
+
+@dataclass(frozen=True)
+class CreatedShareLink:
+    """A new share link and its token, which exists nowhere else: show it once."""
+
+    share_link: ShareLink
+    token: str
+
+
+@transaction.atomic(durable=True)
+def create_share_link(
+    *, by: User, label: str, expires_at: datetime, now: datetime | None = None
+) -> CreatedShareLink:
+    """Make a secret link to the learner's page that works until expires_at.
+
+    Only a hash of the token is stored. Raises ShareLinkNotAllowed (403) for anyone who
+    keeps no portfolio, and about "label" or "expires_at" for an empty label or an expiry
+    not in the next SHARE_LINK_MAX_DAYS days. Not idempotent: each call makes a new link.
+    """
+    now = now or timezone.now()
+    if not can_keep_portfolio(by):
+        raise ShareLinkNotAllowed(
+            _("Only learners have a page to share."),
+            code="share_link.not_learner",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    label = label.strip()
+    if not label:
+        raise ShareLinkNotAllowed(
+            _("Say who the link is for, so you can tell your links apart."),
+            code="share_link.label_missing",
+            field="label",
+        )
+    if not now < expires_at <= now + timedelta(days=SHARE_LINK_MAX_DAYS):
+        raise ShareLinkNotAllowed(
+            _("Choose an expiry date within the next %(days)d days.")
+            % {"days": SHARE_LINK_MAX_DAYS},
+            code="share_link.expiry_out_of_range",
+            field="expires_at",
+        )
+    token = secrets.token_urlsafe(24)
+    share_link = ShareLink.objects.create(
+        owner=by, label=label[:120], token_hash=hash_share_token(token), expires_at=expires_at
+    )
+    record_event(
+        SHARE_LINK_CREATED,
+        by=by,
+        target=share_link,
+        owner=by,
+        payload=ShareLinkCreated(label=share_link.label, expires_at=expires_at),
+    )
+    return CreatedShareLink(share_link=share_link, token=token)
+
+
+@transaction.atomic(durable=True)
+def revoke_share_link(*, share_link_id: int, by: User) -> ShareLink:
+    """Stop a share link working, at once.
+
+    Raises ShareLinkNotAllowed (404) for a link that is not the user's own, so other
+    people's links are never confirmed to exist. Idempotent: revoking a revoked link
+    changes nothing and records no event.
+    """
+    share_link = (
+        ShareLink.objects.select_for_update().filter(pk=share_link_id, owner_id=by.pk).first()
+    )
+    if share_link is None:
+        raise ShareLinkNotAllowed(
+            _("There is no such share link."),
+            code="share_link.not_found",
+            status=HTTPStatus.NOT_FOUND,
+        )
+    if share_link.revoked_at is not None:
+        return share_link
+    share_link.revoked_at = timezone.now()
+    share_link.save(update_fields=["revoked_at"])
+    record_event(
+        SHARE_LINK_REVOKED,
+        by=by,
+        target=share_link,
+        owner=by,
+        payload=ShareLinkRevoked(label=share_link.label),
+    )
+    return share_link
 
 
 def remind_expiring_credentials(*, now: datetime | None = None) -> int:

@@ -1,9 +1,12 @@
 """What credentials does when its events are recorded: tell the people concerned (holders
-of credentials issued and revoked, people invited to join an issuer).
+of credentials issued and revoked, people invited to join an issuer), and keep the cached
+public pages current.
 
-Each reaction runs inside the transaction that recorded the event (Phase.IN_TRANSACTION), so
-its notification row, the e-mail outbox, commits with the change and is e-mailed only after
+Notifications run inside the transaction that recorded the event (Phase.IN_TRANSACTION), so
+their notification row, the e-mail outbox, commits with the change and is e-mailed only after
 commit. A reaction that fails is logged and undone alone (portfolio.events); the change stands.
+The public pages' cache is told after commit (Phase.AFTER_COMMIT): told earlier, a request
+between the two could cache the page as it was before the change, under the new version.
 Subscribed from CredentialsConfig.ready().
 """
 
@@ -14,17 +17,21 @@ import secrets
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from credentials import notification_kinds
+from credentials import notification_kinds, page_cache
 from credentials.models import IssuedCredential, IssuerInvitation
 from credentials.permissions import INVITATION_ROLES, hash_invitation_token
 from credentials.verbs import (
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
+    CREDENTIAL_VISIBILITY_SET,
     INVITATION_SENT,
+    MICRO_CREDENTIAL_PUBLISHED,
+    MICRO_CREDENTIAL_RETIRED,
     CredentialIssued,
     CredentialRevoked,
     InvitationSent,
 )
+from portfolio import verbs as portfolio_verbs
 from portfolio.events import Phase, subscribe
 from portfolio.models import Event, User
 from portfolio.services.notifications import notify, notify_address
@@ -121,3 +128,41 @@ def subscribe_notifications() -> None:
     subscribe(CREDENTIAL_ISSUED, tell_holder_of_issue, phase=Phase.IN_TRANSACTION)
     subscribe(CREDENTIAL_REVOKED, tell_holder_of_revocation, phase=Phase.IN_TRANSACTION)
     subscribe(INVITATION_SENT, tell_invitee, phase=Phase.IN_TRANSACTION)
+
+
+def forget_owners_page(event: Event, payload: object) -> None:
+    if event.owner_id is not None:
+        page_cache.forget_pages(user_ids=[event.owner_id])
+
+
+def forget_holders_pages(event: Event, payload: object) -> None:
+    holders = (
+        IssuedCredential.objects.filter(micro_credential_id=_target_id(event))
+        .values_list("learner_id", flat=True)
+        .distinct()
+    )
+    page_cache.forget_pages(user_ids=list(holders))
+
+
+def subscribe_page_cache() -> None:
+    # Events about one learner's things that change what their public page shows. (The
+    # page also reads the account on every request, so a deactivation hides it at once
+    # even before its event's turn.)
+    for event_type in (
+        portfolio_verbs.PROFILE_UPDATED,
+        portfolio_verbs.PROFILE_AVATAR_CHANGED,
+        portfolio_verbs.PROFILE_AVATAR_REMOVED,
+        portfolio_verbs.PORTFOLIO_CURATED,
+        portfolio_verbs.EVIDENCE_UPDATED,
+        portfolio_verbs.EVIDENCE_DELETED,
+        portfolio_verbs.EVIDENCE_UNPUBLISHED,
+        portfolio_verbs.USER_DEACTIVATED,
+        portfolio_verbs.USER_REACTIVATED,
+        CREDENTIAL_ISSUED,
+        CREDENTIAL_REVOKED,
+        CREDENTIAL_VISIBILITY_SET,
+    ):
+        subscribe(event_type, forget_owners_page, phase=Phase.AFTER_COMMIT)  # type: ignore[misc]  # every payload will do
+    # A micro-credential's status changes every holder's page.
+    subscribe(MICRO_CREDENTIAL_PUBLISHED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
+    subscribe(MICRO_CREDENTIAL_RETIRED, forget_holders_pages, phase=Phase.AFTER_COMMIT)

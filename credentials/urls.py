@@ -8,17 +8,22 @@ from credentials.views import (
     my_credentials,
     public,
     revoke,
+    share_links,
 )
 
 app_name = "credentials"
 
 urlpatterns = [
     path("p/<slug:slug>/", public.public_portfolio, name="public-portfolio"),
+    # A learner's page through one of their share links (credentials.public).
+    path("p/<slug:slug>/s/<str:token>/", public.shared_portfolio, name="shared-portfolio"),
     path("credentials/", catalogue.catalogue, name="catalogue"),
     path("directory/", directory.directory, name="directory"),
     path("c/<uuid:public_id>/", credential_page.credential_detail, name="credential-detail"),
     path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
     path("me/credentials/", my_credentials.my_credentials, name="my-credentials"),
+    path("me/share-links/", share_links.share_link_list, name="share-links"),
+    path("me/share-links/revoke/", share_links.share_link_revoke, name="share-link-revoke"),
     path("me/invitations/", invitations.invitation_list, name="invitation-list"),
     path(
         "me/invitations/<int:pk>/accept/",

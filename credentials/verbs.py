@@ -45,6 +45,17 @@ class CredentialVisibilitySet:
 
 
 @dataclass(frozen=True)
+class ShareLinkCreated:
+    label: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ShareLinkRevoked:
+    label: str
+
+
+@dataclass(frozen=True)
 class CredentialExpiryReminded:
     expires_at: datetime | None
 
@@ -79,6 +90,12 @@ CREDENTIAL_REVOKED = declare_event(
 )
 CREDENTIAL_VISIBILITY_SET = declare_event(
     "credential.visibility_set", CredentialVisibilitySet, label=_("chose where a credential shows")
+)
+SHARE_LINK_CREATED = declare_event(
+    "share_link.created", ShareLinkCreated, label=_("made a share link to their page")
+)
+SHARE_LINK_REVOKED = declare_event(
+    "share_link.revoked", ShareLinkRevoked, label=_("revoked a share link to their page")
 )
 CREDENTIAL_EXPIRY_REMINDED = declare_event(
     "credential.expiry_reminded",

@@ -16,13 +16,22 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from assessments.models import Application
-from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
-from credentials.permissions import hash_invitation_token
+from credentials.models import (
+    IssuedCredential,
+    Issuer,
+    IssuerInvitation,
+    MicroCredential,
+    ShareLink,
+)
+from credentials.permissions import hash_invitation_token, hash_share_token
 from portfolio.models import EvidenceItem, LearnerProfile, User
 
 # The sign-up link of the invitation that add_invitation_to_sign_up() makes; a real link's
 # token exists only in the e-mail, so the walks make one whose token they know.
 INVITATION_TOKEN = "an-open-invitation-for-the-page-walks"
+# The demo learner's share links that add_share_links() makes: one open, one revoked.
+SHARE_LINK_TOKEN = "an-open-share-link-for-the-page-walks"
+REVOKED_SHARE_LINK_TOKEN = "a-revoked-share-link-for-the-page-walks"
 
 # Pages that answer with something other than an HTML page of ours on a GET.
 NOT_PAGES = {
@@ -30,6 +39,7 @@ NOT_PAGES = {
     "portfolio:evidence-file",
     "portfolio:evidence-thumbnail",
     "credentials:invitation-accept",
+    "credentials:share-link-revoke",
     "assessments:application-start",
     "assessments:application-submit",
     "assessments:claim",
@@ -95,6 +105,21 @@ def add_invitation_to_sign_up() -> IssuerInvitation:
     )
 
 
+def add_share_links() -> str:
+    """The demo learner's share links (SHARE_LINK_TOKEN open, the other revoked); their slug."""
+    learner = User.objects.get(email="learner@example.com")
+    now = timezone.now()
+    for token, revoked_at in [(SHARE_LINK_TOKEN, None), (REVOKED_SHARE_LINK_TOKEN, now)]:
+        ShareLink.objects.create(
+            owner=learner,
+            label="For the page walks",
+            token_hash=hash_share_token(token),
+            expires_at=now + timedelta(days=7),
+            revoked_at=revoked_at,
+        )
+    return learner.profile.slug
+
+
 def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
     """(URL name, path) for every page, over the demo data (``load_demo`` must have run).
 
@@ -125,6 +150,7 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
         ("credentials:directory", f"{reverse('credentials:directory')}?skill=nope&after=x"),
         ("credentials:my-credentials", reverse("credentials:my-credentials")),
         ("credentials:invitation-list", reverse("credentials:invitation-list")),
+        ("credentials:share-links", reverse("credentials:share-links")),
         # Needs add_invitation_to_sign_up(); and a link that does not work.
         (
             "credentials:invitation-signup",
@@ -165,6 +191,15 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
     for slug in [profile.slug for profile in profiles]:
         urls.append(
             ("credentials:public-portfolio", reverse("credentials:public-portfolio", args=[slug]))
+        )
+    # Needs add_share_links(): an open link, a revoked one (410) and one that never was (404).
+    learner_slug = User.objects.get(email="learner@example.com").profile.slug
+    for token in [SHARE_LINK_TOKEN, REVOKED_SHARE_LINK_TOKEN, "no-such-token"]:
+        urls.append(
+            (
+                "credentials:shared-portfolio",
+                reverse("credentials:shared-portfolio", args=[learner_slug, token]),
+            )
         )
     for slug in MicroCredential.objects.order_by("pk").values_list("slug", flat=True):
         urls.append(

@@ -415,6 +415,35 @@ def _():
     )
 
 
+@scenario(credentials.create_share_link)
+def _():
+    learner = _learner()
+    return Case(
+        run=lambda: credentials.create_share_link(
+            by=learner, label="Acme", expires_at=timezone.now() + timedelta(days=7)
+        ),
+        verb="share_link.created",
+        actor=learner,
+        target=lambda created: created.share_link,
+        owner=learner,
+    )
+
+
+@scenario(credentials.revoke_share_link)
+def _():
+    learner = _learner()
+    created = credentials.create_share_link(
+        by=learner, label="Acme", expires_at=timezone.now() + timedelta(days=7)
+    )
+    return Case(
+        run=lambda: credentials.revoke_share_link(share_link_id=created.share_link.pk, by=learner),
+        verb="share_link.revoked",
+        actor=learner,
+        target=created.share_link,
+        owner=learner,
+    )
+
+
 @scenario(credentials.remind_expiring_credentials)
 def _():
     learner = _learner()
@@ -737,6 +766,8 @@ NOT_STATE_CHANGING = {
     evidence.check_upload_fits_kind,
     # Checks and re-encodes an upload before a service stores it.
     profiles.prepare_avatar,
+    # A check that raises; the form and update_profile call it.
+    profiles.check_profile_link,
     # A check that raises; update_profile checks availability itself.
     profiles.check_slug_shape,
     # The wait before the next attempt: arithmetic.

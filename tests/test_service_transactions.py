@@ -27,6 +27,8 @@ SERVICES_OWNING_THEIR_TRANSACTION = [
     credentials.set_credential_visibility,
     credentials.publish_micro_credential,
     credentials.retire_micro_credential,
+    credentials.create_share_link,
+    credentials.revoke_share_link,
     curation.curate_portfolio,
     evidence.delete_evidence,
     notifications.resend_failed_emails,

@@ -1,22 +1,143 @@
-"""Pages anyone may see, signed in or not."""
+"""Pages anyone may see, signed in or not: a learner's public page, and its share links."""
 
 from __future__ import annotations
 
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import (
+    add_never_cache_headers,
+    get_conditional_response,
+    patch_cache_control,
+    patch_vary_headers,
+)
 
+from credentials import page_cache
+from credentials.models import IssuedCredential
+from credentials.public import ShareLinkGone, get_shared_profile
 from credentials.selectors import portfolio_page
+from credentials.structured_data import person_json_ld
+from credentials.views.open_graph import build_absolute_badge_url
+from portfolio.models import LearnerProfile
+from portfolio.permissions import get_public_profile
+
+TEMPLATE = "credentials/public_portfolio.html"
 
 
 def public_portfolio(request: HttpRequest, slug: str) -> HttpResponse:
-    portfolio = portfolio_page.get_public_portfolio(slug=slug)
+    # Read on every request, cached or not: a private or deactivated profile is gone at once.
+    profile = get_public_profile(slug)
+    if request.user.is_authenticated:
+        # The owner's view has their bar and sharing tools; nobody signed in is cached.
+        response = render(request, TEMPLATE, _context(request, _build(profile)))
+        add_never_cache_headers(response)
+        return response
+    if len(get_messages(request)):
+        # A message waiting for this visitor (after signing out, say) is theirs alone.
+        response = render(request, TEMPLATE, _context(request, _build(profile)))
+        add_never_cache_headers(response)
+        return response
+    origin = f"{request.scheme}://{request.get_host()}"
+    page = page_cache.get_page(profile, origin=origin)
+    if page is None:
+        now = timezone.now()
+        portfolio = portfolio_page.build_portfolio(profile=profile, now=now)
+        content = render_to_string(TEMPLATE, _context(request, portfolio), request).encode()
+        page = page_cache.store_page(
+            profile, origin=origin, content=content, now=now, changes_at=portfolio.changes_at
+        )
+    response = HttpResponse(page.content)
+    response["ETag"] = page.etag
+    # Browsers keep the page but ask each time; an unchanged page costs them a 304.
+    patch_cache_control(response, no_cache=True)
+    patch_vary_headers(response, ["Cookie"])
+    not_modified = get_conditional_response(request, etag=page.etag, response=response)
+    return not_modified if not_modified is not None else response
+
+
+def shared_portfolio(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    try:
+        profile = get_shared_profile(slug=slug, token=token, now=timezone.now())
+    except ShareLinkGone:
+        response = render(request, "credentials/share_link_gone.html", status=410)
+    else:
+        portfolio = _build(profile, via_share_link=True)
+        response = render(request, TEMPLATE, _context(request, portfolio, via_share_link=True))
+    # The address is a secret: never kept by a shared cache, never sent on to the sites
+    # its links lead to, never indexed.
+    add_never_cache_headers(response)
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _build(
+    profile: LearnerProfile, *, via_share_link: bool = False
+) -> portfolio_page.PublicPortfolio:
+    return portfolio_page.build_portfolio(
+        profile=profile, now=timezone.now(), via_share_link=via_share_link
+    )
+
+
+def _context(
+    request: HttpRequest,
+    portfolio: portfolio_page.PublicPortfolio,
+    *,
+    via_share_link: bool = False,
+) -> dict[str, object]:
     profile = portfolio.profile
-    context = {
+    page_url = request.build_absolute_uri(
+        reverse("credentials:public-portfolio", args=[profile.slug])
+    )
+    is_owner = request.user.is_authenticated and request.user.pk == profile.user_id
+
+    def credential_url(credential: IssuedCredential) -> str:
+        return request.build_absolute_uri(
+            reverse("credentials:credential-detail", args=[credential.public_id])
+        )
+
+    # Open Graph wants absolute URLs; S3 URLs already are and pass through unchanged.
+    if profile.avatar:
+        image_url = request.build_absolute_uri(profile.avatar.url)
+    else:
+        image_url = next(
+            (
+                build_absolute_badge_url(request, shown.credential.micro_credential)
+                for shown in portfolio.credentials
+                if shown.credential.micro_credential.badge_image
+            ),
+            "",
+        )
+    # "Add to profile" is for the holder: a visitor cannot add someone else's credential.
+    linkedin_shares = (
+        [
+            (
+                shown.credential,
+                portfolio_page.linkedin_add_to_profile_url(
+                    shown.credential, credential_url=credential_url(shown.credential)
+                ),
+            )
+            for shown in portfolio.credentials
+            if shown.status == IssuedCredential.Status.VALID
+        ]
+        if is_owner
+        else []
+    )
+    return {
         "portfolio": portfolio,
         "profile": profile,
-        "is_owner": request.user.is_authenticated and request.user.pk == profile.user_id,
-        "page_url": request.build_absolute_uri(request.path),
-        # Open Graph wants absolute URLs; S3 URLs already are and pass through unchanged.
-        "avatar_url": request.build_absolute_uri(profile.avatar.url) if profile.avatar else "",
+        "is_owner": is_owner,
+        "via_share_link": via_share_link,
+        # A page opened by share link is private: no canonical address, never indexed.
+        "is_indexable": profile.is_indexable and not via_share_link,
+        "page_url": page_url,
+        "share_url": request.build_absolute_uri() if via_share_link else page_url,
+        "image_url": image_url,
+        "linkedin_shares": linkedin_shares,
+        "json_ld": person_json_ld(
+            portfolio, page_url=page_url, image_url=image_url, credential_url=credential_url
+        ),
     }
-    return render(request, "credentials/public_portfolio.html", context)

@@ -34,7 +34,13 @@ from tests.browser.accessibility import (
     reflow_problems,
 )
 from tests.factories import UserFactory
-from tests.site_pages import INVITATION_TOKEN, add_invitation_to_sign_up
+from tests.site_pages import (
+    INVITATION_TOKEN,
+    REVOKED_SHARE_LINK_TOKEN,
+    SHARE_LINK_TOKEN,
+    add_invitation_to_sign_up,
+    add_share_links,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -57,6 +63,7 @@ NOT_PAGES = {
     "portfolio:evidence-thumbnail": "serves an image",
     "assessments:application-start": "POST only",
     "credentials:invitation-accept": "POST only",
+    "credentials:share-link-revoke": "POST only",
     "assessments:application-submit": "POST only",
     "assessments:claim": "POST only",
     "assessments:release": "POST only",
@@ -95,6 +102,8 @@ def demo(transactional_db):
     invite_to_issuer(issuer_id=issuer.pk, email=invitee.email, role="assessor", by=staff)
     # And one to an address without an account, whose sign-up link the walk follows.
     add_invitation_to_sign_up()
+    # An open share link and a revoked one (its 410 page).
+    add_share_links()
     return waiting
 
 
@@ -148,6 +157,9 @@ def _visits() -> list[Visit]:
         f"/accounts/password/reset/key/1-{uuid4().hex}/",
         # An invitation's sign-up form (signed in, it is refused).
         reverse("credentials:invitation-signup", args=[INVITATION_TOKEN]),
+        # The learner's page through a share link, and a revoked link's 410 page.
+        reverse("credentials:shared-portfolio", args=[profile_slug, SHARE_LINK_TOKEN]),
+        reverse("credentials:shared-portfolio", args=[profile_slug, REVOKED_SHARE_LINK_TOKEN]),
     ]
     signed_in = [
         "/dashboard/",
@@ -172,6 +184,7 @@ def _visits() -> list[Visit]:
         "/me/profile/",
         "/me/portfolio/",
         "/me/credentials/",
+        "/me/share-links/",
         "/evidence/",
         *(f"/evidence/new/{kind}/" for kind in EvidenceItem.Kind.values),
         *(f"/evidence/{item.pk}/" for item in one_of_each_kind),

@@ -18,7 +18,12 @@ from credentials.models import Issuer
 from credentials.services import invite_to_issuer
 from portfolio.models import User
 from tests.factories import UserFactory
-from tests.site_pages import add_invitation_to_sign_up, demo_page_urls, unlisted_url_names
+from tests.site_pages import (
+    add_invitation_to_sign_up,
+    add_share_links,
+    demo_page_urls,
+    unlisted_url_names,
+)
 
 SCRIPT_ELEMENT = re.compile(r"<script\b([^>]*)>", re.IGNORECASE)
 STYLE_ELEMENT = re.compile(r"<style\b([^>]*)>", re.IGNORECASE)
@@ -92,6 +97,7 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, User | None]]
             invitee = UserFactory(email="invited.assessor@example.com", assessor=True)
             invite_to_issuer(issuer_id=issuer.pk, email=invitee.email, role="assessor", by=staff)
             add_invitation_to_sign_up()
+            add_share_links()
             yield {
                 "anonymous": None,
                 "learner": User.objects.get(email="learner@example.com"),

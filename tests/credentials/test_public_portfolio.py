@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portfolio.models import LearnerProfile
@@ -145,16 +146,17 @@ def test_a_reflections_headings_rank_below_its_cards_title(client, public_learne
     assert "<h1>What happened" not in text
 
 
-def test_skills_are_shown_per_item_and_summed_up(client, public_learner, skills):
+def test_skills_only_on_evidence_are_summed_up_as_claimed(client, public_learner, skills):
     make_items(public_learner, 3, skills)
     response = client.get(URL)
     text = response.text
-    assert '<h2 id="skills-heading">Skills shown</h2>' in text
-    summary = text[text.index("skills-heading") :]
+    assert '<h2 id="skills-heading">Skills</h2>' in text
+    assert "Verified <span" not in text
+    summary = text[text.index('<ul class="chips claimed-skills">') :]
     # Data cleaning is on all three items, Charting on one: the most shown comes first.
     assert summary.index("Data cleaning <span") < summary.index("Charting <span")
-    assert 'Data cleaning <span class="chip-count">· 3' in summary
-    assert 'Charting <span class="chip-count">· 1' in summary
+    assert 'Data cleaning <span class="chip-count">· 3 items</span>' in summary
+    assert 'Charting <span class="chip-count">· 1 item</span>' in summary
 
 
 @pytest.mark.parametrize("slug", ["public-learner", "nobody-here"])
@@ -190,13 +192,15 @@ def test_query_count_does_not_grow_with_the_number_of_items(
     client, public_learner, skills, django_assert_max_num_queries
 ):
     make_items(public_learner, 4, skills)
-    # The profile, the items, their skills and the credentials shown.
-    with django_assert_max_num_queries(4):
+    # The profile, the items, their skills, the credentials shown and theirs.
+    with django_assert_max_num_queries(5):
         response = client.get(URL)
     assert len(titles_in_page(response.text)) == 4
 
     make_items(public_learner, 8, skills, start=4)
-    with django_assert_max_num_queries(4):
+    # Not through a service, so nothing told the cache: start afresh.
+    cache.clear()
+    with django_assert_max_num_queries(5):
         response = client.get(URL)
     assert titles_in_page(response.text) == [f"Item {n}" for n in range(1, 13)]
 

@@ -1,0 +1,175 @@
+"""Anonymous views of /p/<slug>/ come from a cache that events keep current."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.cache import cache
+
+from credentials.services import set_credential_visibility
+from portfolio.services.curation import curate_portfolio
+from portfolio.services.profiles import update_profile
+from tests.credentials.conftest import issue, revoke
+from tests.factories import EvidenceItemFactory, MicroCredentialFactory, SkillFactory
+
+URL = "/p/public-learner/"
+
+
+def add_content(owner, count, skills, start=0):
+    for n in range(start, start + count):
+        item = EvidenceItemFactory(owner=owner, title=f"Item {n}", public=True, public_position=n)
+        item.skills.set(skills)
+        micro_credential = MicroCredentialFactory(title=f"Credential {n:02d}", validity_months=12)
+        micro_credential.skills.set(skills)
+        issue(owner, micro_credential)
+
+
+def rename(profile, name, **changes):
+    return update_profile(
+        profile_id=profile.pk,
+        by=profile.user,
+        display_name=name,
+        slug=profile.slug,
+        is_public=changes.get("is_public", True),
+    )
+
+
+@pytest.fixture
+def skills(db):
+    return [SkillFactory(name="Data cleaning"), SkillFactory(name="Charting")]
+
+
+def test_a_second_anonymous_view_is_served_from_the_cache_with_one_query(
+    client, public_learner, skills, django_assert_num_queries
+):
+    add_content(public_learner, 3, skills)
+    # The profile, the items, their skills, the credentials and their skills.
+    with django_assert_num_queries(5):
+        first = client.get(URL)
+    # Only the profile, to check it is still public.
+    with django_assert_num_queries(1):
+        second = client.get(URL)
+    assert second.content == first.content
+    assert "Credential 02" in second.text
+    assert second["ETag"] == first["ETag"]
+    assert second["Cache-Control"] == "no-cache"
+    assert "Cookie" in second["Vary"]
+
+
+def test_query_counts_do_not_grow_with_credentials_and_evidence(
+    client, public_learner, skills, django_assert_num_queries
+):
+    add_content(public_learner, 2, skills)
+    with django_assert_num_queries(5):
+        client.get(URL)
+    add_content(public_learner, 6, skills, start=2)
+    cache.clear()
+    with django_assert_num_queries(5):
+        response = client.get(URL)
+    assert response.text.count('class="card badge-card') == 8
+    with django_assert_num_queries(1):
+        assert client.get(URL).content == response.content
+
+
+def test_the_owners_view_is_never_cached_and_its_queries_are_pinned(
+    client, public_learner, skills, django_assert_num_queries
+):
+    add_content(public_learner, 2, skills)
+    client.force_login(public_learner)
+    # Session, user, the header's unread count and the profile; then the page's five.
+    with django_assert_num_queries(8):
+        response = client.get(URL)
+    assert "This is your public page" in response.text
+    assert "no-store" in response["Cache-Control"]
+    assert not response.has_header("ETag")
+    add_content(public_learner, 6, skills, start=2)
+    with django_assert_num_queries(8):
+        response = client.get(URL)
+    assert response.text.count('class="card badge-card') == 8
+    # The owner's view was not cached for visitors either.
+    client.logout()
+    assert "This is your public page" not in client.get(URL).text
+
+
+def test_a_matching_etag_is_answered_with_304(client, public_learner):
+    first = client.get(URL)
+    again = client.get(URL, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again["ETag"] == first["ETag"]
+    other = client.get(URL, headers={"if-none-match": '"something-else"'})
+    assert other.status_code == 200
+    assert "<h1>Public Learner</h1>" in other.text
+
+
+def test_a_profile_edit_reaches_the_cached_page(
+    client, public_learner, django_capture_on_commit_callbacks
+):
+    first = client.get(URL)
+    assert "<h1>Public Learner</h1>" in first.text
+    with django_capture_on_commit_callbacks(execute=True):
+        rename(public_learner.profile, "Renamed Learner")
+    response = client.get(URL, headers={"if-none-match": first["ETag"]})
+    assert response.status_code == 200
+    assert "<h1>Renamed Learner</h1>" in response.text
+
+
+def test_curating_evidence_reaches_the_cached_page(
+    client, public_learner, django_capture_on_commit_callbacks
+):
+    item = EvidenceItemFactory(owner=public_learner, title="Fresh work")
+    assert "Fresh work" not in client.get(URL).text
+    with django_capture_on_commit_callbacks(execute=True):
+        curate_portfolio(by=public_learner, public_item_ids_in_order=[item.pk])
+    assert "Fresh work" in client.get(URL).text
+
+
+def test_issuing_hiding_and_revoking_credentials_reach_the_cached_page(
+    client, public_learner, django_capture_on_commit_callbacks
+):
+    assert "Careful Charts" not in client.get(URL).text
+    with django_capture_on_commit_callbacks(execute=True):
+        credential = issue(
+            public_learner, MicroCredentialFactory(title="Careful Charts", validity_months=12)
+        )
+    assert "Careful Charts" in client.get(URL).text
+    with django_capture_on_commit_callbacks(execute=True):
+        set_credential_visibility(
+            credential_id=credential.pk, by=public_learner, is_shown_publicly=False
+        )
+    assert "Careful Charts" not in client.get(URL).text
+    with django_capture_on_commit_callbacks(execute=True):
+        set_credential_visibility(
+            credential_id=credential.pk, by=public_learner, is_shown_publicly=True
+        )
+    assert "Careful Charts" in client.get(URL).text
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke(credential)
+    text = client.get(URL).text
+    assert "Careful Charts" not in text
+    assert "<h1>Public Learner</h1>" in text
+
+
+def test_a_page_made_private_or_deactivated_is_gone_at_once_though_cached(client, public_learner):
+    assert client.get(URL).status_code == 200
+    public_learner.is_active = False
+    public_learner.save(update_fields=["is_active"])
+    assert client.get(URL).status_code == 404
+    public_learner.is_active = True
+    public_learner.save(update_fields=["is_active"])
+    assert client.get(URL).status_code == 200
+    # Straight into the table, as the admin would: no event, still gone.
+    type(public_learner.profile).objects.filter(pk=public_learner.profile.pk).update(
+        is_public=False
+    )
+    assert client.get(URL).status_code == 404
+
+
+def test_the_cache_never_outlives_a_shown_credential_expiring(client, public_learner, time_machine):
+    credential = issue(public_learner, MicroCredentialFactory(title="Short", validity_months=1))
+    # Five minutes before it expires: well inside the cache's own lifetime.
+    time_machine.move_to(credential.expires_at - timedelta(minutes=5), tick=False)
+    assert '<span class="pill pill-valid">Valid</span>' in client.get(URL).text
+    time_machine.move_to(credential.expires_at + timedelta(minutes=1), tick=False)
+    text = client.get(URL).text
+    assert '<span class="pill pill-expired">Expired</span>' in text
+    assert '<span class="pill pill-valid">Valid</span>' not in text
