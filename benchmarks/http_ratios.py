@@ -4,7 +4,7 @@
 
 The production profile (DEBUG off, PostgreSQL with persistent connections, the Redis cache),
 gunicorn with 2 sync workers on loopback and wrk as the load generator. Each round measures
-the trivial HttpResponse("ok") view (benchmarks/http/urls.py, a URLconf only this script
+the trivial HttpResponse("ok") view (benchmarks/trivial_site/urls.py, a URLconf only this script
 uses) and then each page in turn, so a busy machine slows the baseline and the pages alike;
 a page's ratio is the median over rounds of its rate divided by that round's baseline.
 
@@ -43,7 +43,7 @@ def _environment(var_dir: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "benchmarks.http.settings",
+            "DJANGO_SETTINGS_MODULE": "benchmarks.trivial_site.settings",
             "DJANGO_DEBUG": "0",
             "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", "bench-" + "k" * 60),
             "DJANGO_HTTPS": "0",
@@ -245,7 +245,7 @@ def main() -> None:
             "--bind", f"127.0.0.1:{PORT}",
             "--log-level", "warning",
         ],
-        env={**env, "DJANGO_SETTINGS_MODULE": "benchmarks.http.settings"},
+        env={**env, "DJANGO_SETTINGS_MODULE": "benchmarks.trivial_site.settings"},
         cwd=ROOT,
     )  # fmt: skip
     try:

@@ -2,4 +2,4 @@
 
 from config.settings import *  # noqa: F403
 
-ROOT_URLCONF = "benchmarks.http.urls"
+ROOT_URLCONF = "benchmarks.trivial_site.urls"
