@@ -67,6 +67,8 @@ else:
 _SCOPED_CHOICES: dict[str, Callable[[AnyUser], QuerySet[Any]]] = {
     "issuer": permissions.managed_issuers,
     "micro_credential": permissions.managed_micro_credentials,
+    # The form then keeps it to the micro-credential's own issuer.
+    "stacks_towards": permissions.managed_micro_credentials,
 }
 
 
@@ -154,8 +156,6 @@ class MicroCredentialAdmin(IssuerScopedAdminMixin, _MicroCredentialAdminBase):
                     "slug",
                     "issuer",
                     "status",
-                    "level",
-                    "estimated_hours",
                     "validity_months",
                     "badge_image",
                 )
@@ -163,7 +163,36 @@ class MicroCredentialAdmin(IssuerScopedAdminMixin, _MicroCredentialAdminBase):
         ),
         (
             _("What it certifies"),
-            {"fields": ("summary", "description", "criteria", "evidence_expected")},
+            {
+                "fields": (
+                    "summary",
+                    "description",
+                    "learning_outcomes",
+                    "criteria",
+                    "evidence_expected",
+                    "prerequisites",
+                )
+            },
+        ),
+        (
+            # The elements of the Council Recommendation on micro-credentials (2022/C 243/02,
+            # Annex I) that the fields above do not already state.
+            _("As the EU recommendation on micro-credentials asks"),
+            {
+                "fields": (
+                    "level",
+                    "eqf_level",
+                    "national_framework_level",
+                    "estimated_hours",
+                    "ects_credits",
+                    "assessment_type",
+                    "supervision",
+                    "grading",
+                    "participation",
+                    "quality_assurance",
+                    "stacks_towards",
+                )
+            },
         ),
         (_("Skills and assessors"), {"fields": ("skills", "assessors")}),
         (_("Record"), {"fields": ("created_at", "updated_at")}),

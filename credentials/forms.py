@@ -134,6 +134,17 @@ class MicroCredentialAdminForm(_MicroCredentialFormBase):
         cleaned = super().clean() or {}
         issuer = cleaned.get("issuer")
         assessors = cleaned.get("assessors")
+        stacks_towards = cleaned.get("stacks_towards")
+        if (
+            isinstance(issuer, Issuer)
+            and isinstance(stacks_towards, MicroCredential)
+            and stacks_towards.issuer_id != issuer.pk
+        ):
+            # Only the awarding body can say what counts towards its own credentials.
+            self.add_error(
+                "stacks_towards",
+                _("Choose one of %(issuer)s's own micro-credentials.") % {"issuer": issuer.name},
+            )
         if isinstance(issuer, Issuer) and assessors is not None:
             # Whoever edits, the assessors of a micro-credential are its issuer's own.
             own = set(issuer.assessors.values_list("pk", flat=True))

@@ -2,9 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -19,6 +21,14 @@ class Issuer(models.Model):
     url = models.URLField(max_length=500)
     email = models.EmailField()
     description = models.TextField(blank=True)
+    # The Council Recommendation on micro-credentials (2022/C 243/02, Annex I) asks every
+    # micro-credential to state its provider's country or region.
+    country = models.CharField(
+        _("country or region"),
+        max_length=100,
+        blank=True,
+        help_text=_("Where the organisation is based, as its credentials state it."),
+    )
     logo = models.ImageField(upload_to="issuers/", blank=True)
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -111,6 +121,47 @@ class MicroCredential(models.Model):
         INTERMEDIATE = "intermediate", _("Intermediate")
         ADVANCED = "advanced", _("Advanced")
 
+    # The elements below are those of the Council Recommendation on micro-credentials
+    # (2022/C 243/02, Annex I), which employers and admissions offices read a credential for.
+
+    class EqfLevel(models.IntegerChoices):
+        LEVEL_1 = 1, _("EQF level 1")
+        LEVEL_2 = 2, _("EQF level 2")
+        LEVEL_3 = 3, _("EQF level 3")
+        LEVEL_4 = 4, _("EQF level 4")
+        LEVEL_5 = 5, _("EQF level 5")
+        LEVEL_6 = 6, _("EQF level 6")
+        LEVEL_7 = 7, _("EQF level 7")
+        LEVEL_8 = 8, _("EQF level 8")
+
+    class AssessmentType(models.TextChoices):
+        PORTFOLIO = "portfolio", _("Portfolio of evidence, assessed against a rubric")
+        TEST = "test", _("Test or examination")
+        APPLICATION = "application", _("Application of a skill (practical demonstration)")
+        PROJECT = "project", _("Project")
+        ORAL = "oral", _("Oral examination or interview")
+        PRIOR_LEARNING = "prior_learning", _("Recognition of prior learning")
+
+    class Participation(models.TextChoices):
+        ONLINE = "online", _("Online")
+        ON_SITE = "on_site", _("On site")
+        BLENDED = "blended", _("Blended (online and on site)")
+        WORK_EXPERIENCE = "work_experience", _("Work experience")
+        VOLUNTEERING = "volunteering", _("Volunteering")
+
+    class Supervision(models.TextChoices):
+        NOT_STATED = "", _("Not stated")
+        UNSUPERVISED = "unsupervised", _("Unsupervised, no identity verification")
+        SUPERVISED = "supervised", _("Supervised, no identity verification")
+        SUPERVISED_ONLINE_ID = (
+            "supervised_online_id",
+            _("Supervised online, with identity verification"),
+        )
+        SUPERVISED_ON_SITE_ID = (
+            "supervised_on_site_id",
+            _("Supervised on site, with identity verification"),
+        )
+
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="micro_credentials")
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
@@ -122,7 +173,81 @@ class MicroCredential(models.Model):
     )
     skills = models.ManyToManyField("portfolio.Skill", blank=True, related_name="micro_credentials")
     level = models.CharField(max_length=20, choices=Level.choices, default=Level.FOUNDATIONAL)
-    estimated_hours = models.PositiveSmallIntegerField(_("estimated hours of learning"))
+    estimated_hours = models.PositiveSmallIntegerField(
+        _("notional workload in hours"),
+        validators=[MinValueValidator(1)],
+        help_text=_("The hours a typical learner needs to reach the learning outcomes."),
+    )
+    learning_outcomes = models.TextField(
+        _("learning outcomes"),
+        help_text=_(
+            "Markdown: what a holder knows, understands and is able to do, one outcome per "
+            "list item."
+        ),
+    )
+    ects_credits = models.DecimalField(
+        _("ECTS credits"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        # A micro-credential is smaller than a year of full-time study, which is 60 credits.
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("60"))],
+        help_text=_("Only if you award ECTS credits for it, e.g. 1.5. Leave empty otherwise."),
+    )
+    eqf_level = models.PositiveSmallIntegerField(
+        _("EQF level"),
+        choices=EqfLevel.choices,
+        null=True,
+        blank=True,
+        help_text=_("The European Qualifications Framework level, where you state one."),
+    )
+    national_framework_level = models.CharField(
+        _("national framework level"),
+        max_length=150,
+        blank=True,
+        help_text=_("A national qualifications framework and level, e.g. “NFQ level 6”."),
+    )
+    assessment_type = models.CharField(
+        _("type of assessment"), max_length=20, choices=AssessmentType.choices
+    )
+    participation = models.CharField(
+        _("form of participation"), max_length=20, choices=Participation.choices
+    )
+    quality_assurance = models.CharField(
+        _("type of quality assurance"),
+        max_length=300,
+        help_text=_("Who assures the quality of this micro-credential, and how."),
+    )
+    prerequisites = models.TextField(
+        _("prerequisites"), blank=True, help_text=_("Markdown; leave empty if there are none.")
+    )
+    supervision = models.CharField(
+        _("supervision and identity verification during assessment"),
+        max_length=30,
+        choices=Supervision.choices,
+        blank=True,
+        default=Supervision.NOT_STATED,
+    )
+    grading = models.CharField(
+        _("grade or rubric outcome"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "How the result is stated, e.g. “Pass, with the rubric level reached on each criterion”."
+        ),
+    )
+    stacks_towards = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="stackable_parts",
+        verbose_name=_("stacks towards"),
+        help_text=_(
+            "The larger credential this one counts towards; leave empty if it stands alone."
+        ),
+    )
     badge_image = models.ImageField(upload_to="badges/", blank=True, help_text=_("Square PNG."))
     validity_months = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text=_("Leave empty for credentials that never expire.")
@@ -154,10 +279,90 @@ class MicroCredential(models.Model):
                 condition=Q(level__in=["foundational", "intermediate", "advanced"]),
                 name="microcred_level_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(eqf_level__isnull=True) | Q(eqf_level__gte=1, eqf_level__lte=8),
+                name="microcred_eqf_level_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(ects_credits__isnull=True) | Q(ects_credits__gt=0),
+                name="microcred_ects_positive",
+            ),
+            models.CheckConstraint(
+                condition=~Q(stacks_towards=models.F("pk")),
+                name="microcred_not_stacked_on_itself",
+            ),
+            # Empty: a micro-credential written before these elements existed, not yet
+            # completed by its issuer; pages say "not stated".
+            models.CheckConstraint(
+                condition=Q(
+                    assessment_type__in=[
+                        "",
+                        "portfolio",
+                        "test",
+                        "application",
+                        "project",
+                        "oral",
+                        "prior_learning",
+                    ]
+                ),
+                name="microcred_assessment_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    participation__in=[
+                        "",
+                        "online",
+                        "on_site",
+                        "blended",
+                        "work_experience",
+                        "volunteering",
+                    ]
+                ),
+                name="microcred_participation_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    supervision__in=[
+                        "",
+                        "unsupervised",
+                        "supervised",
+                        "supervised_online_id",
+                        "supervised_on_site_id",
+                    ]
+                ),
+                name="microcred_supervision_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    def clean(self) -> None:
+        # A chain of stacking that comes back to this micro-credential would say each one
+        # counts towards itself; the loop is short, so walking it is cheap.
+        direct = self.stacks_towards
+        if direct is None:
+            return
+        if direct.pk == self.pk:
+            raise ValidationError(
+                {"stacks_towards": _("A micro-credential cannot stack towards itself.")}
+            )
+        # A new micro-credential has no pk yet, and no chain can lead back to it.
+        seen = {self.pk}
+        target: MicroCredential | None = direct
+        while target is not None:
+            if target.pk in seen:
+                raise ValidationError(
+                    {
+                        "stacks_towards": _(
+                            "%(title)s already counts towards this micro-credential; stacking "
+                            "cannot go round in a circle."
+                        )
+                        % {"title": direct.title}
+                    }
+                )
+            seen.add(target.pk)
+            target = target.stacks_towards
 
 
 class RubricCriterion(models.Model):

@@ -110,6 +110,11 @@ def visible_micro_credentials() -> QuerySet[MicroCredential]:
     return MicroCredential.objects.exclude(status=MicroCredential.Status.DRAFT)
 
 
+def is_visible_micro_credential(micro_credential: MicroCredential) -> bool:
+    """visible_micro_credentials for one micro-credential already read."""
+    return micro_credential.status != MicroCredential.Status.DRAFT
+
+
 def is_open_for_applications(micro_credential: MicroCredential) -> bool:
     # Only published ones: drafts are unfinished, retired ones keep their holders only.
     return micro_credential.status == MicroCredential.Status.PUBLISHED

@@ -41,6 +41,7 @@ def _ensure_issuer(data: DemoData, people: DemoPeople, stdout: TextSink) -> Issu
             url=spec.url,
             email=spec.email,
             description=spec.description,
+            country=spec.country,
         )
         issuer.logo.save(spec.logo.name, ContentFile(spec.logo.read()), save=False)
         issuer.save()
@@ -74,8 +75,20 @@ def _create_micro_credential(
         level=spec.level,
         estimated_hours=spec.estimated_hours,
         validity_months=spec.validity_months,
+        learning_outcomes=spec.learning_outcomes,
+        assessment_type=spec.assessment_type,
+        participation=spec.participation,
+        quality_assurance=spec.quality_assurance,
+        ects_credits=spec.ects_credits,
+        eqf_level=spec.eqf_level,
+        national_framework_level=spec.national_framework_level,
+        prerequisites=spec.prerequisites,
+        supervision=spec.supervision,
+        grading=spec.grading,
         status=MicroCredential.Status.DRAFT,
     )
+    # Checked as the admin's form checks it; stacking is set once all of them exist.
+    micro_credential.full_clean(exclude=["badge_image", "stacks_towards"])
     # The same check as an upload through the admin (a square PNG of at least 200 pixels).
     # The committed badge carries no metadata to strip, so its own bytes are stored.
     badge = spec.badge.read()
@@ -117,18 +130,26 @@ def load_issuer(*, data: DemoData, people: DemoPeople, stdout: TextSink) -> Demo
             slug__in=[spec.slug for spec in data.micro_credentials]
         )
     }
-    micro_credentials, created = {}, 0
+    micro_credentials, created = {}, []
     for spec in data.micro_credentials:
         micro_credential = existing.get(spec.slug)
         if micro_credential is None:
             micro_credential = _create_micro_credential(spec, data, issuer, people)
-            created += 1
+            created.append(spec)
         # The README promises the demo assessor can review every demo micro-credential.
         micro_credential.assessors.add(people.assessor)
         micro_credentials[spec.slug] = micro_credential
+    # Only the new ones: one already there may have been edited in the admin.
+    for spec in created:
+        if spec.stacks_towards:
+            micro_credential = micro_credentials[spec.slug]
+            micro_credential.stacks_towards = micro_credentials[spec.stacks_towards]
+            micro_credential.full_clean(exclude=["badge_image"])
+            micro_credential.save(update_fields=["stacks_towards"])
     write_line(
         stdout,
-        f"Micro-credentials: {created} new ({len(micro_credentials) - created} already there).",
+        f"Micro-credentials: {len(created)} new "
+        f"({len(micro_credentials) - len(created)} already there).",
     )
     return DemoIssuer(issuer=issuer, micro_credentials=micro_credentials)
 

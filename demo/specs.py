@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
@@ -118,6 +119,7 @@ class IssuerSpec:
     url: str
     email: str
     description: str
+    country: str
     logo: Asset
 
 
@@ -144,6 +146,20 @@ class MicroCredentialSpec:
     criteria: str
     evidence_expected: str
     rubric: tuple[CriterionSpec, ...]
+    # The elements of the Council Recommendation on micro-credentials (2022/C 243/02,
+    # Annex I) the fields above do not state; the optional ones are "" or None when not stated.
+    learning_outcomes: str
+    assessment_type: str
+    participation: str
+    quality_assurance: str
+    ects_credits: Decimal | None = None
+    eqf_level: int | None = None
+    national_framework_level: str = ""
+    prerequisites: str = ""
+    supervision: str = ""
+    grading: str = ""
+    # The slug of another micro-credential of the file; "" when it stands alone.
+    stacks_towards: str = ""
 
 
 @dataclass(frozen=True)
@@ -272,10 +288,31 @@ class _Table:
             raise self.error(key, f"must be at least {minimum}, not {value}")
         return value
 
-    def optional_integer(self, key: str, *, minimum: int = 0) -> int | None:
+    def optional_integer(
+        self, key: str, *, minimum: int = 0, maximum: int | None = None
+    ) -> int | None:
         if key not in self.values:
             return None
-        return self.integer(key, minimum=minimum)
+        value = self.integer(key, minimum=minimum)
+        if maximum is not None and value > maximum:
+            raise self.error(key, f"must be at most {maximum}, not {value}")
+        return value
+
+    def optional_decimal(self, key: str, *, places: int, maximum: int) -> Decimal | None:
+        """A number such as 1.5, kept exact, with at most `places` decimals."""
+        if key not in self.values:
+            return None
+        self._read.add(key)
+        value = self.values[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(key, f"must be a number such as 1.5, not {value!r}")
+        # TOML numbers arrive as binary floats; their shortest text is what the file says.
+        number = Decimal(str(value))
+        if not 0 < number <= maximum:
+            raise self.error(key, f"must be more than 0 and at most {maximum}, not {value}")
+        if number != round(number, places):
+            raise self.error(key, f"must have at most {places} decimal places, not {value}")
+        return number
 
     def days(self, key: str) -> float:
         self._read.add(key)
@@ -408,6 +445,7 @@ def read_demo_data(data_dir: Path | None = None) -> DemoData:
         for table in issuer_file.tables("micro_credentials", _label("slug"))
     )
     _refuse_repeats(issuer_file, "micro_credentials", [m.slug for m in micro_credentials])
+    _check_stacking(issuer_file, micro_credentials)
     issuer_file.done()
 
     learners_file = read_toml(data_dir / "learners.toml")
@@ -568,6 +606,7 @@ def _issuer(table: _Table) -> IssuerSpec:
         url=table.text("url"),
         email=table.text("email"),
         description=table.text("description"),
+        country=table.text("country"),
         logo=table.asset("logo"),
     )
     table.done()
@@ -597,11 +636,43 @@ def _micro_credential(
         criteria=table.text("criteria"),
         evidence_expected=table.text("evidence_expected"),
         rubric=tuple(_criterion(t, level_names) for t in table.tables("rubric", _label("title"))),
+        learning_outcomes=table.text("learning_outcomes"),
+        assessment_type=table.choice("assessment_type", MicroCredential.AssessmentType.values),
+        participation=table.choice("participation", MicroCredential.Participation.values),
+        quality_assurance=table.text("quality_assurance"),
+        ects_credits=table.optional_decimal("ects_credits", places=1, maximum=60),
+        eqf_level=table.optional_integer("eqf_level", minimum=1, maximum=8),
+        national_framework_level=table.text("national_framework_level", ""),
+        prerequisites=table.text("prerequisites", ""),
+        supervision=table.choice(
+            "supervision",
+            MicroCredential.Supervision.values,
+            MicroCredential.Supervision.NOT_STATED,
+        ),
+        grading=table.text("grading", ""),
+        stacks_towards=table.text("stacks_towards", ""),
     )
     if not spec.rubric:
         raise table.error("rubric", "must have at least one criterion")
     table.done()
     return spec
+
+
+def _check_stacking(file: _Table, specs: tuple[MicroCredentialSpec, ...]) -> None:
+    """Each stacks_towards names another micro-credential of the file, without a circle."""
+    towards = {spec.slug: spec.stacks_towards for spec in specs}
+    for number, spec in enumerate(specs, start=1):
+        where = f"micro_credentials #{number} ({spec.slug!r})"
+        if spec.stacks_towards and spec.stacks_towards not in towards:
+            raise file.error(
+                f"{where}, stacks_towards", f"no micro-credential {spec.stacks_towards!r}"
+            )
+        seen, slug = {spec.slug}, spec.stacks_towards
+        while slug:
+            if slug in seen:
+                raise file.error(f"{where}, stacks_towards", "goes round in a circle")
+            seen.add(slug)
+            slug = towards[slug]
 
 
 def _criterion(table: _Table, level_names: tuple[str, ...]) -> CriterionSpec:

@@ -150,6 +150,10 @@ class MicroCredentialFactory(factory.django.DjangoModelFactory):
     description = "Learners show they can turn analysis into a clear narrative."
     criteria = "Present a data-driven story to a non-specialist audience."
     estimated_hours = 12
+    learning_outcomes = "- Tell a story with data to people who are not analysts."
+    assessment_type = "portfolio"
+    participation = "online"
+    quality_assurance = "Reviewed yearly by the institute's assessment board."
     status = "published"
 
     @factory.post_generation

@@ -17,6 +17,7 @@ from credentials.models import (
     RubricLevel,
 )
 from credentials.permissions import (
+    is_visible_micro_credential,
     visible_micro_credentials,
 )
 from credentials.public import (
@@ -90,6 +91,9 @@ class CatalogueEntry:
     rubric: Rubric
     holders: list[Holder]
     has_more_holders: bool
+    # The larger credential it counts towards; None when it stands alone, or when that one is
+    # a draft nobody may see yet.
+    stacks_towards: MicroCredential | None
 
 
 HOLDERS_SHOWN = 24
@@ -127,7 +131,7 @@ def get_catalogue_entry(*, slug: str) -> CatalogueEntry:
     try:
         micro_credential = (
             visible_micro_credentials()
-            .select_related("issuer")
+            .select_related("issuer", "stacks_towards")
             .prefetch_related(
                 Prefetch("skills", queryset=Skill.objects.only("id", "name", "slug")),
                 Prefetch("criteria_set", queryset=criteria),
@@ -139,12 +143,16 @@ def get_catalogue_entry(*, slug: str) -> CatalogueEntry:
     holders = list_public_holders(
         micro_credential=micro_credential, now=timezone.now(), limit=HOLDERS_SHOWN
     )
+    stacks_towards = micro_credential.stacks_towards
     return CatalogueEntry(
         micro_credential=micro_credential,
         skills=list(micro_credential.skills.all()),
         rubric=_rubric(list(micro_credential.criteria_set.all())),
         holders=holders[:HOLDERS_SHOWN],
         has_more_holders=len(holders) > HOLDERS_SHOWN,
+        stacks_towards=stacks_towards
+        if stacks_towards is not None and is_visible_micro_credential(stacks_towards)
+        else None,
     )
 
 

@@ -149,5 +149,9 @@ def model_data(micro_credential):
         "evidence_expected": "",
         "level": micro_credential.level,
         "estimated_hours": micro_credential.estimated_hours,
+        "learning_outcomes": micro_credential.learning_outcomes,
+        "assessment_type": micro_credential.assessment_type,
+        "participation": micro_credential.participation,
+        "quality_assurance": micro_credential.quality_assurance,
         "status": micro_credential.status,
     }

@@ -200,7 +200,7 @@ def test_detail_shows_the_definition_with_markdown_rendered(client, detailed):
     assert "A <em>recorded</em> presentation." in text
     assert '<li class="chip">Charting</li>' in text
     assert "<dt>Level</dt><dd>Intermediate</dd>" in text
-    assert "<dt>Learning time</dt><dd>About 20 hours</dd>" in text
+    assert "<dt>Notional workload</dt><dd>20 hours</dd>" in text
     assert "<dt>Valid for</dt><dd>24 months from issue</dd>" in text
     assert '<meta property="og:title" content="Data Storytelling — Northfield Institute">' in text
 

@@ -228,3 +228,65 @@ def test_load_demo_stops_on_a_bad_data_file_before_writing_anything(data_dir, mo
         "micro_credential: must be one of data-cleaning-foundations, "
     )
     assert not User.objects.exists()
+
+
+def test_the_eu_recommendations_elements_are_checked(data_dir):
+    edit(data_dir / "issuer.toml", 'participation = "blended"', 'participation = "by post"')
+
+    assert refusal(data_dir) == (
+        f"{data_dir / 'issuer.toml'}, micro_credentials #1 ('data-cleaning-foundations'), "
+        "participation: must be one of online, on_site, blended, work_experience, volunteering, "
+        "not 'by post'"
+    )
+    edit(data_dir / "issuer.toml", 'participation = "by post"', 'participation = "blended"')
+    edit(data_dir / "issuer.toml", "ects_credits = 1.5", "ects_credits = 1.25")
+
+    assert refusal(data_dir) == (
+        f"{data_dir / 'issuer.toml'}, micro_credentials #5 ('api-testing-automation'), "
+        "ects_credits: must have at most 1 decimal places, not 1.25"
+    )
+    edit(data_dir / "issuer.toml", "ects_credits = 1.25\n", "ects_credits = 0\n")
+
+    assert refusal(data_dir) == (
+        f"{data_dir / 'issuer.toml'}, micro_credentials #5 ('api-testing-automation'), "
+        "ects_credits: must be more than 0 and at most 60, not 0"
+    )
+    edit(data_dir / "issuer.toml", "ects_credits = 0\n", "ects_credits = 1.5\n")
+    edit(data_dir / "issuer.toml", "eqf_level = 6", "eqf_level = 9")
+
+    assert refusal(data_dir) == (
+        f"{data_dir / 'issuer.toml'}, micro_credentials #5 ('api-testing-automation'), "
+        "eqf_level: must be at most 8, not 9"
+    )
+    edit(data_dir / "issuer.toml", "eqf_level = 9", "eqf_level = 6")
+    edit(data_dir / "issuer.toml", 'country = "Ireland"\n', "")
+
+    assert refusal(data_dir) == f"{data_dir / 'issuer.toml'}, [issuer], country: missing"
+
+
+def test_stacking_must_name_another_micro_credential_without_a_circle(data_dir):
+    edit(
+        data_dir / "issuer.toml",
+        'stacks_towards = "api-testing-automation"',
+        'stacks_towards = "api-testing"',
+    )
+
+    assert refusal(data_dir) == (
+        f"{data_dir / 'issuer.toml'}, micro_credentials #4 ('accessible-service-testing'), "
+        "stacks_towards: no micro-credential 'api-testing'"
+    )
+    edit(
+        data_dir / "issuer.toml",
+        'stacks_towards = "api-testing"',
+        'stacks_towards = "api-testing-automation"',
+    )
+    edit(
+        data_dir / "issuer.toml",
+        "eqf_level = 6\n",
+        'eqf_level = 6\nstacks_towards = "accessible-service-testing"\n',
+    )
+
+    assert refusal(data_dir) == (
+        f"{data_dir / 'issuer.toml'}, micro_credentials #4 ('accessible-service-testing'), "
+        "stacks_towards: goes round in a circle"
+    )

@@ -1,5 +1,6 @@
 import io
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -292,6 +293,44 @@ def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired():
             ]
             assert all(level.description for level in levels)
             assert criterion.required_level == levels[1]
+
+
+def test_every_demo_micro_credential_states_the_eu_recommendations_elements():
+    load_demo()
+
+    micro_credentials = list(MicroCredential.objects.select_related("issuer", "stacks_towards"))
+    assert len(micro_credentials) == 6
+    for micro_credential in micro_credentials:
+        # What every micro-credential states (2022/C 243/02, Annex I), checked as the admin does.
+        micro_credential.full_clean(exclude=["badge_image"])
+        assert micro_credential.issuer.country == "Ireland"
+        assert micro_credential.learning_outcomes.startswith("A holder is able to:")
+        assert micro_credential.assessment_type in MicroCredential.AssessmentType.values
+        assert micro_credential.participation in MicroCredential.Participation.values
+        assert micro_credential.quality_assurance
+        assert micro_credential.eqf_level is not None
+    # The optional ones are stated where they are, and each choice shows up somewhere.
+    by_slug = {m.slug: m for m in micro_credentials}
+    assert {slug: m.stacks_towards.slug for slug, m in by_slug.items() if m.stacks_towards} == {
+        "spreadsheet-modelling-essentials": "dashboards-for-decision-makers",
+        "accessible-service-testing": "api-testing-automation",
+    }
+    assert by_slug["api-testing-automation"].ects_credits == Decimal("1.5")
+    assert by_slug["data-cleaning-foundations"].ects_credits is None
+    assert by_slug["accessible-service-testing"].national_framework_level == "NFQ level 6"
+    assert {m.assessment_type for m in micro_credentials} == {
+        "portfolio",
+        "application",
+        "project",
+        "test",
+    }
+    assert {m.participation for m in micro_credentials} == {
+        "online",
+        "on_site",
+        "blended",
+        "work_experience",
+    }
+    assert "" not in {m.supervision for m in micro_credentials}
 
 
 def test_amara_holds_valid_expired_and_revoked_credentials():
