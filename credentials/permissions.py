@@ -67,15 +67,19 @@ class CredentialAccess:
     can_choose_visibility: bool
     # Revoking is offered only while there is something to revoke.
     can_revoke: bool
+    # Adding it to a profile elsewhere (LinkedIn) is offered to the holder until it is revoked.
+    can_add_to_profile: bool
 
 
 def get_credential_access(user: AnyUser, credential: IssuedCredential) -> CredentialAccess:
     """What the user may do with a credential they can see (see visible_credentials)."""
+    holder = is_holder(user, credential)
     return CredentialAccess(
         credential=credential,
-        is_holder=is_holder(user, credential),
+        is_holder=holder,
         can_choose_visibility=can_choose_visibility(user, credential),
         can_revoke=credential.revoked_at is None and can_revoke(user, credential),
+        can_add_to_profile=holder and credential.revoked_at is None,
     )
 
 

@@ -37,13 +37,24 @@ a public profile or a private one, because it is shared by link for checking. On
 deactivated holder takes it off the public site (``credentials.permissions``'s
 ``visible_credentials``, where the issuing organisation's staff keep access to revoke it).
 The page links to the holder's profile only while that profile is public.
+
+The evidence a credential was awarded on
+----------------------------------------
+A credential's page names every piece of evidence it was awarded on (title and kind, from
+the snapshot taken when it was issued). It **links** a piece to the holder's public page only
+while anyone may see the library item it was copied from: the learner shows the item, and
+their profile is public and their account active (``portfolio.permissions.visible_evidence``,
+as an anonymous visitor sees it). Hiding the item, or the profile, removes the link at once;
+the title stays, because it is part of what was certified.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef
 from django.http import Http404
 
@@ -55,7 +66,7 @@ from credentials.models import (
 )
 from credentials.permissions import hash_share_token, visible_micro_credentials
 from portfolio.models import LearnerProfile, User
-from portfolio.permissions import is_public_profile, public_profiles
+from portfolio.permissions import is_public_profile, public_profiles, visible_evidence
 
 
 def listable_credentials() -> IssuedCredentialQuerySet:
@@ -186,3 +197,17 @@ def get_linked_profile_slug(learner: User) -> str:
     except LearnerProfile.DoesNotExist:
         return ""
     return profile.slug if is_public_profile(profile) else ""
+
+
+def list_public_evidence_ids(*, learner: User, item_ids: Collection[int]) -> set[int]:
+    """Which of these library items of the learner anyone may see now (see the module's rule).
+
+    One query; none when there are no items to ask about.
+    """
+    if not item_ids:
+        return set()
+    return set(
+        visible_evidence(AnonymousUser())
+        .filter(owner=learner, pk__in=item_ids)
+        .values_list("pk", flat=True)
+    )

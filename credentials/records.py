@@ -48,6 +48,10 @@ class EvidenceRecord:
     # kind only.
     description: str
     url: str
+    # The item in the learner's library it was copied from, so the credential's page can link
+    # to it while the learner shows it publicly. None when the item is gone, and for
+    # credentials issued before this was recorded.
+    library_item_id: int | None = None
 
     def __post_init__(self) -> None:
         _require_identifier(self.submitted_evidence_id, "submitted_evidence_id")
@@ -58,6 +62,8 @@ class EvidenceRecord:
             )
         _require_text(self.description, "description")
         _require_text(self.url, "url")
+        if self.library_item_id is not None:
+            _require_identifier(self.library_item_id, "library_item_id")
 
     @property
     def kind_label(self) -> str:
@@ -85,22 +91,27 @@ class RubricResultRecord:
 
 # --- The codec ------------------------------------------------------------------------
 # The stored JSON is a list of objects, one per record, under these keys. The shape is the
-# one credentials were issued with from the start, so every stored row reads as it is.
+# one credentials were issued with from the start, so every stored row reads as it is; a key
+# added since ("library_item") is optional, written only when there is something to say.
 
 type JsonList = list[dict[str, object]]
 
 
+def _dump_evidence_record(record: EvidenceRecord) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "id": record.submitted_evidence_id,
+        "title": record.title,
+        "kind": record.kind,
+        "description": record.description,
+        "url": record.url,
+    }
+    if record.library_item_id is not None:
+        entry["library_item"] = record.library_item_id
+    return entry
+
+
 def dump_evidence(records: Sequence[EvidenceRecord]) -> JsonList:
-    return [
-        {
-            "id": record.submitted_evidence_id,
-            "title": record.title,
-            "kind": record.kind,
-            "description": record.description,
-            "url": record.url,
-        }
-        for record in records
-    ]
+    return [_dump_evidence_record(record) for record in records]
 
 
 def dump_rubric_results(records: Sequence[RubricResultRecord]) -> JsonList:
@@ -116,10 +127,13 @@ def dump_rubric_results(records: Sequence[RubricResultRecord]) -> JsonList:
 
 
 _EVIDENCE_KEYS = frozenset({"id", "title", "kind", "description", "url"})
+_EVIDENCE_OPTIONAL_KEYS = frozenset({"library_item"})
 _RESULT_KEYS = frozenset({"criterion", "level", "required_level", "comment"})
 
 
-def _entries(data: object, keys: frozenset[str], what: str) -> list[Mapping[str, object]]:
+def _entries(
+    data: object, keys: frozenset[str], what: str, optional: frozenset[str] = frozenset()
+) -> list[Mapping[str, object]]:
     if not isinstance(data, list):
         raise InvalidCredentialRecord(f"{what} must be a list, not {type(data).__name__}.")
     entries: list[Mapping[str, object]] = []
@@ -128,8 +142,8 @@ def _entries(data: object, keys: frozenset[str], what: str) -> list[Mapping[str,
             raise InvalidCredentialRecord(
                 f"{what}[{position}] must be an object, not {type(entry).__name__}."
             )
-        if set(entry) != keys:
-            missing, unknown = sorted(keys - set(entry)), sorted(set(entry) - keys)
+        if not keys <= set(entry) <= keys | optional:
+            missing, unknown = sorted(keys - set(entry)), sorted(set(entry) - keys - optional)
             raise InvalidCredentialRecord(
                 f"{what}[{position}] has the wrong keys (missing: {missing}, unknown: {unknown})."
             )
@@ -157,8 +171,11 @@ def load_evidence(data: object) -> list[EvidenceRecord]:
             kind=entry["kind"],
             description=entry["description"],
             url=entry["url"],
+            library_item_id=entry.get("library_item"),
         )
-        for position, entry in enumerate(_entries(data, _EVIDENCE_KEYS, "evidence_snapshot"))
+        for position, entry in enumerate(
+            _entries(data, _EVIDENCE_KEYS, "evidence_snapshot", _EVIDENCE_OPTIONAL_KEYS)
+        )
     ]
 
 

@@ -270,6 +270,7 @@ def approve_application(
                     kind=evidence.kind,
                     description=evidence.description,
                     url=evidence.url,
+                    library_item_id=evidence.source_item_id,
                 )
                 for evidence in application.submitted_evidence.filter(
                     round=application.round

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credentials.models import (
     IssuedCredential,
+    MicroCredential,
 )
 from credentials.permissions import (
     is_retired,
+    is_visible_micro_credential,
     visible_credentials,
 )
 from credentials.public import (
     get_linked_profile_slug,
+    list_public_evidence_ids,
 )
 from credentials.records import (
     EvidenceRecord,
@@ -25,7 +31,7 @@ from credentials.records import (
     load_evidence,
     load_rubric_results,
 )
-from portfolio.models import LearnerProfile, User
+from portfolio.models import LearnerProfile, Skill, User
 from portfolio.permissions import AnyUser
 
 
@@ -40,6 +46,8 @@ class RubricResult:
 class CitedEvidence:
     title: str
     kind: str
+    # The item on the holder's public page; "" while the learner does not show it there.
+    public_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,12 @@ class CredentialPage:
     evidence: list[CitedEvidence]
     # Its micro-credential is no longer offered; the credential keeps its status.
     micro_credential_is_retired: bool
+    # What was certified: the micro-credential's skills, and the larger credential it counts
+    # towards (None when it stands alone, or when that one is a draft nobody may see).
+    skills: list[Skill]
+    stacks_towards: MicroCredential | None
+    # When the status above was worked out: the page says it was checked just now.
+    checked_at: datetime
 
 
 def _rubric_results(records: list[RubricResultRecord]) -> list[RubricResult]:
@@ -69,10 +83,24 @@ def _rubric_results(records: list[RubricResultRecord]) -> list[RubricResult]:
     ]
 
 
-def _cited_evidence(records: list[EvidenceRecord]) -> list[CitedEvidence]:
+def _cited_evidence(
+    records: list[EvidenceRecord], *, learner: User, profile_slug: str
+) -> list[CitedEvidence]:
     # Titles and kinds only: descriptions, files and links stay with the learner, who may
-    # not have made them public.
-    return [CitedEvidence(title=record.title, kind=record.kind_label) for record in records]
+    # not have made them public. An item they show is linked to where their page shows it.
+    item_ids = {r.library_item_id for r in records if r.library_item_id is not None}
+    shown = list_public_evidence_ids(learner=learner, item_ids=item_ids) if profile_slug else set()
+    portfolio_url = reverse("credentials:public-portfolio", args=[profile_slug]) if shown else ""
+    return [
+        CitedEvidence(
+            title=record.title,
+            kind=record.kind_label,
+            public_url=f"{portfolio_url}#evidence-{record.library_item_id}"
+            if record.library_item_id in shown
+            else "",
+        )
+        for record in records
+    ]
 
 
 def _holder_name(learner: User) -> str:
@@ -83,7 +111,11 @@ def _holder_name(learner: User) -> str:
 
 
 def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
-    """An issued credential for its public page, whatever its status; one query.
+    """An issued credential for its public page, whatever its status.
+
+    Three queries whatever the number of skills, criteria and evidence items: the credential
+    with its micro-credential, issuer and holder; the skills; which cited items the holder
+    shows publicly (skipped when none could be linked).
 
     Raises Http404 for an unknown identifier, and for one the viewer may not see
     (credentials.permissions.visible_credentials). Revoked and expired credentials are found
@@ -92,18 +124,39 @@ def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
     try:
         credential = (
             visible_credentials(viewer)
-            .select_related("micro_credential", "issuer", "learner__profile")
+            .select_related(
+                "micro_credential__issuer",
+                "micro_credential__stacks_towards",
+                "issuer",
+                "learner__profile",
+            )
+            .prefetch_related(
+                Prefetch("micro_credential__skills", queryset=Skill.objects.order_by("name"))
+            )
             .get(public_id=public_id)
         )
     except IssuedCredential.DoesNotExist:
         raise Http404("No such credential.") from None
+    checked_at = timezone.now()
+    micro_credential = credential.micro_credential
+    stacks_towards = micro_credential.stacks_towards
+    profile_slug = get_linked_profile_slug(credential.learner)
     return CredentialPage(
         credential=credential,
-        status=credential.status,
+        status=credential.status_at(checked_at),
         holder_name=_holder_name(credential.learner),
-        holder_profile_slug=get_linked_profile_slug(credential.learner),
+        holder_profile_slug=profile_slug,
         results=_rubric_results(load_rubric_results(credential.rubric_results)),
-        evidence=_cited_evidence(load_evidence(credential.evidence_snapshot)),
+        evidence=_cited_evidence(
+            load_evidence(credential.evidence_snapshot),
+            learner=credential.learner,
+            profile_slug=profile_slug,
+        ),
+        skills=list(micro_credential.skills.all()),
+        stacks_towards=stacks_towards
+        if stacks_towards is not None and is_visible_micro_credential(stacks_towards)
+        else None,
+        checked_at=checked_at,
         micro_credential_is_retired=is_retired(credential.micro_credential),
     )
 

@@ -348,8 +348,11 @@ def test_approval_records_typed_results_that_read_back(in_review, assessor, micr
     ]
     frozen = in_review.submitted_evidence.filter(round=1).order_by("pk")
     assert [
-        (e.submitted_evidence_id, e.title) for e in load_evidence(credential.evidence_snapshot)
-    ] == [(e.pk, e.title) for e in frozen]
+        (e.submitted_evidence_id, e.title, e.library_item_id)
+        for e in load_evidence(credential.evidence_snapshot)
+    ] == [(e.pk, e.title, e.source_item_id) for e in frozen]
+    # The library items they were copied from, which the credential's page links to.
+    assert all(e.source_item_id is not None for e in frozen)
 
 
 def test_an_assessor_unassigned_after_claiming_cannot_approve(

@@ -186,3 +186,21 @@ def test_stored_rubric_results_of_the_wrong_shape_are_refused_with_where_and_why
 def test_records_cannot_be_changed_after_they_are_made():
     with pytest.raises(dataclasses.FrozenInstanceError):
         EVIDENCE_SNAPSHOT[0].title = "Something else"
+
+
+def test_the_library_item_is_kept_when_known_and_left_out_when_not():
+    with_item = evidence(library_item_id=42)
+    assert dump_evidence([with_item])[0]["library_item"] == 42
+    assert load_evidence(dump_evidence([with_item])) == [with_item]
+    # Without one, the stored shape is exactly the one credentials always had.
+    assert "library_item" not in dump_evidence([evidence()])[0]
+    assert load_evidence(STORED_EVIDENCE)[0].library_item_id is None
+
+
+@pytest.mark.parametrize("value", [0, -3, "42", True, 4.0])
+def test_a_library_item_must_be_an_identifier(value):
+    with pytest.raises(InvalidCredentialRecord) as refused:
+        load_evidence([STORED_EVIDENCE[0] | {"library_item": value}])
+    assert str(refused.value) == (
+        f"evidence_snapshot[0]: library_item_id must be a positive whole number, not {value!r}."
+    )
