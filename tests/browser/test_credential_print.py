@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from credentials.records import RubricResultRecord
 from credentials.services import issue_credential
+from tests.browser.accessibility import axe_problems, reflow_problems
 from tests.factories import (
     TEST_PASSWORD,
     IssuerFactory,
@@ -119,3 +120,22 @@ def test_the_holder_copies_the_link_to_their_credential(
     finally:
         context.close()
     assert page_problems.unexpected() == []
+
+
+def test_the_elements_fit_a_phone_screen_and_pass_axe(live_server, credential, page):
+    micro_credential = credential.micro_credential
+    micro_credential.stacks_towards = MicroCredentialFactory(
+        issuer=micro_credential.issuer, title="Dashboards for Decision-Makers and Their Teams"
+    )
+    micro_credential.supervision = "supervised_on_site_id"
+    micro_credential.national_framework_level = "National Framework of Qualifications level 6"
+    micro_credential.grading = "Pass or not yet; the rubric level reached on each criterion."
+    micro_credential.save()
+    page.set_viewport_size({"width": 320, "height": 640})
+    for path in [f"/c/{credential.public_id}/", f"/credentials/{micro_credential.slug}/"]:
+        page.goto(f"{live_server.url}{path}")
+        elements = page.locator("dl.mc-elements")
+        expect(elements).to_contain_text("Supervision and identity verification")
+        expect(elements).to_contain_text("Dashboards for Decision-Makers and Their Teams")
+        assert reflow_problems(page) == []
+        assert axe_problems(page) == []
