@@ -341,6 +341,9 @@ CREDENTIAL_EXPIRY_REMINDER_DAYS = 30
 # Who may search the employers' directory at /directory/: employers always, and anyone,
 # signed in or not, when this is on (the demo shows it to every visitor).
 DIRECTORY_IS_PUBLIC = env_bool("UNBUNDLED_DIRECTORY_IS_PUBLIC", default=EMBEDDED_PROFILE)
+# A PDF transcript listing more credentials than this is rendered by a worker, and the learner
+# is told in their inbox when it is ready (credentials.transcripts).
+TRANSCRIPT_BACKGROUND_THRESHOLD = 30
 
 # --- REST API
 REST_FRAMEWORK = {

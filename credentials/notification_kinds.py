@@ -14,6 +14,7 @@ CREDENTIAL_EXPIRING = "credential_expiring"
 CREDENTIAL_REVOKED = "credential_revoked"
 ISSUER_INVITATION = "issuer_invitation"
 ISSUER_INVITATION_SIGNUP = "issuer_invitation_signup"
+TRANSCRIPT_READY = "transcript_ready"
 
 
 def register_notification_kinds() -> None:
@@ -51,6 +52,15 @@ def register_notification_kinds() -> None:
             "An organisation invites you to join it as its staff or as an assessor."
         ),
         position=70,
+    )
+    register_notification_kind(
+        TRANSCRIPT_READY,
+        label=gettext_lazy("Transcript ready"),
+        roles=(User.Role.LEARNER,),
+        explanation=lambda: _(
+            "A long PDF transcript you asked for has been prepared and is ready to download."
+        ),
+        position=65,
     )
     # E-mailed to an address with no account yet, so no role receives it in an inbox and the
     # settings page never offers it.

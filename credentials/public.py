@@ -2,8 +2,9 @@
 
 Every page anyone may open without an account reads issued credentials through this module:
 a learner's public page (/p/<slug>/), a micro-credential's list of holders, and each
-credential's own page (/c/<id>/), the employers' directory (credentials.directory); the
-transcript and a public API are to do the same. Nothing else filters credentials for the public.
+credential's own page (/c/<id>/), the employers' directory (credentials.directory), and the
+PDF transcript (/p/<slug>/transcript.pdf, which lists only the valid ones); a public API is to
+do the same. Nothing else filters credentials for the public.
 
 The rule
 --------
@@ -147,6 +148,37 @@ def list_public_credentials(
     # A stable sort keeps the newest first within each group.
     shown.sort(key=lambda entry: entry.status != IssuedCredential.Status.VALID)
     return shown
+
+
+def _valid_for_transcript(
+    listed: IssuedCredentialQuerySet, learner: User, now: datetime
+) -> list[IssuedCredential]:
+    # Expired credentials, which the page still lists (marked), are left out: a transcript
+    # states what holds now.
+    return list(
+        listed.filter(learner=learner)
+        .valid_at(now)
+        .select_related("micro_credential", "issuer")
+        .order_by("-issued_at", "-pk")
+    )
+
+
+def list_transcript_credentials(*, learner: User, now: datetime) -> list[IssuedCredential]:
+    """The valid credentials a public transcript shows: the valid ones the public page lists.
+
+    Newest first; one query; empty for a learner whose profile is not public.
+    """
+    return _valid_for_transcript(public_credentials(), learner, now)
+
+
+def list_own_transcript_credentials(*, learner: User, now: datetime) -> list[IssuedCredential]:
+    """The transcript a learner downloads for themself: what their public page would list.
+
+    The same rule without the profile's side (public, account active), so a learner whose
+    profile is private can still print what they chose to show; nobody else reads it. Newest
+    first; one query.
+    """
+    return _valid_for_transcript(listable_credentials(), learner, now)
 
 
 @dataclass(frozen=True)

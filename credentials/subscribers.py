@@ -7,6 +7,11 @@ their notification row, the e-mail outbox, commits with the change and is e-mail
 commit. A reaction that fails is logged and undone alone (portfolio.events); the change stands.
 The public pages' cache is told after commit (Phase.AFTER_COMMIT): told earlier, a request
 between the two could cache the page as it was before the change, under the new version.
+
+Cached PDFs (credentials.transcripts) are named by what they show, so a changed transcript is
+never served from the cache anyway; dropping the holder's documents after commit, when a
+credential is issued, revoked, hidden or shown, also removes a copy that still lists a revoked
+or hidden credential at once, rather than when the cache expires it.
 Subscribed from CredentialsConfig.ready().
 """
 
@@ -17,7 +22,7 @@ import secrets
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from credentials import notification_kinds, page_cache
+from credentials import notification_kinds, page_cache, transcripts
 from credentials.models import IssuedCredential, IssuerInvitation
 from credentials.permissions import INVITATION_ROLES, hash_invitation_token
 from credentials.verbs import (
@@ -124,6 +129,11 @@ def tell_invitee(event: Event, payload: InvitationSent) -> None:
     )
 
 
+def forget_owners_pdfs(event: Event, payload: object) -> None:
+    if event.owner_id is not None:
+        transcripts.forget_learner_pdfs(learner_id=event.owner_id)
+
+
 def subscribe_notifications() -> None:
     subscribe(CREDENTIAL_ISSUED, tell_holder_of_issue, phase=Phase.IN_TRANSACTION)
     subscribe(CREDENTIAL_REVOKED, tell_holder_of_revocation, phase=Phase.IN_TRANSACTION)
@@ -166,3 +176,7 @@ def subscribe_page_cache() -> None:
     # A micro-credential's status changes every holder's page.
     subscribe(MICRO_CREDENTIAL_PUBLISHED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
     subscribe(MICRO_CREDENTIAL_RETIRED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
+    # Cached PDFs, after commit for the same reason.
+    subscribe(CREDENTIAL_ISSUED, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
+    subscribe(CREDENTIAL_REVOKED, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
+    subscribe(CREDENTIAL_VISIBILITY_SET, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)

@@ -4,6 +4,7 @@ from credentials.views import (
     catalogue,
     credential_page,
     directory,
+    documents,
     invitations,
     my_credentials,
     public,
@@ -17,13 +18,20 @@ urlpatterns = [
     path("p/<slug:slug>/", public.public_portfolio, name="public-portfolio"),
     # A learner's page through one of their share links (credentials.public).
     path("p/<slug:slug>/s/<str:token>/", public.shared_portfolio, name="shared-portfolio"),
+    path("p/<slug:slug>/transcript.pdf", documents.public_transcript, name="public-transcript"),
     path("credentials/", catalogue.catalogue, name="catalogue"),
     path("directory/", directory.directory, name="directory"),
     path("c/<uuid:public_id>/", credential_page.credential_detail, name="credential-detail"),
+    path(
+        "c/<uuid:public_id>/certificate.pdf",
+        documents.credential_certificate,
+        name="credential-certificate",
+    ),
     path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
     path("me/credentials/", my_credentials.my_credentials, name="my-credentials"),
     path("me/share-links/", share_links.share_link_list, name="share-links"),
     path("me/share-links/revoke/", share_links.share_link_revoke, name="share-link-revoke"),
+    path("me/transcript.pdf", documents.my_transcript, name="my-transcript"),
     path("me/invitations/", invitations.invitation_list, name="invitation-list"),
     path(
         "me/invitations/<int:pk>/accept/",

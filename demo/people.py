@@ -120,6 +120,7 @@ def ensure_demo_profile(learner: User, spec: LearnerSpec) -> LearnerProfile:
         bio=spec.profile.bio,
         location=spec.profile.location,
         is_public=spec.profile.is_public,
+        transcript_is_public=spec.profile.transcript_is_public,
     )
     if spec.profile.avatar is not None and not profile.avatar:
         profile = set_avatar(profile_id=profile.pk, by=learner, upload=_upload(spec.profile.avatar))

@@ -78,6 +78,8 @@ class ProfileSpec:
     headline: str
     location: str
     is_public: bool
+    # Whether /p/<slug>/transcript.pdf answers (only with a public profile).
+    transcript_is_public: bool = False
     # Empty: the slug ensure_profile made from the name.
     slug: str = ""
     bio: str = ""
@@ -528,6 +530,7 @@ def _profile(table: _Table, *, avatar: bool = False) -> ProfileSpec:
         headline=table.text("headline"),
         location=table.text("location"),
         is_public=table.boolean("is_public"),
+        transcript_is_public=table.boolean("transcript_is_public", False),
         bio=table.text("bio", ""),
         avatar=table.optional_asset("avatar") if avatar else None,
     )

@@ -116,6 +116,9 @@ class LearnerProfile(models.Model):
         choices=CredentialGrouping.choices,
         default=CredentialGrouping.ISSUER,
     )
+    # Only while the profile is public too: the transcript at /p/<slug>/transcript.pdf is
+    # part of the public page, so it is never public on its own.
+    transcript_is_public = models.BooleanField(_("transcript is public"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

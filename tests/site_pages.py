@@ -48,6 +48,10 @@ NOT_PAGES = {
     "assessments:submitted-evidence-thumbnail",
     "api:evidence-list",
     "api:evidence-detail",
+    # PDF documents (tests/credentials/test_transcripts.py and test_certificate.py).
+    "credentials:public-transcript",
+    "credentials:my-transcript",
+    "credentials:credential-certificate",
     # allauth steps that need a code or key sent by e-mail first.
     "account_confirm_email",
     "account_reset_password_from_key",

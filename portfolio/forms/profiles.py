@@ -102,6 +102,14 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("How your public page lists your credentials."),
     )
+    transcript_is_public = forms.BooleanField(
+        label=_("Transcript is public"),
+        required=False,
+        help_text=_(
+            "When on, and your profile is public, anyone can download a PDF transcript of the "
+            "valid credentials your public page shows, from /p/<address>/transcript.pdf."
+        ),
+    )
 
     def __init__(self, *args: Any, profile: LearnerProfile, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -119,6 +127,7 @@ class ProfileForm(forms.Form):
                 "linkedin_url": profile.linkedin_url,
                 "github_url": profile.github_url,
                 "group_credentials_by": profile.group_credentials_by,
+                "transcript_is_public": profile.transcript_is_public,
             },
         )
         super().__init__(*args, **kwargs)

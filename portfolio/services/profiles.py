@@ -276,6 +276,7 @@ def update_profile(
     linkedin_url: str = "",
     github_url: str = "",
     group_credentials_by: str = CredentialGrouping.ISSUER,
+    transcript_is_public: bool = False,
     avatar: UploadedFile[bytes] | None = None,
     remove_avatar: bool = False,
 ) -> LearnerProfile:
@@ -317,6 +318,7 @@ def update_profile(
             "is_indexable",
             *links,
             "group_credentials_by",
+            "transcript_is_public",
         ]
         before = {name: getattr(locked, name) for name in text_fields}
         locked.display_name = display_name
@@ -330,6 +332,7 @@ def update_profile(
         for name, value in links.items():
             setattr(locked, name, value)
         locked.group_credentials_by = group_credentials_by
+        locked.transcript_is_public = transcript_is_public
         try:
             # A concurrent edit can claim the slug between the check and the write; the
             # unique index decides, in a savepoint so the transaction stays usable.

@@ -49,6 +49,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
                 linkedin_url=data["linkedin_url"],
                 github_url=data["github_url"],
                 group_credentials_by=data["group_credentials_by"],
+                transcript_is_public=data["transcript_is_public"],
                 avatar=data["avatar"],
                 remove_avatar=data.get("remove_avatar", False),
             )

@@ -34,6 +34,7 @@ from portfolio.models import (
     User,
 )
 from portfolio.selectors import list_public_evidence
+from tests.credentials.pdf_reading import pdf_text
 
 pytestmark = pytest.mark.django_db
 
@@ -368,6 +369,24 @@ def test_amara_holds_valid_expired_and_revoked_credentials():
     retired = by_slug["cloud-and-security-essentials"]
     assert retired.micro_credential.status == MicroCredential.Status.RETIRED
     assert IssuedCredential.objects.valid_at(now).filter(pk=retired.pk).exists()
+
+
+def test_amaras_transcript_is_public_and_lists_her_valid_credentials(client, settings):
+    load_demo()
+    settings.SITE_URL = "http://testserver"
+
+    response = client.get("/p/amara-okafor/transcript.pdf")
+
+    assert response.status_code == 200
+    text = pdf_text(response.content)
+    valid = IssuedCredential.objects.valid_at(timezone.now()).filter(
+        learner__email="learner@example.com"
+    )
+    assert valid.count() == 3
+    for credential in valid.select_related("micro_credential"):
+        assert credential.micro_credential.title in text
+    assert "Spreadsheet Modelling Essentials" not in text
+    assert "Amara Okafor" in text
 
 
 def test_amara_has_applications_in_draft_submitted_and_changes_requested():

@@ -22,6 +22,7 @@ KINDS_BY_ROLE = {
         ("credential_issued", "Credential issued"),
         ("credential_expiring", "Credential expiring soon"),
         ("credential_revoked", "Credential revoked"),
+        ("transcript_ready", "Transcript ready"),
     ],
     User.Role.ASSESSOR: [
         ("application_submitted", "Application submitted for review"),
@@ -48,7 +49,7 @@ def test_the_registry_holds_exactly_the_kinds_the_apps_send():
     assert {kind.value for kind in list_registered_kinds()} == expected | {
         "issuer_invitation_signup"
     }
-    assert len(expected) == 9
+    assert len(expected) == 10
 
 
 def test_the_kind_columns_take_their_choices_from_the_registry():

@@ -262,6 +262,7 @@ def test_email_settings_offer_every_kind_a_learner_receives_ticked_by_default(cl
         "credential_issued",
         "credential_expiring",
         "credential_revoked",
+        "transcript_ready",
     ]
     assert re.findall(r'<input type="checkbox" name="(\w+)"', response.text) == learner_kinds
     for kind in learner_kinds:

@@ -39,6 +39,8 @@ def form_data(profile, **changes):
         data["is_public"] = "on"
     if profile.in_directory:
         data["in_directory"] = "on"
+    if profile.transcript_is_public:
+        data["transcript_is_public"] = "on"
     data.update(changes)
     return data
 
@@ -115,6 +117,19 @@ def test_learner_can_leave_the_directory_and_come_back(client, learner):
     assert 'id="id_in_directory" checked' not in client.get(URL).text
     client.post(URL, form_data(learner.profile, in_directory="on"))
     assert LearnerProfile.objects.get(user=learner).in_directory is True
+
+
+def test_the_transcript_is_public_only_when_ticked_and_off_by_default(client, learner):
+    profile = LearnerProfile.objects.get(user=learner)
+    assert profile.transcript_is_public is False
+    client.force_login(learner)
+    assert 'name="transcript_is_public"' in client.get(URL).text
+
+    client.post(URL, form_data(profile, is_public="on", transcript_is_public="on"))
+    assert LearnerProfile.objects.get(user=learner).transcript_is_public is True
+
+    client.post(URL, form_data(profile, is_public="on"))
+    assert LearnerProfile.objects.get(user=learner).transcript_is_public is False
 
 
 @pytest.mark.parametrize("slug", ["my page!", "ab", "-leading", "trailing-", "under_score"])
