@@ -101,12 +101,13 @@ def test_pdfs_fetch_only_the_projects_own_files(settings):
             fetcher.fetch(url)
 
 
-def test_the_certificate_takes_one_query(
+def test_the_certificate_takes_the_credential_pages_two_queries(
     client, learner, micro_credential, django_assert_num_queries
 ):
     credential = issue(learner, micro_credential)
 
-    with django_assert_num_queries(1):
+    # What the credential page reads: the credential, and its micro-credential's skills.
+    with django_assert_num_queries(2):
         response = client.get(certificate_url(credential))
 
     assert response.status_code == 200
