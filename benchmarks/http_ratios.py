@@ -9,8 +9,8 @@ uses) and then each page in turn, so a busy machine slows the baseline and the p
 a page's ratio is the median over rounds of its rate divided by that round's baseline.
 
 Needs: PostgreSQL at 127.0.0.1:5432 (user postgres, trust; override with BENCH_DATABASE_URL),
-Redis at 127.0.0.1:6379, Debian's wrk (apt-get install wrk) and gunicorn in .venv
-(.venv/bin/pip install gunicorn: a deployment's choice, so not a dependency).
+Redis at 127.0.0.1:6379 and Debian's wrk (apt-get install wrk); gunicorn is among the dev
+tools in requirements.lock.
 The data (a learner with 50 credentials and 30 public evidence items) is made once, in the
 database unbundled_bench, and reused.
 """
@@ -219,7 +219,9 @@ def main() -> None:
             raise SystemExit("wrk is missing: apt-get install wrk")
     gunicorn = Path(sys.executable).parent / "gunicorn"
     if not gunicorn.exists():
-        raise SystemExit(f"gunicorn is missing: {Path(sys.executable).parent}/pip install gunicorn")
+        raise SystemExit(
+            "gunicorn is missing from .venv: run bin/test once to install the dev tools"
+        )
     var_dir = tempfile.mkdtemp(prefix="unbundled-bench-")
     env = _environment(var_dir)
     os.environ.update(env)
