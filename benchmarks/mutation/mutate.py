@@ -714,7 +714,8 @@ class Ledger:
         ordered = {
             module: {"sha256": entry["sha256"], "outcomes": dict(sorted(entry["outcomes"].items()))}
             for module, entry in sorted(self.modules.items())
-            if module in TARGETS
+            # Outcomes of a module no longer mutated, or of its older source, are void.
+            if module in TARGETS and Path(module).exists() and self._current(module)
         }
         temporary = self.path.with_suffix(".tmp")
         temporary.write_text(json.dumps(ordered, indent=1) + "\n", encoding="utf-8")

@@ -73,3 +73,14 @@ def test_operator_arguments_are_part_of_the_key() -> None:
     assert mutant_key("core/NumberReplacer", {"offset": 1}, 0) != mutant_key(
         "core/NumberReplacer", {"offset": -1}, 0
     )
+
+
+def test_saving_drops_outcomes_of_an_older_source(module: Path) -> None:
+    ledger = Ledger(module.parent / "ledger.json")
+    ledger.note(MODULE, KEY, "killed")
+    ledger.save()
+    module.write_text("def f(a, b):\n    return b > a\n")
+
+    Ledger(ledger.path).save()
+
+    assert Ledger(ledger.path).modules == {}
