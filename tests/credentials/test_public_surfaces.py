@@ -6,10 +6,12 @@ For every combination of the learner's choice (shown or hidden), the credential'
 public page is rendered as an anonymous visitor, parsed for what it lists, and compared with
 the others and with the rule written in credentials/public.py's docstring.
 
-The public surfaces today are the learner's page (/p/<slug>/), a micro-credential's list of
-holders (/credentials/<slug>/) and the credential's own page (/c/<id>/). The REST API
-(portfolio/api/) serves evidence only and lists no credentials, so it has nothing to compare
-yet; the directory and the transcript do not exist yet.
+The public surfaces are the learner's page (/p/<slug>/), a micro-credential's list of
+holders (/credentials/<slug>/), the credential's own page (/c/<id>/), the employers' directory
+(/directory/) and the public transcript (/p/<slug>/transcript.pdf). The directory and the
+transcript state what holds now, so they list the valid credentials of what the page lists;
+the transcript's own tests check that its PDF prints exactly its list. The REST API
+(portfolio/api/) serves evidence only and lists no credentials, so it has nothing to compare.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ from datetime import timedelta
 
 import pytest
 
+from credentials.directory.documents import refresh_directory_entry
+from credentials.directory.search import DirectoryFilters, search_directory
 from credentials.models import MicroCredential
-from credentials.public import public_credentials
+from credentials.public import list_transcript_credentials, public_credentials
 from credentials.services import set_credential_visibility
 from tests.credentials.conftest import NOW, issue, revoke
 from tests.factories import (
@@ -184,6 +188,31 @@ def test_every_public_surface_lists_the_same_credentials(
     if is_listed:
         expected.add(credential)
     assert set(public_credentials().filter(learner=subject)) == expected
+
+    # The directory and the transcript list the valid ones among what the page lists.
+    for user in (subject, control):
+        refresh_directory_entry(profile_id=user.profile.pk, now=NOW)
+    in_directory = {
+        result.profile.slug: set(result.credential_titles)
+        for result in search_directory(DirectoryFilters(), now=NOW).results
+    }
+    # A draft micro-credential is listed nowhere, the control's included.
+    control_titles = set() if state == "draft" else {"Tested"}
+    assert in_directory[CONTROL] == control_titles
+    valid_titles = {"Anchor", "Tested"} if is_listed and validity == "valid" else {"Anchor"}
+    if profile_is_public:
+        assert in_directory[SUBJECT] == valid_titles
+    else:
+        assert SUBJECT not in in_directory
+    on_transcript = {
+        shown.micro_credential.title
+        for shown in list_transcript_credentials(learner=subject, now=NOW)
+    }
+    assert on_transcript == (valid_titles if profile_is_public else set())
+    assert {
+        shown.micro_credential.title
+        for shown in list_transcript_credentials(learner=control, now=NOW)
+    } == control_titles
 
     # The credential's own page answers whatever its status or listing, so a verifier can
     # check it; only a deactivated holder takes it off. It never contradicts a list.
