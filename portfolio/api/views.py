@@ -1,8 +1,9 @@
-"""Read-only evidence API: one view per operation, with permissions from portfolio.permissions."""
+"""Evidence API: one view per resource, permissions from portfolio.permissions, changes by services."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -13,6 +14,7 @@ from portfolio.api.serializers import EvidenceOutputSerializer
 from portfolio.models import EvidenceItem, User
 from portfolio.permissions import AnyUser, get_evidence_for
 from portfolio.selectors import list_evidence
+from portfolio.services.evidence import delete_evidence
 
 
 def _user(request: Request) -> AnyUser:
@@ -38,9 +40,11 @@ class EvidenceListApi(APIView):
 
 class EvidenceDetailApi(APIView):
     """GET: one item, if the requesting user may view it; 404 otherwise (never 403).
+    DELETE: the owner removes it (204).
 
     Open to anonymous requests on purpose: a public item on a public profile is public, and
-    answering 403 to a visitor would confirm that a private item exists.
+    answering 403 to a visitor would confirm that a private item exists. Someone who may see
+    an item but not delete it gets the service's refusal, {"code", "detail"} with 403.
     """
 
     permission_classes = [AllowAny]
@@ -51,3 +55,12 @@ class EvidenceDetailApi(APIView):
         item = get_evidence_for(_user(request), pk)
         serializer = self.OutputSerializer(item, context={"request": request})
         return Response(serializer.data)
+
+    def delete(self, request: Request, pk: int) -> Response:
+        user = _user(request)
+        if not isinstance(user, User):
+            raise NotAuthenticated
+        # Looked up as the user sees it first, so what they may not see stays a 404.
+        item = get_evidence_for(user, pk)
+        delete_evidence(item_id=item.pk, by=user)
+        return Response(status=204)

@@ -1,8 +1,10 @@
 from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
+from portfolio.models import Event, EvidenceItem
 from tests.factories import EvidenceItemFactory, SkillFactory
 
 LIST_URL = reverse("api:evidence-list")
@@ -104,7 +106,69 @@ def test_detail_of_a_public_item_on_a_public_profile_is_readable_by_anyone(clien
     assert response.json()["title"] == "Shown"
 
 
-def test_api_is_read_only(signed_in, learner):
-    item = EvidenceItemFactory(owner=learner)
+def test_the_api_creates_and_edits_nothing(signed_in, learner):
+    item = EvidenceItemFactory(owner=learner, title="Mine")
     assert signed_in.post(LIST_URL, {"title": "x"}).status_code == 405
-    assert signed_in.delete(detail_url(item)).status_code == 405
+    assert signed_in.put(detail_url(item), {"title": "y"}).status_code == 405
+    item.refresh_from_db()
+    assert item.title == "Mine"
+
+
+def test_the_owner_deletes_an_item(signed_in, learner):
+    item = EvidenceItemFactory(owner=learner, title="Old draft")
+    kept = EvidenceItemFactory(owner=learner, title="Keeper")
+
+    response = signed_in.delete(detail_url(item))
+
+    assert response.status_code == 204
+    assert list(EvidenceItem.objects.filter(owner=learner)) == [kept]
+    assert Event.objects.filter(verb="evidence.deleted", actor=learner).count() == 1
+
+
+def test_someone_who_may_see_an_item_but_not_delete_it_gets_the_services_refusal(
+    client, learner, public_learner
+):
+    item = EvidenceItemFactory(owner=public_learner, title="Shown", public=True)
+    client.force_login(learner)
+    assert client.get(detail_url(item)).status_code == 200
+
+    response = client.delete(detail_url(item))
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "code": "evidence.not_owner",
+        "detail": "Only the owner can delete this evidence.",
+    }
+    assert EvidenceItem.objects.filter(pk=item.pk).exists()
+
+
+def test_deleting_an_item_one_may_not_see_is_a_404(client, learner, other_learner):
+    item = EvidenceItemFactory(owner=other_learner, title="Private")
+    client.force_login(learner)
+
+    response = client.delete(detail_url(item))
+
+    assert response.status_code == 404
+    assert EvidenceItem.objects.filter(pk=item.pk).exists()
+
+
+def test_anonymous_deletes_nothing(client, public_learner):
+    item = EvidenceItemFactory(owner=public_learner, title="Shown", public=True)
+    assert client.get(detail_url(item)).status_code == 200
+
+    response = client.delete(detail_url(item))
+
+    assert response.status_code == 403
+    assert EvidenceItem.objects.filter(pk=item.pk).exists()
+
+
+def test_deleting_needs_the_csrf_token(learner):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    item = EvidenceItemFactory(owner=learner, title="Mine")
+
+    response = client.delete(detail_url(item))
+
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+    assert EvidenceItem.objects.filter(pk=item.pk).exists()
