@@ -344,6 +344,8 @@ DIRECTORY_IS_PUBLIC = env_bool("UNBUNDLED_DIRECTORY_IS_PUBLIC", default=EMBEDDED
 # A PDF transcript listing more credentials than this is rendered by a worker, and the learner
 # is told in their inbox when it is ready (credentials.transcripts).
 TRANSCRIPT_BACKGROUND_THRESHOLD = 30
+# How many contact requests one employer may send in any 24 hours.
+CONTACT_REQUESTS_PER_DAY = env_int("UNBUNDLED_CONTACT_REQUESTS_PER_DAY", 10)
 
 # --- REST API
 REST_FRAMEWORK = {

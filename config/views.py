@@ -19,11 +19,12 @@ from django.views.decorators.http import require_http_methods
 from assessments import selectors as assessment_selectors
 from assessments.permissions import can_edit_application, can_use_review_queue
 from credentials.directory.forms import DirectoryQuickSearchForm
-from credentials.selectors import credential_pages, invitations
+from credentials.forms import VerifyForm
+from credentials.selectors import contact_requests, credential_pages, invitations
 from credentials.views.catalogue import get_micro_credential_page
 from portfolio import selectors
 from portfolio.http import AuthenticatedHttpRequest
-from portfolio.permissions import can_keep_portfolio
+from portfolio.permissions import can_keep_portfolio, is_employer
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ DASHBOARD_ROWS = 6
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
-    return render(request, "pages/home.html", {"directory_search": DirectoryQuickSearchForm()})
+    context = {"directory_search": DirectoryQuickSearchForm(), "verify_form": VerifyForm()}
+    return render(request, "pages/home.html", context)
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -59,6 +61,15 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "open_applications": assessment_selectors.list_open_applications_for_learner(
                 learner=user
             )[:DASHBOARD_ROWS],
+            "open_contact_request_count": contact_requests.count_open_contact_requests(user=user),
+        }
+    elif is_employer(user):
+        context |= {
+            "is_employer": True,
+            "verify_form": VerifyForm(),
+            "sent_contact_requests": contact_requests.list_contact_requests(user=user)[
+                :DASHBOARD_ROWS
+            ],
         }
     elif can_use_review_queue(user):
         context |= {

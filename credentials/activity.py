@@ -6,9 +6,16 @@ from collections.abc import Sequence
 
 from django.urls import reverse
 
-from credentials.models import IssuedCredential, IssuerInvitation, MicroCredential, ShareLink
+from credentials.models import (
+    ContactRequest,
+    IssuedCredential,
+    IssuerInvitation,
+    MicroCredential,
+    ShareLink,
+)
 from credentials.permissions import (
     managed_issuers,
+    visible_contact_requests,
     visible_credentials,
     visible_micro_credentials,
 )
@@ -74,4 +81,18 @@ def describe_share_links(reader: User, ids: Sequence[int]) -> dict[int, TargetLi
             url=reverse("credentials:share-links") if link.owner_id == reader.pk else "",
         )
         for link in links
+    }
+
+
+def describe_contact_requests(reader: User, ids: Sequence[int]) -> dict[int, TargetLink]:
+    """A contact request by its subject, linked for the employer and learner it is between."""
+    openable = set(visible_contact_requests(reader).filter(pk__in=ids).values_list("pk", flat=True))
+    return {
+        contact_request.pk: TargetLink(
+            name=contact_request.subject,
+            url=reverse("credentials:contact-request-detail", args=[contact_request.pk])
+            if contact_request.pk in openable
+            else "",
+        )
+        for contact_request in ContactRequest.objects.filter(pk__in=ids).only("pk", "subject")
     }

@@ -9,6 +9,7 @@ class CredentialsConfig(AppConfig):
         # Declares the app's verbs, so the activity page can list every kind of event.
         from credentials import verbs  # noqa: F401
         from credentials.activity import (
+            describe_contact_requests,
             describe_credentials,
             describe_invitations,
             describe_micro_credentials,
@@ -20,6 +21,7 @@ class CredentialsConfig(AppConfig):
         # Issuer staff read their organisations' events on the activity page.
         register_scopes(list_issuer_scopes)
         register_target("credentials.issuedcredential", describe_credentials)
+        register_target("credentials.contactrequest", describe_contact_requests)
         register_target("credentials.issuerinvitation", describe_invitations)
         register_target("credentials.microcredential", describe_micro_credentials)
         register_target("credentials.sharelink", describe_share_links)

@@ -25,3 +25,7 @@ class PublicationNotAllowed(CredentialError):
 
 class ShareLinkNotAllowed(CredentialError):
     pass
+
+
+class ContactNotAllowed(CredentialError):
+    """A contact request (or its answer) refused: not allowed, not now, or too many."""

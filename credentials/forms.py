@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from credentials.models import (
+    ContactRequest,
     Issuer,
     IssuerInvitation,
     MicroCredential,
@@ -242,3 +243,54 @@ class IssuerInvitationAdminForm(_InvitationFormBase):
                     % {"email": email, "issuer": issuer.name}
                 )
         return cleaned
+
+
+class ContactRequestForm(forms.Form):
+    """An employer's message to a learner; the service checks who may send it, and when."""
+
+    organisation = forms.CharField(
+        label=_("Your organisation"),
+        max_length=ContactRequest.ORGANISATION_MAX_LENGTH,
+        help_text=_("Shown to the learner with your name."),
+    )
+    subject = forms.CharField(label=_("Subject"), max_length=ContactRequest.SUBJECT_MAX_LENGTH)
+    body = forms.CharField(
+        label=_("Message"),
+        max_length=ContactRequest.BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_(
+            "Up to %(max)s characters. Say who you are and why you are writing; the learner "
+            "chooses whether to reply."
+        )
+        % {"max": ContactRequest.BODY_MAX_LENGTH},
+    )
+
+
+class ContactReplyForm(forms.Form):
+    reply = forms.CharField(
+        label=_("Your reply"),
+        max_length=ContactRequest.REPLY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Sent to the employer from %(site)s, without your e-mail address: include any contact "
+            "details you want them to have."
+        ),
+    )
+
+    def __init__(self, *args: Any, site_name: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["reply"]
+        field.help_text = str(field.help_text) % {"site": site_name}
+
+
+class VerifyForm(forms.Form):
+    """A credential link or identifier pasted to check; the view finds the credential."""
+
+    credential = forms.CharField(
+        label=_("Credential link or identifier"),
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"placeholder": "https://…/c/…/", "autocomplete": "off", "spellcheck": "false"}
+        ),
+        help_text=_("Paste the link to a credential's page, or the identifier at the end of it."),
+    )

@@ -615,3 +615,78 @@ from credentials.directory.models import (  # noqa: E402, F401
     DirectoryEntry,
     DirectorySkill,
 )
+
+
+class ContactRequestQuerySet(models.QuerySet["ContactRequest"]):
+    def open(self) -> ContactRequestQuerySet:
+        return self.filter(status=ContactRequest.Status.OPEN)
+
+
+class ContactRequest(models.Model):
+    """A short message an employer sends a learner from their public page.
+
+    Neither side sees the other's e-mail address while the request is open: the message
+    reaches the learner through their inbox and an e-mail from the site. If the learner
+    replies, the reply reaches the employer the same way, still without the learner's
+    address (they can put whatever contact details they choose in it), and the learner's
+    page of the request then shows the employer's address, since the learner chose to
+    answer. Declining closes the request without telling the employer anything but that.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Waiting for an answer")
+        REPLIED = "replied", _("Replied")
+        DECLINED = "declined", _("Declined")
+
+    SUBJECT_MAX_LENGTH = 120
+    BODY_MAX_LENGTH = 2000
+    ORGANISATION_MAX_LENGTH = 120
+    REPLY_MAX_LENGTH = 2000
+
+    employer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_requests_sent"
+    )
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="contact_requests_received",
+    )
+    organisation = models.CharField(_("organisation"), max_length=ORGANISATION_MAX_LENGTH)
+    subject = models.CharField(_("subject"), max_length=SUBJECT_MAX_LENGTH)
+    body = models.TextField(_("message"), max_length=BODY_MAX_LENGTH)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    reply = models.TextField(_("reply"), max_length=REPLY_MAX_LENGTH, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ContactRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            # The employer's list and the rate limit's count of the last day.
+            models.Index(fields=["employer", "-created_at"], name="contact_employer_recent_idx"),
+            models.Index(fields=["learner", "-created_at"], name="contact_learner_recent_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "replied", "declined"]),
+                name="contact_status_valid",
+            ),
+            # One request waiting per employer and learner: asking again before an answer
+            # is pressing, not contacting.
+            models.UniqueConstraint(
+                fields=["employer", "learner"],
+                condition=Q(status="open"),
+                name="contact_one_open_per_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="replied", answered_at__isnull=False) & ~Q(reply="")
+                | Q(status="declined", answered_at__isnull=False, reply="")
+                | Q(status="open", answered_at__isnull=True, reply=""),
+                name="contact_answer_matches_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -15,6 +15,8 @@ CREDENTIAL_REVOKED = "credential_revoked"
 ISSUER_INVITATION = "issuer_invitation"
 ISSUER_INVITATION_SIGNUP = "issuer_invitation_signup"
 TRANSCRIPT_READY = "transcript_ready"
+CONTACT_REQUEST_RECEIVED = "contact_request_received"
+CONTACT_REQUEST_REPLIED = "contact_request_replied"
 
 
 def register_notification_kinds() -> None:
@@ -72,4 +74,20 @@ def register_notification_kinds() -> None:
             "An organisation invites your e-mail address to sign up and join it."
         ),
         position=75,
+    )
+    register_notification_kind(
+        CONTACT_REQUEST_RECEIVED,
+        label=gettext_lazy("Message from an employer"),
+        roles=(User.Role.LEARNER,),
+        explanation=lambda: _(
+            "An employer writes to you from your public page; you choose whether to reply."
+        ),
+        position=67,
+    )
+    register_notification_kind(
+        CONTACT_REQUEST_REPLIED,
+        label=gettext_lazy("Reply from a learner"),
+        roles=(User.Role.EMPLOYER,),
+        explanation=lambda: _("A learner you wrote to replies."),
+        position=80,
     )

@@ -10,19 +10,24 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from credentials.models import IssuedCredential, Issuer, IssuerInvitation, MicroCredential
-from portfolio.models import User
+from credentials.models import (
+    ContactRequest,
+    IssuedCredential,
+    Issuer,
+    IssuerInvitation,
+    MicroCredential,
+)
+from portfolio.models import LearnerProfile, User
 from portfolio.permissions import (
     AnyUser,
+    get_public_profile,
     grant_admin_permissions,
     is_assessor,
+    is_employer,
     is_issuer_staff,
     is_learner,
+    is_public_profile,
 )
-
-
-def is_employer(user: AnyUser) -> bool:
-    return isinstance(user, User) and user.role == User.Role.EMPLOYER
 
 
 def can_search_directory(user: AnyUser) -> bool:
@@ -350,4 +355,89 @@ def grant_credentials_admin_permissions() -> None:
             "credentials.add_issuerinvitation",
             "credentials.delete_issuerinvitation",
         },
+    )
+
+
+# --- Contact requests ------------------------------------------------------------------------
+
+
+def can_send_contact_requests(user: AnyUser) -> bool:
+    """Whether the user is someone who contacts learners at all: an active employer."""
+    # A deactivated account acts for nobody.
+    return is_employer(user) and user.is_active
+
+
+def can_contact(user: AnyUser, profile: LearnerProfile) -> bool:
+    """Whether the user may write to this learner from their public page.
+
+    The rate limit and the one-open-request rule are state, checked by the service; this
+    is who may ask at all. Reads the profile's user, so select it with the profile.
+    """
+    if not can_send_contact_requests(user):
+        return False
+    # Only from a page they can see: a private or deactivated profile has no page.
+    if not is_public_profile(profile):
+        return False
+    # The learner's own choice, on their profile form.
+    return profile.accepts_contact_requests
+
+
+def get_contactable_profile_for(user: AnyUser, slug: str) -> LearnerProfile:
+    """The public profile the user may write to; Http404 for anyone else and anything else.
+
+    Learners, assessors, issuer staff and visitors never learn that the contact page
+    exists, and an employer finds none for a learner who turned requests off.
+    """
+    profile = get_public_profile(slug)
+    if not can_contact(user, profile):
+        raise Http404("No such page.")
+    return profile
+
+
+def visible_contact_requests(user: AnyUser) -> QuerySet[ContactRequest]:
+    """The requests the user sent (an employer) or received (a learner); none for others."""
+    if not isinstance(user, User) or not user.is_active:
+        return ContactRequest.objects.none()
+    if is_employer(user):
+        return ContactRequest.objects.filter(employer=user)
+    if is_learner(user):
+        return ContactRequest.objects.filter(learner=user)
+    return ContactRequest.objects.none()
+
+
+def can_answer_contact_request(user: AnyUser, contact_request: ContactRequest) -> bool:
+    # Only the learner written to answers, once.
+    if not user.is_authenticated or contact_request.learner_id != user.pk:
+        return False
+    return contact_request.status == ContactRequest.Status.OPEN
+
+
+@dataclass(frozen=True)
+class ContactRequestAccess:
+    """A contact request the user can see, with what they may do and read."""
+
+    contact_request: ContactRequest
+    is_learner: bool
+    can_answer: bool
+    # The employer's address, for the learner once they have replied (see ContactRequest).
+    shows_employer_address: bool
+
+
+def get_contact_request_for(user: AnyUser, pk: int) -> ContactRequestAccess:
+    """A request the user sent or received, with their capabilities; Http404 otherwise."""
+    contact_request = (
+        visible_contact_requests(user)
+        .select_related("employer", "learner__profile")
+        .filter(pk=pk)
+        .first()
+    )
+    if contact_request is None:
+        raise Http404("No such contact request.")
+    is_recipient = contact_request.learner_id == user.pk
+    return ContactRequestAccess(
+        contact_request=contact_request,
+        is_learner=is_recipient,
+        can_answer=can_answer_contact_request(user, contact_request),
+        shows_employer_address=is_recipient
+        and contact_request.status == ContactRequest.Status.REPLIED,
     )

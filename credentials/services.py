@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from credentials import notification_kinds
 from credentials.exceptions import (
+    ContactNotAllowed,
     CredentialError,
     InvitationNotAllowed,
     IssuanceNotAllowed,
@@ -25,6 +26,7 @@ from credentials.exceptions import (
     ShareLinkNotAllowed,
 )
 from credentials.models import (
+    ContactRequest,
     IssuedCredential,
     Issuer,
     IssuerInvitation,
@@ -34,11 +36,14 @@ from credentials.models import (
 )
 from credentials.permissions import (
     INVITATION_ROLES,
+    can_answer_contact_request,
     can_choose_visibility,
+    can_contact,
     can_issue,
     can_manage_issuer,
     can_publish_or_retire,
     can_revoke,
+    can_send_contact_requests,
     hash_invitation_token,
     hash_share_token,
     visible_invitations,
@@ -50,6 +55,9 @@ from credentials.records import (
     dump_rubric_results,
 )
 from credentials.verbs import (
+    CONTACT_REQUEST_DECLINED,
+    CONTACT_REQUEST_REPLIED,
+    CONTACT_REQUEST_SENT,
     CREDENTIAL_EXPIRY_REMINDED,
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
@@ -60,6 +68,7 @@ from credentials.verbs import (
     MICRO_CREDENTIAL_RETIRED,
     SHARE_LINK_CREATED,
     SHARE_LINK_REVOKED,
+    ContactRequestSent,
     CredentialExpiryReminded,
     CredentialIssued,
     CredentialRevoked,
@@ -71,8 +80,8 @@ from credentials.verbs import (
     ShareLinkRevoked,
     issuer_scope,
 )
-from portfolio.events import EventType, record_event
-from portfolio.models import User
+from portfolio.events import EventType, NoPayload, record_event
+from portfolio.models import LearnerProfile, User
 from portfolio.permissions import can_keep_portfolio
 from portfolio.services.notifications import notify
 
@@ -635,3 +644,188 @@ def retire_micro_credential(*, micro_credential_id: int, by: User) -> MicroCrede
         by=by,
         event_type=MICRO_CREDENTIAL_RETIRED,
     )
+
+
+# --- Contact requests ------------------------------------------------------------------
+
+CONTACT_RATE_WINDOW = timedelta(days=1)
+
+
+def _required_text(value: str, *, field: str, label: str, max_length: int) -> str:
+    text = value.strip()
+    if not text:
+        raise ContactNotAllowed(
+            _("Write a %(label)s.") % {"label": label}, code=f"contact.{field}_missing", field=field
+        )
+    if len(text) > max_length:
+        raise ContactNotAllowed(
+            _("Keep the %(label)s to %(max)s characters; this one has %(length)s.")
+            % {"label": label, "max": max_length, "length": len(text)},
+            code=f"contact.{field}_too_long",
+            field=field,
+        )
+    return text
+
+
+@transaction.atomic(durable=True)
+def send_contact_request(
+    *, by: User, profile_id: int, organisation: str, subject: str, body: str
+) -> ContactRequest:
+    """Send a learner a short message from their public page; the learner is told.
+
+    Raises ContactNotAllowed: 403 for anyone but an active employer; 404 for a profile that
+    is not public or whose learner turned requests off (the page the message comes from does
+    not exist for them); 409 while the employer's previous request to this learner awaits
+    an answer; 429 once the employer has sent CONTACT_REQUESTS_PER_DAY in the last 24 hours;
+    400 for an empty or overlong field. The learner's inbox row and e-mail are written in the
+    same transaction (credentials.subscribers), so a mail outage delays but loses nothing.
+    """
+    if not can_send_contact_requests(by):
+        raise ContactNotAllowed(
+            _("Only employers can contact learners."),
+            code="contact.not_employer",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    organisation = _required_text(
+        organisation,
+        field="organisation",
+        label=str(_("organisation")),
+        max_length=ContactRequest.ORGANISATION_MAX_LENGTH,
+    )
+    subject = _required_text(
+        subject,
+        field="subject",
+        label=str(_("subject")),
+        max_length=ContactRequest.SUBJECT_MAX_LENGTH,
+    )
+    body = _required_text(
+        body, field="body", label=str(_("message")), max_length=ContactRequest.BODY_MAX_LENGTH
+    )
+    # The employer's row is the lock that serialises their sending, so two requests sent at
+    # once cannot both pass the count below.
+    User.objects.select_for_update().filter(pk=by.pk).first()
+    profile = LearnerProfile.objects.select_related("user").filter(pk=profile_id).first()
+    if profile is None or not can_contact(by, profile):
+        raise ContactNotAllowed(
+            _("This learner does not take contact requests."),
+            code="contact.not_accepted",
+            status=HTTPStatus.NOT_FOUND,
+        )
+    waiting = ContactRequest.objects.open().filter(employer=by, learner=profile.user).first()
+    if waiting is not None:
+        raise ContactNotAllowed(
+            _(
+                "You wrote to %(name)s on %(date)s and they have not answered yet; you can write "
+                "again once they reply or decline."
+            )
+            % {"name": profile.display_name, "date": waiting.created_at.date().isoformat()},
+            code="contact.already_open",
+            status=HTTPStatus.CONFLICT,
+        )
+    now = timezone.now()
+    recent = list(
+        ContactRequest.objects.filter(employer=by, created_at__gt=now - CONTACT_RATE_WINDOW)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    limit = settings.CONTACT_REQUESTS_PER_DAY
+    if limit < 1:
+        raise ContactNotAllowed(
+            _("Contact requests are switched off on this site."),
+            code="contact.switched_off",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    if len(recent) >= limit:
+        next_at = recent[len(recent) - limit] + CONTACT_RATE_WINDOW
+        raise ContactNotAllowed(
+            _(
+                "You have sent %(limit)s contact requests in the last 24 hours, the most allowed. "
+                "You can send the next one after %(time)s UTC."
+            )
+            % {"limit": limit, "time": next_at.strftime("%Y-%m-%d %H:%M")},
+            code="contact.rate_limited",
+            status=HTTPStatus.TOO_MANY_REQUESTS,
+        )
+    contact_request = ContactRequest.objects.create(
+        employer=by,
+        learner=profile.user,
+        organisation=organisation,
+        subject=subject,
+        body=body,
+        created_at=now,
+    )
+    # No owner: the learner would read this event in their activity log, where an employer
+    # without a name is shown by e-mail address, which they may not see before replying.
+    # The learner has the request itself, in their inbox and at its own page.
+    record_event(
+        CONTACT_REQUEST_SENT,
+        by=by,
+        target=contact_request,
+        payload=ContactRequestSent(organisation=organisation, subject=subject),
+    )
+    return contact_request
+
+
+def _open_request_to_answer(contact_request_id: int, by: User) -> ContactRequest:
+    contact_request = (
+        ContactRequest.objects.select_for_update().filter(pk=contact_request_id).first()
+    )
+    if contact_request is None or contact_request.learner_id != by.pk:
+        raise ContactNotAllowed(
+            _("Only the learner written to can answer this request."),
+            code="contact.not_recipient",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    if not can_answer_contact_request(by, contact_request):
+        raise ContactNotAllowed(
+            _("You have already answered this request."),
+            code="contact.already_answered",
+            status=HTTPStatus.CONFLICT,
+        )
+    return contact_request
+
+
+@transaction.atomic(durable=True)
+def reply_to_contact_request(*, contact_request_id: int, by: User, reply: str) -> ContactRequest:
+    """Answer an employer's request; the reply reaches them in their inbox and by e-mail.
+
+    The learner's e-mail address is not sent: the reply comes from the site, and carries
+    only what the learner wrote. Raises ContactNotAllowed for anyone but the learner (403),
+    a request already answered (409) or an empty or overlong reply (400).
+    """
+    contact_request = _open_request_to_answer(contact_request_id, by)
+    contact_request.reply = _required_text(
+        reply, field="reply", label=str(_("reply")), max_length=ContactRequest.REPLY_MAX_LENGTH
+    )
+    contact_request.status = ContactRequest.Status.REPLIED
+    contact_request.answered_at = timezone.now()
+    contact_request.save(update_fields=["reply", "status", "answered_at"])
+    record_event(
+        CONTACT_REQUEST_REPLIED,
+        by=by,
+        target=contact_request,
+        owner=by,
+        payload=NoPayload(),
+    )
+    return contact_request
+
+
+@transaction.atomic(durable=True)
+def decline_contact_request(*, contact_request_id: int, by: User) -> ContactRequest:
+    """Close an employer's request without replying; the employer sees it declined.
+
+    Nobody is e-mailed. Raises ContactNotAllowed for anyone but the learner (403) or a
+    request already answered (409).
+    """
+    contact_request = _open_request_to_answer(contact_request_id, by)
+    contact_request.status = ContactRequest.Status.DECLINED
+    contact_request.answered_at = timezone.now()
+    contact_request.save(update_fields=["status", "answered_at"])
+    record_event(
+        CONTACT_REQUEST_DECLINED,
+        by=by,
+        target=contact_request,
+        owner=by,
+        payload=NoPayload(),
+    )
+    return contact_request

@@ -23,21 +23,24 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from credentials import notification_kinds, page_cache, transcripts
-from credentials.models import IssuedCredential, IssuerInvitation
+from credentials.models import ContactRequest, IssuedCredential, IssuerInvitation
 from credentials.permissions import INVITATION_ROLES, hash_invitation_token
 from credentials.verbs import (
+    CONTACT_REQUEST_REPLIED,
+    CONTACT_REQUEST_SENT,
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
     CREDENTIAL_VISIBILITY_SET,
     INVITATION_SENT,
     MICRO_CREDENTIAL_PUBLISHED,
     MICRO_CREDENTIAL_RETIRED,
+    ContactRequestSent,
     CredentialIssued,
     CredentialRevoked,
     InvitationSent,
 )
 from portfolio import verbs as portfolio_verbs
-from portfolio.events import Phase, subscribe
+from portfolio.events import NoPayload, Phase, subscribe
 from portfolio.models import Event, User
 from portfolio.services.notifications import notify, notify_address
 
@@ -134,7 +137,49 @@ def forget_owners_pdfs(event: Event, payload: object) -> None:
         transcripts.forget_learner_pdfs(learner_id=event.owner_id)
 
 
+def _contact_request(event: Event) -> ContactRequest:
+    return ContactRequest.objects.select_related("employer", "learner__profile").get(
+        pk=_target_id(event)
+    )
+
+
+def tell_learner_of_contact_request(event: Event, payload: ContactRequestSent) -> None:
+    contact_request = _contact_request(event)
+    employer = contact_request.employer
+    # Who wrote, by name and organisation only: the employer's address is not shown to the
+    # learner until they reply (ContactRequest).
+    notify(
+        recipients=[contact_request.learner],
+        kind=notification_kinds.CONTACT_REQUEST_RECEIVED,
+        subject=_("%(organisation)s would like to get in touch: %(subject)s")
+        % {"organisation": payload.organisation, "subject": payload.subject},
+        link=reverse("credentials:contact-request-detail", args=[contact_request.pk]),
+        context={
+            "sender": employer.get_full_name(),
+            "organisation": contact_request.organisation,
+            "subject": contact_request.subject,
+            "body": contact_request.body,
+        },
+    )
+
+
+def tell_employer_of_reply(event: Event, payload: NoPayload) -> None:
+    contact_request = _contact_request(event)
+    name = contact_request.learner.profile.display_name
+    # The reply is relayed from the site: the learner's address is never in it.
+    notify(
+        recipients=[contact_request.employer],
+        kind=notification_kinds.CONTACT_REQUEST_REPLIED,
+        subject=_("%(name)s replied to “%(subject)s”")
+        % {"name": name, "subject": contact_request.subject},
+        link=reverse("credentials:contact-request-detail", args=[contact_request.pk]),
+        context={"name": name, "subject": contact_request.subject, "reply": contact_request.reply},
+    )
+
+
 def subscribe_notifications() -> None:
+    subscribe(CONTACT_REQUEST_SENT, tell_learner_of_contact_request, phase=Phase.IN_TRANSACTION)
+    subscribe(CONTACT_REQUEST_REPLIED, tell_employer_of_reply, phase=Phase.IN_TRANSACTION)
     subscribe(CREDENTIAL_ISSUED, tell_holder_of_issue, phase=Phase.IN_TRANSACTION)
     subscribe(CREDENTIAL_REVOKED, tell_holder_of_revocation, phase=Phase.IN_TRANSACTION)
     subscribe(INVITATION_SENT, tell_invitee, phase=Phase.IN_TRANSACTION)

@@ -2,6 +2,7 @@ from django.urls import path
 
 from credentials.views import (
     catalogue,
+    contact,
     credential_page,
     directory,
     documents,
@@ -10,6 +11,7 @@ from credentials.views import (
     public,
     revoke,
     share_links,
+    verify,
 )
 
 app_name = "credentials"
@@ -19,6 +21,19 @@ urlpatterns = [
     # A learner's page through one of their share links (credentials.public).
     path("p/<slug:slug>/s/<str:token>/", public.shared_portfolio, name="shared-portfolio"),
     path("p/<slug:slug>/transcript.pdf", documents.public_transcript, name="public-transcript"),
+    path("p/<slug:slug>/contact/", contact.contact_request_new, name="contact-request-new"),
+    path("me/contact-requests/", contact.contact_request_list, name="contact-request-list"),
+    path(
+        "me/contact-requests/<int:pk>/",
+        contact.contact_request_detail,
+        name="contact-request-detail",
+    ),
+    path(
+        "me/contact-requests/<int:pk>/decline/",
+        contact.contact_request_decline,
+        name="contact-request-decline",
+    ),
+    path("verify/", verify.verify, name="verify"),
     path("credentials/", catalogue.catalogue, name="catalogue"),
     path("directory/", directory.directory, name="directory"),
     path("c/<uuid:public_id>/", credential_page.credential_detail, name="credential-detail"),

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.utils.translation import gettext_lazy as _
 
-from portfolio.events import declare_event
+from portfolio.events import NoPayload, declare_event
 
 
 def issuer_scope(issuer_id: int) -> str:
@@ -74,6 +74,12 @@ class InvitationAccepted:
     role: str
 
 
+@dataclass(frozen=True)
+class ContactRequestSent:
+    organisation: str
+    subject: str
+
+
 MICRO_CREDENTIAL_PUBLISHED = declare_event(
     "micro_credential.published",
     MicroCredentialStatusChanged,
@@ -109,4 +115,13 @@ INVITATION_ACCEPTED = declare_event(
     "issuer.invitation_accepted",
     InvitationAccepted,
     label=_("accepted an invitation to join an issuer"),
+)
+CONTACT_REQUEST_SENT = declare_event(
+    "contact_request.sent", ContactRequestSent, label=_("sent a learner a contact request")
+)
+CONTACT_REQUEST_REPLIED = declare_event(
+    "contact_request.replied", NoPayload, label=_("replied to a contact request")
+)
+CONTACT_REQUEST_DECLINED = declare_event(
+    "contact_request.declined", NoPayload, label=_("declined a contact request")
 )

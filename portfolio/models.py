@@ -119,6 +119,9 @@ class LearnerProfile(models.Model):
     # Only while the profile is public too: the transcript at /p/<slug>/transcript.pdf is
     # part of the public page, so it is never public on its own.
     transcript_is_public = models.BooleanField(_("transcript is public"), default=False)
+    # Whether employers may send a message from the public page (credentials' contact
+    # requests); the learner's e-mail address is never shown to them either way.
+    accepts_contact_requests = models.BooleanField(_("employers may contact me"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -34,6 +34,10 @@ def is_issuer_staff(user: AnyUser) -> bool:
     return _role(user) == User.Role.ISSUER_STAFF
 
 
+def is_employer(user: AnyUser) -> bool:
+    return _role(user) == User.Role.EMPLOYER
+
+
 def can_keep_portfolio(user: AnyUser) -> bool:
     """Evidence libraries and portfolios belong to learners only."""
     return is_learner(user)

@@ -554,6 +554,66 @@ def _():
     )
 
 
+def _contacted():
+    learner = _learner()
+    learner.profile.is_public = True
+    learner.profile.save()
+    employer = UserFactory(email="employer@example.com", employer=True)
+    return employer, learner
+
+
+def _contact_request(employer, learner):
+    return credentials.send_contact_request(
+        by=employer,
+        profile_id=learner.profile.pk,
+        organisation="Firm Ltd",
+        subject="A role",
+        body="Shall we talk?",
+    )
+
+
+@scenario(credentials.send_contact_request)
+def _():
+    employer, learner = _contacted()
+    return Case(
+        run=lambda: _contact_request(employer, learner),
+        verb="contact_request.sent",
+        actor=employer,
+        target=lambda contact_request: contact_request,
+        owner=None,
+    )
+
+
+@scenario(credentials.reply_to_contact_request)
+def _():
+    employer, learner = _contacted()
+    contact_request = _contact_request(employer, learner)
+    return Case(
+        run=lambda: credentials.reply_to_contact_request(
+            contact_request_id=contact_request.pk, by=learner, reply="Yes."
+        ),
+        verb="contact_request.replied",
+        actor=learner,
+        target=contact_request,
+        owner=learner,
+    )
+
+
+@scenario(credentials.decline_contact_request)
+def _():
+    employer, learner = _contacted()
+    contact_request = _contact_request(employer, learner)
+    return Case(
+        run=lambda: credentials.decline_contact_request(
+            contact_request_id=contact_request.pk, by=learner
+        ),
+        verb="contact_request.declined",
+        actor=learner,
+        target=contact_request,
+        owner=learner,
+    )
+
+
 # --- assessments -----------------------------------------------------------------------------
 
 

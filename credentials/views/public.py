@@ -18,7 +18,7 @@ from django.utils.cache import (
 from credentials import page_cache
 from credentials.models import IssuedCredential
 from credentials.public import ShareLinkGone, get_shared_profile
-from credentials.selectors import portfolio_page
+from credentials.selectors import contact_requests, portfolio_page
 from credentials.structured_data import person_json_ld
 from credentials.views.open_graph import build_absolute_badge_url
 from portfolio.models import LearnerProfile
@@ -140,4 +140,5 @@ def _context(
         "json_ld": person_json_ld(
             portfolio, page_url=page_url, image_url=image_url, credential_url=credential_url
         ),
+        "contact": contact_requests.get_contact_button(viewer=request.user, profile=profile),
     }

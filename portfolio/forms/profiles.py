@@ -110,6 +110,15 @@ class ProfileForm(forms.Form):
             "valid credentials your public page shows, from /p/<address>/transcript.pdf."
         ),
     )
+    accepts_contact_requests = forms.BooleanField(
+        label=_("Employers may contact me"),
+        required=False,
+        help_text=_(
+            "Signed-in employers can send you a short message from your public page; you get it "
+            "in your inbox and by e-mail and choose whether to reply. Your e-mail address is "
+            "never shown to them."
+        ),
+    )
 
     def __init__(self, *args: Any, profile: LearnerProfile, **kwargs: Any) -> None:
         kwargs.setdefault(
@@ -128,6 +137,7 @@ class ProfileForm(forms.Form):
                 "github_url": profile.github_url,
                 "group_credentials_by": profile.group_credentials_by,
                 "transcript_is_public": profile.transcript_is_public,
+                "accepts_contact_requests": profile.accepts_contact_requests,
             },
         )
         super().__init__(*args, **kwargs)

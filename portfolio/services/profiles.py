@@ -277,6 +277,7 @@ def update_profile(
     github_url: str = "",
     group_credentials_by: str = CredentialGrouping.ISSUER,
     transcript_is_public: bool = False,
+    accepts_contact_requests: bool = True,
     avatar: UploadedFile[bytes] | None = None,
     remove_avatar: bool = False,
 ) -> LearnerProfile:
@@ -319,6 +320,7 @@ def update_profile(
             *links,
             "group_credentials_by",
             "transcript_is_public",
+            "accepts_contact_requests",
         ]
         before = {name: getattr(locked, name) for name in text_fields}
         locked.display_name = display_name
@@ -333,6 +335,7 @@ def update_profile(
             setattr(locked, name, value)
         locked.group_credentials_by = group_credentials_by
         locked.transcript_is_public = transcript_is_public
+        locked.accepts_contact_requests = accepts_contact_requests
         try:
             # A concurrent edit can claim the slug between the check and the write; the
             # unique index decides, in a savepoint so the transaction stays usable.

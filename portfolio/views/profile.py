@@ -50,6 +50,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
                 github_url=data["github_url"],
                 group_credentials_by=data["group_credentials_by"],
                 transcript_is_public=data["transcript_is_public"],
+                accepts_contact_requests=data["accepts_contact_requests"],
                 avatar=data["avatar"],
                 remove_avatar=data.get("remove_avatar", False),
             )

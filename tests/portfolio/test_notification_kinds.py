@@ -12,8 +12,8 @@ from portfolio.notification_kinds import (
 )
 from portfolio.services.notifications import notify
 
-# What each role received before the kinds moved into the apps that send them, in the order
-# the e-mail settings page lists them, with their labels.
+# What each role receives (what it did before the kinds moved into the apps that send them,
+# and contact requests since), in the order the e-mail settings page lists them, with labels.
 KINDS_BY_ROLE = {
     User.Role.LEARNER: [
         ("application_claimed", "Application taken into review"),
@@ -23,6 +23,7 @@ KINDS_BY_ROLE = {
         ("credential_expiring", "Credential expiring soon"),
         ("credential_revoked", "Credential revoked"),
         ("transcript_ready", "Transcript ready"),
+        ("contact_request_received", "Message from an employer"),
     ],
     User.Role.ASSESSOR: [
         ("application_submitted", "Application submitted for review"),
@@ -32,7 +33,7 @@ KINDS_BY_ROLE = {
         ("application_waiting", "Application waiting for review"),
         ("issuer_invitation", "Invitation to join an issuer"),
     ],
-    User.Role.EMPLOYER: [],
+    User.Role.EMPLOYER: [("contact_request_replied", "Reply from a learner")],
 }
 
 
@@ -49,7 +50,7 @@ def test_the_registry_holds_exactly_the_kinds_the_apps_send():
     assert {kind.value for kind in list_registered_kinds()} == expected | {
         "issuer_invitation_signup"
     }
-    assert len(expected) == 10
+    assert len(expected) == 12
 
 
 def test_the_kind_columns_take_their_choices_from_the_registry():

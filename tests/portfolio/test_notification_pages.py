@@ -263,6 +263,7 @@ def test_email_settings_offer_every_kind_a_learner_receives_ticked_by_default(cl
         "credential_expiring",
         "credential_revoked",
         "transcript_ready",
+        "contact_request_received",
     ]
     assert re.findall(r'<input type="checkbox" name="(\w+)"', response.text) == learner_kinds
     for kind in learner_kinds:
@@ -301,12 +302,15 @@ def test_email_settings_offer_only_the_kinds_the_role_receives(
     assert "Credential issued" not in response.text
 
 
-def test_an_employer_is_told_there_is_nothing_to_choose(client, employer):
+def test_an_employer_chooses_only_whether_learners_replies_are_emailed(client, employer):
     client.force_login(employer)
     response = client.get(EMAIL_SETTINGS)
     assert "<h1>E-mail settings</h1>" in response.text
-    assert "Nothing on Unbundled sends e-mail to your account" in response.text
-    assert 'type="checkbox"' not in response.text
+    assert re.findall(r'<input type="checkbox" name="(\w+)"', response.text) == [
+        "contact_request_replied"
+    ]
+    assert "A learner you wrote to replies." in response.text
+    assert "Nothing on Unbundled sends e-mail to your account" not in response.text
 
 
 def test_saving_leaves_kinds_of_other_roles_alone(client, assessor):

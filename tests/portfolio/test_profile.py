@@ -41,6 +41,8 @@ def form_data(profile, **changes):
         data["in_directory"] = "on"
     if profile.transcript_is_public:
         data["transcript_is_public"] = "on"
+    if profile.accepts_contact_requests:
+        data["accepts_contact_requests"] = "on"
     data.update(changes)
     return data
 
