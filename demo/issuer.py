@@ -18,7 +18,7 @@ from credentials.models import Issuer, MicroCredential, RubricCriterion, RubricL
 from credentials.services import publish_micro_credential, retire_micro_credential
 from credentials.validators import validate_badge_image
 from demo.people import DemoPeople, TextSink, write_line
-from demo.specs import DemoData, MicroCredentialSpec
+from demo.specs import DemoData, IssuerSpec, MicroCredentialSpec
 from portfolio.models import User
 
 
@@ -31,8 +31,8 @@ class DemoIssuer:
     micro_credentials: dict[str, MicroCredential]
 
 
-def _ensure_issuer(data: DemoData, people: DemoPeople, stdout: TextSink) -> Issuer:
-    spec = data.issuer
+def ensure_demo_issuer(spec: IssuerSpec, stdout: TextSink) -> Issuer:
+    """The issuer a demo data file describes, created with its logo if missing."""
     issuer = Issuer.objects.filter(slug=spec.slug).first()
     if issuer is None:
         issuer = Issuer(
@@ -48,6 +48,11 @@ def _ensure_issuer(data: DemoData, people: DemoPeople, stdout: TextSink) -> Issu
         write_line(stdout, f"Issuer: {issuer.name} created.")
     else:
         write_line(stdout, f"Issuer: {issuer.name} already there.")
+    return issuer
+
+
+def _ensure_issuer(data: DemoData, people: DemoPeople, stdout: TextSink) -> Issuer:
+    issuer = ensure_demo_issuer(data.issuer, stdout)
     # The demo issuer login is how the README says to manage and revoke: keep it on the staff.
     issuer.staff.add(people.issuer)
     # ... and the demo assessor one of its assessors, so it can be assigned below.

@@ -102,7 +102,9 @@ def _upload(asset: Asset) -> SimpleUploadedFile:
     return SimpleUploadedFile(asset.name, asset.read(), content_type=asset.content_type)
 
 
-def ensure_demo_profile(learner: User, spec: LearnerSpec) -> LearnerProfile:
+def ensure_demo_profile(
+    learner: User, spec: LearnerSpec, *, accepts_contact_requests: bool = True
+) -> LearnerProfile:
     """The learner's profile, filled from the spec once.
 
     A headline means the profile was set up before (by us or by hand), and re-running the demo
@@ -121,6 +123,7 @@ def ensure_demo_profile(learner: User, spec: LearnerSpec) -> LearnerProfile:
         location=spec.profile.location,
         is_public=spec.profile.is_public,
         transcript_is_public=spec.profile.transcript_is_public,
+        accepts_contact_requests=accepts_contact_requests,
     )
     if spec.profile.avatar is not None and not profile.avatar:
         profile = set_avatar(profile_id=profile.pk, by=learner, upload=_upload(spec.profile.avatar))

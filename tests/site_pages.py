@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from assessments.models import Application
 from credentials.models import (
+    ContactRequest,
     IssuedCredential,
     Issuer,
     IssuerInvitation,
@@ -40,6 +41,7 @@ NOT_PAGES = {
     "portfolio:evidence-thumbnail",
     "credentials:invitation-accept",
     "credentials:share-link-revoke",
+    "credentials:contact-request-decline",
     "assessments:application-start",
     "assessments:application-submit",
     "assessments:claim",
@@ -164,6 +166,9 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
             "credentials:invitation-signup",
             reverse("credentials:invitation-signup", args=["no-such-token"]),
         ),
+        ("credentials:contact-request-list", reverse("credentials:contact-request-list")),
+        ("credentials:verify", reverse("credentials:verify")),
+        ("credentials:verify", f"{reverse('credentials:verify')}?credential=not+ours"),
         ("assessments:application-list", reverse("assessments:application-list")),
         ("assessments:queue", reverse("assessments:queue")),
     ]
@@ -196,6 +201,12 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
         urls.append(
             ("credentials:public-portfolio", reverse("credentials:public-portfolio", args=[slug]))
         )
+        urls.append(
+            (
+                "credentials:contact-request-new",
+                reverse("credentials:contact-request-new", args=[slug]),
+            )
+        )
     # Needs add_share_links(): an open link, a revoked one (410) and one that never was (404).
     learner_slug = User.objects.get(email="learner@example.com").profile.slug
     for token in [SHARE_LINK_TOKEN, REVOKED_SHARE_LINK_TOKEN, "no-such-token"]:
@@ -203,6 +214,13 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
             (
                 "credentials:shared-portfolio",
                 reverse("credentials:shared-portfolio", args=[learner_slug, token]),
+            )
+        )
+    for pk in ContactRequest.objects.order_by("pk").values_list("pk", flat=True)[:1]:
+        urls.append(
+            (
+                "credentials:contact-request-detail",
+                reverse("credentials:contact-request-detail", args=[pk]),
             )
         )
     for slug in MicroCredential.objects.order_by("pk").values_list("slug", flat=True):

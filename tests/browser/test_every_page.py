@@ -24,9 +24,9 @@ from playwright.sync_api import expect
 
 from assessments.models import Application
 from assessments.services import reviewing
-from credentials.models import IssuedCredential, Issuer, MicroCredential
+from credentials.models import ContactRequest, IssuedCredential, Issuer, MicroCredential
 from credentials.services import invite_to_issuer
-from portfolio.models import EvidenceItem, User
+from portfolio.models import EvidenceItem, LearnerProfile, User
 from tests.browser.accessibility import (
     axe_problems,
     focus_problems,
@@ -63,6 +63,7 @@ NOT_PAGES = {
     "assessments:application-start": "POST only",
     "credentials:invitation-accept": "POST only",
     "credentials:share-link-revoke": "POST only",
+    "credentials:contact-request-decline": "POST only",
     "assessments:application-submit": "POST only",
     "assessments:claim": "POST only",
     "assessments:release": "POST only",
@@ -135,6 +136,12 @@ def _visits() -> list[Visit]:
         status__in=[Application.Status.IN_REVIEW, Application.Status.SUBMITTED],
     ).order_by("-status", "pk")[:2]
 
+    contact_slugs = list(
+        LearnerProfile.objects.filter(is_public=True, accepts_contact_requests=True)
+        .exclude(user=learner)
+        .order_by("pk")
+        .values_list("slug", flat=True)[:1]
+    )
     public_pages = [
         "/",
         "/credentials/",
@@ -143,6 +150,8 @@ def _visits() -> list[Visit]:
         "/directory/",
         "/directory/?skill=data-visualisation&verified=on",
         "/directory/?skill=nope&after=x",
+        "/verify/",
+        "/verify/?credential=https%3A%2F%2Felsewhere.example.net%2Fc%2F1%2F",
         f"/p/{profile_slug}/",
         # Every rubric: their shapes differ, and so does their width on a phone.
         *(f"/credentials/{micro_credential.slug}/" for micro_credential in micro_credentials),
@@ -179,8 +188,15 @@ def _visits() -> list[Visit]:
         f"/p/{profile_slug}/",
         *credential_pages,
     ]
+    # The demo employer's request to the demo learner, which both of them can open.
+    contact_requests = [
+        f"/me/contact-requests/{pk}/"
+        for pk in ContactRequest.objects.filter(learner=learner).values_list("pk", flat=True)[:1]
+    ]
     learner_pages = [
         *signed_in,
+        "/me/contact-requests/",
+        *contact_requests,
         # Held, open to apply for, and retired: each shows the learner something else.
         *(f"/credentials/{micro_credential.slug}/" for micro_credential in micro_credentials),
         "/me/profile/",
@@ -221,7 +237,14 @@ def _visits() -> list[Visit]:
         "learner": learner_pages,
         "assessor": assessor_pages,
         "invited assessor": ["/dashboard/", "/me/invitations/"],
-        "employer": signed_in,
+        "employer": [
+            *signed_in,
+            "/me/contact-requests/",
+            *contact_requests,
+            # Another learner's page (the demo learner has the employer's request already).
+            *(f"/p/{slug}/" for slug in contact_slugs),
+            *(f"/p/{slug}/contact/" for slug in [profile_slug, *contact_slugs]),
+        ],
         "issuer": issuer_pages,
     }
     return [Visit(role, path) for role, paths in pages.items() for path in dict.fromkeys(paths)]

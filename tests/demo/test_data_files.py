@@ -7,6 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from demo import specs
+from demo.directory import read_directory_data
 from demo.specs import Asset, DemoDataError, read_demo_data
 from portfolio.models import User
 from portfolio.pdfs import strip_active_content
@@ -60,7 +61,10 @@ def test_the_shipped_data_files_read_cleanly():
 
 def test_every_asset_is_used_by_the_data_files():
     data = read_demo_data()
+    directory = read_directory_data(data)
     used = {
+        directory.issuer.logo,
+        *(spec.badge for spec in directory.micro_credentials),
         data.learner.profile.avatar,
         data.issuer.logo,
         *(spec.file for spec in data.learner.evidence),

@@ -18,12 +18,16 @@ from assessments.models import (
 )
 from assessments.selectors import list_history
 from credentials.models import (
+    ContactRequest,
     IssuedCredential,
     Issuer,
     MicroCredential,
     RubricCriterion,
     RubricLevel,
 )
+from credentials.public import public_credentials
+from demo.directory import read_directory_data
+from demo.specs import read_demo_data
 from portfolio.models import (
     Event,
     EvidenceItem,
@@ -101,20 +105,20 @@ def test_load_demo_twice_duplicates_nothing():
 
     assert counts() == after_first
     assert after_first | {"events": None, "notifications": None} == {
-        "users": 14,
-        "profiles": 11,
+        "users": 59,
+        "profiles": 55,
         "frameworks": 1,
         "skills": 20,
-        "evidence": 34,
-        "evidence_skill_tags": 65,
-        "email_addresses": 14,
-        "issuers": 1,
-        "issuer_staff": 1,
-        "micro_credentials": 6,
+        "evidence": 122,
+        "evidence_skill_tags": 197,
+        "email_addresses": 59,
+        "issuers": 2,
+        "issuer_staff": 2,
+        "micro_credentials": 9,
         "assessor_assignments": 6,
-        "criteria": 17,
-        "levels": 51,
-        "credentials": 5,
+        "criteria": 22,
+        "levels": 66,
+        "credentials": 77,
         "applications": 18,
         "responses": 52,
         "submitted_evidence": 43,
@@ -139,12 +143,18 @@ def test_load_demo_twice_duplicates_nothing():
     assert "Applications: 0 demo scenarios played (18 already there)." in second_output
     assert (
         "In the database now:\n"
-        "  Micro-credentials: 6 (5 published, 1 retired)\n"
-        "  Learners: 11, with 34 evidence items\n"
+        "  Micro-credentials: 9 (8 published, 1 retired)\n"
+        "  Learners: 55, with 122 evidence items\n"
         "  Applications: 18 (1 draft, 8 submitted, 1 changes requested, 3 resubmitted, "
         "5 approved)\n"
-        "  Credentials: 5 (3 valid, 1 expired, 1 revoked)\n"
+        "  Credentials: 77 (62 valid, 10 expired, 5 revoked)\n"
     ) in second_output
+    assert "Directory: 44 new learners (0 already there), credentials from 2 issuers." in (
+        first_output
+    )
+    assert "Directory: 0 new learners (44 already there), credentials from 2 issuers." in (
+        second_output
+    )
     assert second_output.endswith(
         "Demo logins (password: unbundled-demo):\n"
         "  learner@example.com   Amara Okafor (learner) - public profile at /p/amara-okafor/\n"
@@ -161,7 +171,11 @@ def test_demo_logins_work_with_mandatory_email_verification(client, settings):
     load_demo()
 
     users = {user.email: user for user in User.objects.all()}
-    assert sorted(users) == sorted(DEMO_EMAILS + QUEUE_LEARNER_EMAILS)
+    directory = read_directory_data(read_demo_data())
+    generated = [learner.spec.user.email for learner in directory.learners]
+    assert sorted(users) == sorted(
+        DEMO_EMAILS + QUEUE_LEARNER_EMAILS + generated + [directory.issuer_staff.email]
+    )
     assert {email: users[email].role for email in DEMO_EMAILS} == {
         "assessor@example.com": "assessor",
         "employer@example.com": "employer",
@@ -233,7 +247,7 @@ def test_amara_has_a_public_profile_and_a_curated_library_of_real_files():
 def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired():
     load_demo()
 
-    issuer = Issuer.objects.get()
+    issuer = Issuer.objects.get(slug="harbourside-digital-skills")
     assert (issuer.name, issuer.slug, issuer.url) == (
         "Harbourside Digital Skills Centre",
         "harbourside-digital-skills",
@@ -251,7 +265,10 @@ def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired():
     retired = micro_credentials.get(status="retired")
     assert retired.slug == "cloud-and-security-essentials"
     # Published and retired through the services, by the demo issuer, as the audit log shows.
-    events = Event.objects.filter(target_type="credentials.microcredential")
+    events = Event.objects.filter(
+        target_type="credentials.microcredential",
+        target_id__in=micro_credentials.values("pk"),
+    )
     assert sorted(events.values_list("verb", "target_id", "actor__email")) == sorted(
         [
             ("micro_credential.published", pk, "issuer@example.com")
@@ -300,11 +317,12 @@ def test_every_demo_micro_credential_states_the_eu_recommendations_elements():
     load_demo()
 
     micro_credentials = list(MicroCredential.objects.select_related("issuer", "stacks_towards"))
-    assert len(micro_credentials) == 6
+    # Six from issuer.toml and three from the second issuer in directory.toml.
+    assert len(micro_credentials) == 9
     for micro_credential in micro_credentials:
         # What every micro-credential states (2022/C 243/02, Annex I), checked as the admin does.
         micro_credential.full_clean(exclude=["badge_image"])
-        assert micro_credential.issuer.country == "Ireland"
+        assert micro_credential.issuer.country
         assert micro_credential.learning_outcomes.startswith("A holder is able to:")
         assert micro_credential.assessment_type in MicroCredential.AssessmentType.values
         assert micro_credential.participation in MicroCredential.Participation.values
@@ -332,6 +350,11 @@ def test_every_demo_micro_credential_states_the_eu_recommendations_elements():
         "work_experience",
     }
     assert "" not in {m.supervision for m in micro_credentials}
+    assert {m.issuer.slug: m.issuer.country for m in micro_credentials} == {
+        "harbourside-digital-skills": "Ireland",
+        "northgate-institute": "United Kingdom",
+    }
+    assert by_slug["agile-project-delivery"].national_framework_level == "RQF level 5"
 
 
 def test_amara_holds_valid_expired_and_revoked_credentials():
@@ -473,3 +496,52 @@ def test_the_demo_sends_no_email_and_prints_none(capsys):
     week_ago = timezone.now() - timedelta(days=7)
     assert not notifications.filter(read_at__isnull=True, created_at__lt=week_ago).exists()
     assert notifications.filter(read_at__isnull=True, recipient__email="assessor@example.com")
+
+
+def test_the_directory_has_forty_more_public_learners_with_credentials_from_two_issuers():
+    load_demo()
+
+    generated = read_directory_data(read_demo_data()).learners
+    emails = [learner.spec.user.email for learner in generated]
+    assert len(emails) == len(set(emails)) >= 40
+    profiles = LearnerProfile.objects.filter(user__email__in=emails)
+    public = profiles.filter(is_public=True)
+    assert public.count() >= 40
+    # Some keep their page private or turned employers' messages off.
+    assert profiles.filter(is_public=False).exists()
+    assert public.filter(accepts_contact_requests=False).exists()
+    shown = public_credentials().filter(learner__email__in=emails)
+    assert set(shown.values_list("issuer__slug", flat=True)) == {
+        "harbourside-digital-skills",
+        "northgate-institute",
+    }
+    # Varied: many micro-credentials and skills, some expired, and revoked ones not shown.
+    assert shown.values("micro_credential").distinct().count() >= 6
+    assert (
+        EvidenceItem.skills.through.objects.filter(evidenceitem__owner__email__in=emails)
+        .values("skill")
+        .distinct()
+        .count()
+        >= 12
+    )
+    now = timezone.now()
+    assert shown.filter(expires_at__lte=now).exists()
+    revoked = IssuedCredential.objects.filter(learner__email__in=emails, revoked_at__isnull=False)
+    assert revoked.exists()
+    assert not shown.filter(pk__in=revoked).exists()
+    assert all(len(list_public_evidence(owner=profile.user)) == 2 for profile in public[:5])
+
+
+def test_the_demo_employer_has_sent_the_demo_learner_a_request():
+    load_demo()
+    load_demo()
+
+    [request] = ContactRequest.objects.all()
+    assert (request.employer.email, request.learner.email, request.status) == (
+        "employer@example.com",
+        "learner@example.com",
+        "open",
+    )
+    assert request.subject == "Data analyst role in our Leeds team"
+    [notice] = Notification.objects.filter(kind="contact_request_received")
+    assert (notice.recipient, notice.email_state) == (request.learner, "skipped")

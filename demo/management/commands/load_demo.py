@@ -16,6 +16,7 @@ from assessments.models import Application
 from credentials.directory.documents import rebuild_directory
 from credentials.models import IssuedCredential, MicroCredential
 from demo.applications import load_applications
+from demo.directory import load_directory, read_directory_data
 from demo.issuer import load_issuer, retire_demo_micro_credentials
 from demo.people import DEMO_PASSWORD, load_people
 from demo.specs import DemoDataError, read_demo_data
@@ -33,6 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: object) -> None:
         try:
             data = read_demo_data()
+            directory = read_directory_data(data)
             # The demo plays made-up events through the real services, which notify as in
             # real use: the notifications are part of the demo's inboxes, but no e-mail about
             # them goes to the demo's addresses, whatever the mail and broker settings.
@@ -43,6 +45,14 @@ class Command(BaseCommand):
                     data=data, people=portfolio, issuer=issuer, stdout=self.stdout
                 )
                 retire_demo_micro_credentials(data=data, demo=issuer, by=portfolio.issuer)
+                load_directory(
+                    data=data,
+                    directory=directory,
+                    people=portfolio,
+                    demo_issuer=issuer,
+                    today=timezone.now().date(),
+                    stdout=self.stdout,
+                )
             # Scenario steps are moved back in time after their events refreshed the
             # directory, so its entries are written again from the final state.
             rebuild_directory()
