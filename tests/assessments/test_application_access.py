@@ -1,11 +1,13 @@
 """What each person may do with an application, decided once in assessments.permissions."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.http import Http404
 
 from assessments.exceptions import ReviewNotAllowed
 from assessments.models import Application
 from assessments.permissions import (
+    can_release,
     get_application_for,
     get_own_application_for,
     get_own_applications_for,
@@ -109,6 +111,12 @@ def test_an_unassigned_assessor_gets_a_404(submitted, db):
     with pytest.raises(Http404):
         get_application_for(stranger, submitted.pk)
     assert get_application_for(submitted.micro_credential.assessors.get(), submitted.pk)
+
+
+def test_only_the_claiming_assessor_may_release_never_an_anonymous_visitor(assessor, in_review):
+    # Views ask for a login first; the rule must not lean on that.
+    assert can_release(assessor, in_review)
+    assert not can_release(AnonymousUser(), in_review)
 
 
 # --- Where an application stands, as the pages ask it

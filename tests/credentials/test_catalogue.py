@@ -5,7 +5,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from credentials.models import RubricCriterion, RubricLevel
-from credentials.selectors.catalogue import HOLDERS_SHOWN
+from credentials.selectors.catalogue import HOLDERS_SHOWN, get_catalogue_entry
 from tests.credentials.conftest import NOW, get_counting_queries, issue, revoke
 from tests.factories import (
     IssuerFactory,
@@ -283,6 +283,23 @@ def test_criteria_with_their_own_level_names_get_numbered_columns(client, detail
         '<td class="rubric-empty" data-label="Level 3"><span class="visually-hidden">No level</span></td>'
         in table
     )
+
+
+def test_criteria_without_levels_yet_have_no_level_columns_to_name(db):
+    # An issuer may publish criteria before writing their levels: no headings are shared
+    # then, and each row is its criterion alone.
+    micro_credential = MicroCredentialFactory(rubric=False)
+    for position, title in enumerate(["Clarity", "Delivery"], start=1):
+        RubricCriterion.objects.create(
+            micro_credential=micro_credential, position=position, title=title
+        )
+    rubric = get_catalogue_entry(slug=micro_credential.slug).rubric
+    assert rubric.has_shared_levels is False
+    assert rubric.headings == []
+    assert [(row.criterion.title, row.cells) for row in rubric.rows] == [
+        ("Clarity", []),
+        ("Delivery", []),
+    ]
 
 
 def test_a_draft_is_404_to_everyone(client, detailed, staff_of_issuer):

@@ -304,6 +304,15 @@ def test_every_declared_verb_reads_as_words(db):
     assert ("application.approved", "approved an application") in list_verb_choices()
 
 
+def test_the_kind_filter_lists_verbs_in_the_order_of_their_words(db):
+    choices = list_verb_choices()
+    labels = [label.lower() for _verb, label in choices]
+    assert labels == sorted(labels)
+    assert len(choices) == len(list_declared_events())
+    # Sorted by the dotted verbs instead, the list would read in another order.
+    assert [verb for verb, _label in choices] != sorted(verb for verb, _label in choices)
+
+
 def test_a_role_change_reads_as_a_sentence_for_the_person_changed(client, learner):
     admin = UserFactory(email="root@example.com", is_staff=True, is_superuser=True)
     change_role(by=admin, user_id=learner.pk, role=User.Role.ASSESSOR)

@@ -211,9 +211,11 @@ def test_an_administrator_takes_one_item_off_a_page_and_the_rest_keep_their_orde
         for position, title in enumerate(["First", "Second", "Third"], start=1)
     )
 
-    unpublish_evidence(by=admin, item_id=second.pk)
+    taken_down = unpublish_evidence(by=admin, item_id=second.pk)
     unpublish_evidence(by=admin, item_id=second.pk)  # already hidden: nothing more
 
+    # The item handed back is as stored, for the admin's message and redirect.
+    assert (taken_down.is_public, taken_down.public_position) == (False, 0)
     assert state(learner) == [("First", True, 1), ("Second", False, 0), ("Third", True, 3)]
     [event] = Event.objects.all()
     assert (event.verb, event.actor, event.owner, event.target_id) == (

@@ -41,8 +41,14 @@ class Other:
     title: str
 
 
+@dataclass(frozen=True)
+class Rescheduled:
+    days: tuple[date, ...]
+
+
 THING_DONE = declare_event("test_events.thing_done", ThingDone, label="did a test thing")
 OTHER_THING = declare_event("test_events.other_thing", Other, label="did a test thing")
+RESCHEDULED = declare_event("test_events.rescheduled", Rescheduled, label="did a test thing")
 QUIET_THING = declare_event("test_events.quiet_thing", NoPayload, label="did a test thing")
 
 WHEN = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
@@ -110,6 +116,15 @@ def test_a_stored_payload_decodes_to_the_dataclass_it_was(learner):
     with transaction.atomic():
         record_event(THING_DONE, by=learner, target=None, payload=payload)
     stored = Event.objects.get()
+    assert get_declared_event(stored.verb).decode(stored.payload) == payload
+
+
+def test_a_tuple_of_dates_decodes_item_by_item(learner):
+    payload = Rescheduled(days=(date(2026, 3, 4), date(2026, 4, 5)))
+    with transaction.atomic():
+        record_event(RESCHEDULED, by=learner, target=None, payload=payload)
+    stored = Event.objects.get()
+    assert stored.payload == {"days": ["2026-03-04", "2026-04-05"]}
     assert get_declared_event(stored.verb).decode(stored.payload) == payload
 
 

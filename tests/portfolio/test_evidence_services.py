@@ -183,6 +183,31 @@ def test_replacing_an_image_deletes_the_old_files_after_commit(
     assert not storage.exists(old_thumbnail)
 
 
+def test_a_clean_up_failing_after_commit_leaves_the_saved_replacement_standing(
+    learner, monkeypatch, django_capture_on_commit_callbacks
+):
+    item = EvidenceItemFactory(owner=learner, image=True)
+
+    tried = []
+
+    def failing_clean_up(names):
+        tried.append(names)
+        raise RuntimeError("storage backend could not be built")
+
+    # The edit has committed by then: an orphaned file is untidy, an error page would lie.
+    monkeypatch.setattr("portfolio.services.evidence._delete_stored", failing_clean_up)
+    with django_capture_on_commit_callbacks(execute=True):
+        update_evidence(
+            item_id=item.pk,
+            by=learner,
+            title="Better photo",
+            upload=a_file(png_bytes((80, 60)), "new.png"),
+        )
+    assert tried == [[item.file.name, item.thumbnail.name]]
+    item.refresh_from_db()
+    assert (item.title, item.original_filename) == ("Better photo", "new.png")
+
+
 def test_file_replaced_by_an_image_becomes_an_image(learner, django_capture_on_commit_callbacks):
     item = EvidenceItemFactory(owner=learner, pdf=True)
     old_file = item.file.name

@@ -225,6 +225,14 @@ def test_a_skill_name_of_exactly_the_maximum_length_is_accepted():
 
 
 @pytest.mark.django_db
+def test_a_skill_code_of_exactly_the_maximum_length_is_accepted():
+    code = "C" * Skill._meta.get_field("code").max_length
+    result = run_import(HEADER + f"Digital and Data Skills,Data cleaning,,{code},\n")
+    assert not result.errors
+    assert Skill.objects.get().code == code
+
+
+@pytest.mark.django_db
 def test_a_new_skill_before_a_doubly_matched_one_does_not_end_the_checks():
     run_import(GOOD)
     text = (
