@@ -30,12 +30,17 @@ class CredentialsConfig(AppConfig):
         # own events; portfolio never imports it.
         from credentials.notification_kinds import register_notification_kinds
         from credentials.permissions import grant_credentials_admin_permissions
-        from credentials.subscribers import subscribe_notifications, subscribe_page_cache
+        from credentials.subscribers import (
+            subscribe_notifications,
+            subscribe_page_cache,
+            subscribe_transcript_cache,
+        )
 
         register_notification_kinds()
         grant_credentials_admin_permissions()
         subscribe_notifications()
         subscribe_page_cache()
+        subscribe_transcript_cache()
 
         # The directory's search document follows the events that change what it holds.
         from credentials.directory.subscribers import subscribe_directory

@@ -221,7 +221,10 @@ def subscribe_page_cache() -> None:
     # A micro-credential's status changes every holder's page.
     subscribe(MICRO_CREDENTIAL_PUBLISHED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
     subscribe(MICRO_CREDENTIAL_RETIRED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
-    # Cached PDFs, after commit for the same reason.
+
+
+def subscribe_transcript_cache() -> None:
+    # After commit, for the same reason as the pages.
     subscribe(CREDENTIAL_ISSUED, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
     subscribe(CREDENTIAL_REVOKED, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
     subscribe(CREDENTIAL_VISIBILITY_SET, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)

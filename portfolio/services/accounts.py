@@ -10,12 +10,13 @@ of that form or not at all.
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Literal
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portfolio.errors import DomainError
-from portfolio.events import NoPayload, record_event
+from portfolio.events import EventType, NoPayload, record_event
 from portfolio.models import User
 from portfolio.permissions import can_manage_accounts, is_admin_user
 from portfolio.verbs import (
@@ -113,20 +114,8 @@ def set_user_active(*, by: User, user_id: int, is_active: bool) -> User:
     user.reactivated; setting what is already set changes and records nothing. Raises
     AccountError for someone who may not manage accounts.
     """
-    _ensure_can_manage_accounts(by)
-    user = User.objects.select_for_update().get(pk=user_id)
-    if user.is_active == is_active:
-        return user
-    user.is_active = is_active
-    user.save(update_fields=["is_active"])
-    record_event(
-        USER_REACTIVATED if is_active else USER_DEACTIVATED,
-        by=by,
-        target=user,
-        owner=user,
-        payload=NoPayload(),
-    )
-    return user
+    event_type = USER_REACTIVATED if is_active else USER_DEACTIVATED
+    return _set_account_flag(by, user_id, "is_active", is_active, event_type, NoPayload())
 
 
 @transaction.atomic
@@ -137,20 +126,8 @@ def set_staff_status(*, by: User, user_id: int, is_staff: bool) -> User:
     already set changes and records nothing. Raises AccountError for someone who may not
     manage accounts.
     """
-    _ensure_can_manage_accounts(by)
-    user = User.objects.select_for_update().get(pk=user_id)
-    if user.is_staff == is_staff:
-        return user
-    user.is_staff = is_staff
-    user.save(update_fields=["is_staff"])
-    record_event(
-        USER_STAFF_STATUS_SET,
-        by=by,
-        target=user,
-        owner=user,
-        payload=StaffStatusSet(is_staff=is_staff),
-    )
-    return user
+    payload = StaffStatusSet(is_staff=is_staff)
+    return _set_account_flag(by, user_id, "is_staff", is_staff, USER_STAFF_STATUS_SET, payload)
 
 
 @transaction.atomic
@@ -161,19 +138,26 @@ def set_superuser_status(*, by: User, user_id: int, is_superuser: bool) -> User:
     Setting what is already set changes and records nothing. Raises AccountError for
     someone who may not manage accounts.
     """
+    payload = SuperuserStatusSet(is_superuser=is_superuser)
+    return _set_account_flag(
+        by, user_id, "is_superuser", is_superuser, USER_SUPERUSER_STATUS_SET, payload
+    )
+
+
+type _AccountFlag = Literal["is_active", "is_staff", "is_superuser"]
+
+
+def _set_account_flag[P](
+    by: User, user_id: int, flag: _AccountFlag, value: bool, event_type: EventType[P], payload: P
+) -> User:
+    # One account flag, set under a row lock; setting what is already set records nothing.
     _ensure_can_manage_accounts(by)
     user = User.objects.select_for_update().get(pk=user_id)
-    if user.is_superuser == is_superuser:
+    if getattr(user, flag) == value:
         return user
-    user.is_superuser = is_superuser
-    user.save(update_fields=["is_superuser"])
-    record_event(
-        USER_SUPERUSER_STATUS_SET,
-        by=by,
-        target=user,
-        owner=user,
-        payload=SuperuserStatusSet(is_superuser=is_superuser),
-    )
+    setattr(user, flag, value)
+    user.save(update_fields=[flag])
+    record_event(event_type, by=by, target=user, owner=user, payload=payload)
     return user
 
 
