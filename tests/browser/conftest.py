@@ -2,7 +2,8 @@
 
 Tests in this package mark themselves with ``pytestmark = pytest.mark.browser`` and use the
 ``page`` fixture (a fresh browser context per test) with ``live_server.url``. Screenshots go to
-``test-artifacts/screenshots/<test module>/`` at the repository root, which CI keeps.
+``<artefacts>/screenshots/<test module>/``, where ``<artefacts>`` is UNBUNDLED_ARTEFACTS_DIR or
+else ``test-artifacts/`` at the repository root (git-ignored); CI keeps them.
 
 Every page a test opens is watched: a console error, an uncaught script error or a
 Content-Security-Policy violation fails the test (``page_problems.allow(pattern)`` lets a test
@@ -33,7 +34,8 @@ from playwright.sync_api import expect, sync_playwright
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
+ARTEFACTS_DIR = Path(os.environ.get("UNBUNDLED_ARTEFACTS_DIR") or REPO_ROOT / "test-artifacts")
+SCREENSHOT_DIR = ARTEFACTS_DIR.resolve() / "screenshots"
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -131,7 +133,7 @@ def _slug(text: str) -> str:
 
 
 def _screenshot_path(request: pytest.FixtureRequest, suffix: str) -> Path:
-    """test-artifacts/screenshots/<test module>/<test name>--<suffix>.png"""
+    """<artefacts>/screenshots/<test module>/<test name>--<suffix>.png"""
     module: str = request.node.path.stem
     test: str = request.node.name
     folder = SCREENSHOT_DIR / module
