@@ -1,0 +1,109 @@
+"""RDFC-1.0 canonical N-Quads of a JSON-LD document, with the bundled contexts only.
+
+pyld implements the algorithm under its earlier name, URDNA2015; for the documents we sign the
+output is byte-identical to RDFC-1.0 (1EdTech's Open Badges test vector is reproduced in
+tests/credentials/test_vc_proofs.py). The one known difference is string escaping: pyld
+escapes only backslash, tab, newline, carriage return and double quote, while RDFC-1.0 (and
+the JavaScript verifiers) also escape the other C0 control characters. So everything we sign
+first goes through `strip_control_characters` (proofs.sign does it), and those characters
+never reach a canonical form we produce.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+from pyld.jsonld import DEFAULT_BASE_IRI, JsonLdError, JsonLdProcessor
+
+from credentials.vc.contexts import UnknownContextError, document_loader
+
+# C0 controls other than tab, newline and carriage return, and DEL: the characters whose
+# N-Quads escaping differs between pyld and RDFC-1.0 (standards digest §6.4).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+type JsonValue = str | int | float | bool | Sequence[JsonValue] | Mapping[str, JsonValue] | None
+
+
+class CanonicalizationError(Exception):
+    """The document could not be turned into canonical N-Quads; `reason` says why."""
+
+    def __init__(self, reason: str, *, unknown_context: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        # The URL of a context that is not bundled, when that is the cause.
+        self.unknown_context = unknown_context
+
+
+class UndefinedTermError(CanonicalizationError):
+    """A property no context defines: JSON-LD drops it, so it would go unsigned."""
+
+
+def strip_control_characters(value: JsonValue) -> JsonValue:
+    """`value` with C0 control characters (but tab, LF, CR) and DEL removed from every string.
+
+    Object keys are cleaned too. Returns new lists and dicts; the input is not changed.
+    """
+    if isinstance(value, str):
+        return CONTROL_CHARACTERS.sub("", value)
+    if isinstance(value, Mapping):
+        return {
+            CONTROL_CHARACTERS.sub("", key): strip_control_characters(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [strip_control_characters(item) for item in value]
+    return value
+
+
+def _unknown_context(error: BaseException | None) -> str | None:
+    while error is not None:
+        if isinstance(error, UnknownContextError):
+            return error.url
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def canonicalize(document: Mapping[str, JsonValue], *, strict: bool = True) -> str:
+    """The canonical N-Quads of `document`, expanded with the bundled contexts only.
+
+    strict=True (JSON-LD "safe mode", as the JavaScript verifiers run it) raises
+    UndefinedTermError for a property no context defines, instead of silently leaving it
+    out of what is signed, and for a term that only became a relative IRI (a `type` such as
+    1EdTechJsonSchemaValidator2019 without the extensions context), which pyld would
+    resolve against its placeholder base and the JavaScript verifiers reject. Raises CanonicalizationError for anything else that stops it,
+    with `unknown_context` set when the cause is a context that is not bundled.
+    """
+    dropped: list[str] = []
+    processor = JsonLdProcessor(on_property_dropped=dropped.append if strict else _ignore)
+    try:
+        nquads = processor.normalize(
+            document,
+            {
+                "algorithm": "URDNA2015",
+                "format": "application/n-quads",
+                "documentLoader": document_loader,
+            },
+        )
+    except JsonLdError as error:
+        url = _unknown_context(error)
+        if url is not None:
+            raise CanonicalizationError(
+                f"The context {url} is not one of the bundled contexts.", unknown_context=url
+            ) from error
+        raise CanonicalizationError(f"The document is not valid JSON-LD: {error}") from error
+    if dropped:
+        terms = ", ".join(sorted(set(dropped)))
+        raise UndefinedTermError(f"No context defines these properties: {terms}.")
+    if not isinstance(nquads, str):  # pragma: no cover - pyld returns a string for this format
+        raise CanonicalizationError("pyld returned no N-Quads.")
+    if strict and f"<{DEFAULT_BASE_IRI}" in nquads:
+        relative = sorted(set(re.findall(f"<{re.escape(DEFAULT_BASE_IRI)}([^>]*)>", nquads)))
+        raise UndefinedTermError(
+            f"No context defines these terms, used as types or IRIs: {', '.join(relative)}."
+        )
+    return nquads
+
+
+def _ignore(_term: object) -> None:
+    return None
