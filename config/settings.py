@@ -347,6 +347,21 @@ TRANSCRIPT_BACKGROUND_THRESHOLD = 30
 # How many contact requests one employer may send in any 24 hours.
 CONTACT_REQUESTS_PER_DAY = env_int("UNBUNDLED_CONTACT_REQUESTS_PER_DAY", 10)
 
+# --- Verifiable credentials (credentials/vc/): signing keys and the site's identifiers.
+# Issuers' Ed25519 private keys are stored encrypted (Fernet) with a key derived from this
+# secret, never in plain text. A deployment must set it (check --deploy says so, and signing
+# refuses without it); keep it apart from the database backups it protects. Earlier secrets,
+# comma-separated, still decrypt keys stored under them while they are re-encrypted.
+SIGNING_SECRET = env_str("UNBUNDLED_SIGNING_SECRET", "")
+SIGNING_SECRET_FALLBACKS = env_list("UNBUNDLED_SIGNING_SECRET_FALLBACKS", [])
+# The embedded profile, without a secret set, makes a random one on first use in this file
+# next to its database (var/ is never in git), so a demo needs no setup and no secret is
+# written into the repository. None elsewhere: a deployment sets the variable.
+SIGNING_SECRET_FILE: Path | None = VAR_DIR / "signing-secret" if EMBEDDED_PROFILE else None
+# How issuers are identified: "web" (did:web under SITE_URL, for a site with a stable domain)
+# or "key" (did:key from each issuer's current key, for an installation without one).
+DID_METHOD = env_choice("UNBUNDLED_DID_METHOD", "web", ["web", "key"])
+
 # --- REST API
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from django.conf import settings
 from django.urls import reverse
 
 from credentials.models import (
@@ -12,6 +13,7 @@ from credentials.models import (
     IssuerInvitation,
     MicroCredential,
     ShareLink,
+    SigningKey,
 )
 from credentials.permissions import (
     managed_issuers,
@@ -95,4 +97,18 @@ def describe_contact_requests(reader: User, ids: Sequence[int]) -> dict[int, Tar
             else "",
         )
         for contact_request in ContactRequest.objects.filter(pk__in=ids).only("pk", "subject")
+    }
+
+
+def describe_signing_keys(reader: User, ids: Sequence[int]) -> dict[int, TargetLink]:
+    """A signing key by its owner and number, linked to the DID document that publishes it."""
+    keys = SigningKey.objects.filter(pk__in=ids).select_related("issuer")
+    return {
+        key.pk: TargetLink(
+            name=f"{key.issuer.name if key.issuer else settings.SITE_NAME} {key.key_id}",
+            url=reverse("credentials:issuer-did", args=[key.issuer.slug])
+            if key.issuer
+            else reverse("credentials:site-did"),
+        )
+        for key in keys
     }

@@ -6,6 +6,13 @@ class CredentialsConfig(AppConfig):
     verbose_name = "Credentials"
 
     def ready(self) -> None:
+        from django.core.checks import Tags, register
+
+        from credentials.checks import check_signing_secret
+
+        # A deployment check (check --deploy): the embedded profile makes its own secret.
+        register(check_signing_secret, Tags.security, deploy=True)
+
         # Declares the app's verbs, so the activity page can list every kind of event.
         from credentials import verbs  # noqa: F401
         from credentials.activity import (
@@ -14,6 +21,7 @@ class CredentialsConfig(AppConfig):
             describe_invitations,
             describe_micro_credentials,
             describe_share_links,
+            describe_signing_keys,
             list_issuer_scopes,
         )
         from portfolio.activity import register_scopes, register_target
@@ -25,6 +33,7 @@ class CredentialsConfig(AppConfig):
         register_target("credentials.issuerinvitation", describe_invitations)
         register_target("credentials.microcredential", describe_micro_credentials)
         register_target("credentials.sharelink", describe_share_links)
+        register_target("credentials.signingkey", describe_signing_keys)
 
         # What this app adds to portfolio's inbox and admin roles, and who it tells about its
         # own events; portfolio never imports it.

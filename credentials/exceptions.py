@@ -29,3 +29,7 @@ class ShareLinkNotAllowed(CredentialError):
 
 class ContactNotAllowed(CredentialError):
     """A contact request (or its answer) refused: not allowed, not now, or too many."""
+
+
+class SigningKeyNotAllowed(CredentialError):
+    """Making or rotating a signing key refused: not the actor's to manage, or no secret."""

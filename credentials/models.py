@@ -8,7 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -449,6 +450,50 @@ class StatusList(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issuer} ({self.get_purpose_display()})"
+
+
+class SigningKey(models.Model):
+    """An Ed25519 key that an issuer, or the site itself (no issuer), signs credentials with.
+
+    The newest key that is not retired signs; rotating retires it and makes the next one
+    (credentials.services.rotate_signing_key). Retired keys stay published in the DID
+    document, so what they signed still verifies. The private key is stored only encrypted
+    (credentials.vc.keys); nothing in this model, its str() or the admin shows it in clear.
+    """
+
+    issuer = models.ForeignKey(
+        Issuer, on_delete=models.PROTECT, null=True, blank=True, related_name="signing_keys"
+    )
+    # The fragment of its verification method in a did:web document: "key-1", "key-2", …
+    key_id = models.CharField(max_length=40)
+    # The public key as a Multikey ("z6Mk…"), exactly as the DID document publishes it.
+    public_key_multibase = models.CharField(max_length=64, unique=True)
+    private_key_encrypted = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # The site's own keys have no issuer; Coalesce makes them one owner too.
+            models.UniqueConstraint(
+                Coalesce("issuer", Value(0)), "key_id", name="signing_key_id_unique_per_owner"
+            ),
+            # Exactly one key signs at a time: rotation retires the old one first.
+            models.UniqueConstraint(
+                Coalesce("issuer", Value(0)),
+                condition=Q(retired_at__isnull=True),
+                name="signing_key_one_active_per_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.issuer.name if self.issuer is not None else "the site"
+        state = "retired" if self.retired_at is not None else "active"
+        return f"{owner}: {self.key_id} ({state})"
+
+    def __repr__(self) -> str:
+        return f"<SigningKey {self.pk} {self.key_id} {self.public_key_multibase}>"
 
 
 class IssuedCredentialQuerySet(models.QuerySet["IssuedCredential"]):

@@ -208,6 +208,18 @@ def can_manage_issuer(user: AnyUser, issuer: Issuer) -> bool:
     return managed_issuers(user).filter(pk=issuer.pk).exists()
 
 
+def can_manage_signing_keys(user: AnyUser, issuer: Issuer | None) -> bool:
+    """Whether the user may make or rotate the signing key of an issuer (None: the site)."""
+    # A deactivated account acts for nobody.
+    if not user.is_active:
+        return False
+    # The site's own key signs for every issuer's learners (their records): administrators only.
+    if issuer is None:
+        return user.is_superuser
+    # An issuer's key is its signature: whoever manages the issuer.
+    return can_manage_issuer(user, issuer)
+
+
 def can_publish_or_retire(user: AnyUser, micro_credential: MicroCredential) -> bool:
     """Whether the user may open a micro-credential for applications, or retire it."""
     # A deactivated account acts for nobody, whatever its memberships still say.

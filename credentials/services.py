@@ -24,6 +24,7 @@ from credentials.exceptions import (
     PublicationNotAllowed,
     RevocationNotAllowed,
     ShareLinkNotAllowed,
+    SigningKeyNotAllowed,
 )
 from credentials.models import (
     ContactRequest,
@@ -32,6 +33,7 @@ from credentials.models import (
     IssuerInvitation,
     MicroCredential,
     ShareLink,
+    SigningKey,
     StatusList,
 )
 from credentials.permissions import (
@@ -41,6 +43,7 @@ from credentials.permissions import (
     can_contact,
     can_issue,
     can_manage_issuer,
+    can_manage_signing_keys,
     can_publish_or_retire,
     can_revoke,
     can_send_contact_requests,
@@ -53,6 +56,12 @@ from credentials.records import (
     RubricResultRecord,
     dump_evidence,
     dump_rubric_results,
+)
+from credentials.vc.keys import (
+    SigningSecretMissing,
+    encrypt_private_key,
+    generate_private_key,
+    public_key_multibase,
 )
 from credentials.verbs import (
     CONTACT_REQUEST_DECLINED,
@@ -68,6 +77,8 @@ from credentials.verbs import (
     MICRO_CREDENTIAL_RETIRED,
     SHARE_LINK_CREATED,
     SHARE_LINK_REVOKED,
+    SIGNING_KEY_GENERATED,
+    SIGNING_KEY_ROTATED,
     ContactRequestSent,
     CredentialExpiryReminded,
     CredentialIssued,
@@ -78,6 +89,7 @@ from credentials.verbs import (
     MicroCredentialStatusChanged,
     ShareLinkCreated,
     ShareLinkRevoked,
+    SigningKeyMade,
     issuer_scope,
 )
 from portfolio.events import EventType, NoPayload, record_event
@@ -829,3 +841,94 @@ def decline_contact_request(*, contact_request_id: int, by: User) -> ContactRequ
         payload=NoPayload(),
     )
     return contact_request
+
+
+# --- Signing keys ---------------------------------------------------------------------------
+
+
+def _lock_signing_keys(
+    issuer_id: int | None, by: User | None
+) -> tuple[Issuer | None, SigningKey | None]:
+    """Lock the owner's keys; return the owner and its active key. Refuses an actor who may not."""
+    issuer = Issuer.objects.select_for_update().get(pk=issuer_id) if issuer_id is not None else None
+    if by is not None and not can_manage_signing_keys(by, issuer):
+        raise SigningKeyNotAllowed(
+            _("Only whoever manages an issuer can change its signing key."),
+            code="signing_key.not_allowed",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    # The site's keys have no issuer row to lock: lock its key rows instead (the unique
+    # constraint on active keys settles two first keys made at once).
+    keys = SigningKey.objects.select_for_update().filter(issuer=issuer).order_by("created_at", "pk")
+    active = next((key for key in keys if key.retired_at is None), None)
+    return issuer, active
+
+
+def _make_signing_key(issuer: Issuer | None) -> SigningKey:
+    private_key = generate_private_key()
+    try:
+        encrypted = encrypt_private_key(private_key)
+    except SigningSecretMissing as error:
+        raise SigningKeyNotAllowed(
+            str(error), code="signing_key.no_secret", status=HTTPStatus.CONFLICT
+        ) from None
+    number = SigningKey.objects.filter(issuer=issuer).count() + 1
+    return SigningKey.objects.create(
+        issuer=issuer,
+        key_id=f"key-{number}",
+        public_key_multibase=public_key_multibase(private_key.public_key()),
+        private_key_encrypted=encrypted,
+    )
+
+
+def _record_signing_key(
+    event_type: EventType[SigningKeyMade], key: SigningKey, *, by: User | None, retired: str
+) -> None:
+    record_event(
+        event_type,
+        by=by,
+        target=key,
+        scope=issuer_scope(key.issuer_id) if key.issuer_id is not None else "",
+        payload=SigningKeyMade(
+            key_id=key.key_id,
+            public_key_multibase=key.public_key_multibase,
+            retired_key_id=retired,
+        ),
+    )
+
+
+@transaction.atomic(durable=True)
+def generate_signing_key(*, issuer_id: int | None, by: User | None) -> SigningKey:
+    """Give an issuer (issuer_id=None: the site) its Ed25519 signing key.
+
+    Idempotent: an owner that already has an active key keeps it, and nothing is recorded
+    (rotate_signing_key replaces one). by=None is the system (`manage.py signing_keys`).
+    The private key is stored only encrypted (credentials.vc.keys). Raises
+    SigningKeyNotAllowed if `by` may not manage the owner's keys, or if no signing secret is
+    configured.
+    """
+    issuer, active = _lock_signing_keys(issuer_id, by)
+    if active is not None:
+        return active
+    key = _make_signing_key(issuer)
+    _record_signing_key(SIGNING_KEY_GENERATED, key, by=by, retired="")
+    return key
+
+
+@transaction.atomic(durable=True)
+def rotate_signing_key(*, issuer_id: int | None, by: User | None) -> SigningKey:
+    """Retire the owner's active key and make the next one, which signs from now on.
+
+    The retired key stays in the owner's DID document, so what it signed still verifies.
+    An owner without a key gets its first one (recorded as a rotation from nothing). Raises
+    SigningKeyNotAllowed as generate_signing_key does.
+    """
+    issuer, active = _lock_signing_keys(issuer_id, by)
+    retired = ""
+    if active is not None:
+        active.retired_at = timezone.now()
+        active.save(update_fields=["retired_at"])
+        retired = active.key_id
+    key = _make_signing_key(issuer)
+    _record_signing_key(SIGNING_KEY_ROTATED, key, by=by, retired=retired)
+    return key

@@ -4,6 +4,7 @@ from credentials.views import (
     catalogue,
     contact,
     credential_page,
+    dids,
     directory,
     documents,
     invitations,
@@ -53,6 +54,9 @@ urlpatterns = [
         invitations.invitation_accept,
         name="invitation-accept",
     ),
+    # did:web documents (credentials.vc.identity): the site's, and each issuer's.
+    path(".well-known/did.json", dids.site_did_document, name="site-did"),
+    path("issuers/<slug:slug>/did.json", dids.issuer_did_document, name="issuer-did"),
     # The sign-up link e-mailed to an invited address that has no account yet.
     path("invitations/<str:token>/", invitations.invitation_signup, name="invitation-signup"),
 ]

@@ -80,6 +80,14 @@ class ContactRequestSent:
     subject: str
 
 
+@dataclass(frozen=True)
+class SigningKeyMade:
+    key_id: str
+    public_key_multibase: str
+    # The key it replaced, on rotation; "" for an owner's first key.
+    retired_key_id: str
+
+
 MICRO_CREDENTIAL_PUBLISHED = declare_event(
     "micro_credential.published",
     MicroCredentialStatusChanged,
@@ -124,4 +132,10 @@ CONTACT_REQUEST_REPLIED = declare_event(
 )
 CONTACT_REQUEST_DECLINED = declare_event(
     "contact_request.declined", NoPayload, label=_("declined a contact request")
+)
+SIGNING_KEY_GENERATED = declare_event(
+    "signing_key.generated", SigningKeyMade, label=_("made a signing key")
+)
+SIGNING_KEY_ROTATED = declare_event(
+    "signing_key.rotated", SigningKeyMade, label=_("rotated a signing key")
 )

@@ -2,6 +2,7 @@
 
 import atexit
 import os
+import secrets
 import shutil
 import tempfile
 from pathlib import Path
@@ -24,6 +25,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 CELERY_TASK_ALWAYS_EAGER = True
+# Signing keys are encrypted with a secret of this process's own, never a file in var/.
+SIGNING_SECRET = secrets.token_urlsafe(32)
+SIGNING_SECRET_FILE = None
 # Tests speak plain HTTP through the test client.
 SECURE_SSL_REDIRECT = False
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

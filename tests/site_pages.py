@@ -54,6 +54,9 @@ NOT_PAGES = {
     "credentials:public-transcript",
     "credentials:my-transcript",
     "credentials:credential-certificate",
+    # DID documents, JSON (tests/credentials/test_did_documents.py).
+    "credentials:site-did",
+    "credentials:issuer-did",
     # allauth steps that need a code or key sent by e-mail first.
     "account_confirm_email",
     "account_reset_password_from_key",

@@ -554,6 +554,32 @@ def _():
     )
 
 
+@scenario(credentials.generate_signing_key)
+def _():
+    issuer = IssuerFactory()
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    issuer.staff.add(staff)
+    return Case(
+        run=lambda: credentials.generate_signing_key(issuer_id=issuer.pk, by=staff),
+        verb="signing_key.generated",
+        actor=staff,
+        target=lambda key: key,
+        scope=f"issuer:{issuer.pk}",
+    )
+
+
+@scenario(credentials.rotate_signing_key)
+def _():
+    # The command rotates as the system; the site's key has no issuer's scope.
+    credentials.generate_signing_key(issuer_id=None, by=None)
+    return Case(
+        run=lambda: credentials.rotate_signing_key(issuer_id=None, by=None),
+        verb="signing_key.rotated",
+        actor=None,
+        target=lambda key: key,
+    )
+
+
 def _contacted():
     learner = _learner()
     learner.profile.is_public = True

@@ -32,6 +32,8 @@ SERVICES_OWNING_THEIR_TRANSACTION = [
     credentials.send_contact_request,
     credentials.reply_to_contact_request,
     credentials.decline_contact_request,
+    credentials.generate_signing_key,
+    credentials.rotate_signing_key,
     curation.curate_portfolio,
     evidence.delete_evidence,
     notifications.resend_failed_emails,

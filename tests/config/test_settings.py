@@ -65,6 +65,8 @@ def production_environment(tmp_path):
         "EMAIL_HOST": "smtp.example.org",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(45),  # 60 characters
         "DJANGO_ALLOWED_HOSTS": "example.org",
+        # Issuers' signing keys are encrypted with it; check --deploy insists on it.
+        "UNBUNDLED_SIGNING_SECRET": secrets.token_urlsafe(32),
     }
 
 
@@ -205,6 +207,38 @@ def test_check_deploy_passes_in_the_production_profile(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_check_deploy_refuses_a_deployment_without_a_signing_secret(tmp_path):
+    env = production_environment(tmp_path)
+    del env["UNBUNDLED_SIGNING_SECRET"]
+    result = subprocess.run(  # fixed arguments, our own interpreter
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=BASE_DIR,
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "(credentials.E001) UNBUNDLED_SIGNING_SECRET is not set" in result.stderr
+    # Only that: the rest of the production profile is as check --deploy wants it.
+    assert "System check identified 1 issue" in result.stderr
+
+
+def test_the_embedded_profile_keeps_its_signing_secret_in_var_and_a_deployment_does_not(
+    monkeypatch, tmp_path
+):
+    embedded = load_settings(monkeypatch, clean_environment(tmp_path))
+    assert embedded["SIGNING_SECRET"] == ""
+    assert embedded["SIGNING_SECRET_FILE"] == tmp_path / "var" / "signing-secret"
+    assert embedded["DID_METHOD"] == "web"
+
+    deployed = load_settings(monkeypatch, production_environment(tmp_path))
+    assert deployed["SIGNING_SECRET_FILE"] is None
+    assert len(deployed["SIGNING_SECRET"]) >= 32
 
 
 def test_env_str_names_the_missing_variable_and_an_example(monkeypatch):

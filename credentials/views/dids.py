@@ -1,0 +1,35 @@
+"""DID documents: did:web resolution for the site and each issuer (credentials.vc.identity)."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_http_methods
+
+from credentials.models import Issuer
+from credentials.vc.identity import did_document
+
+# did:web resolvers accept application/did+json (did:web method, §3.2.1) or application/json.
+DID_CONTENT_TYPE = "application/did+json"
+
+
+def _did_response(document: object) -> HttpResponse:
+    response = HttpResponse(json.dumps(document, indent=2), content_type=DID_CONTENT_TYPE)
+    # Browser-based verifiers (VerifierPlus, wallets on the web) resolve it from their own origin.
+    response["Access-Control-Allow-Origin"] = "*"
+    # A rotation must reach verifiers soon; a few minutes of caching spares the database.
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def site_did_document(request: HttpRequest) -> HttpResponse:
+    return _did_response(did_document(None))
+
+
+@require_http_methods(["GET", "HEAD"])
+def issuer_did_document(request: HttpRequest, slug: str) -> HttpResponse:
+    issuer = get_object_or_404(Issuer, slug=slug)
+    return _did_response(did_document(issuer))
