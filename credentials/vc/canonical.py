@@ -64,6 +64,14 @@ def _unknown_context(error: BaseException | None) -> str | None:
     return None
 
 
+def _innermost_message(error: BaseException) -> str:
+    """What went wrong at the bottom of pyld's chain of wrapped errors, in one line."""
+    while (error.__cause__ or error.__context__) is not None:
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]  # checked above
+    message = error.args[0] if error.args else type(error).__name__
+    return str(message).rstrip(".")
+
+
 def canonicalize(document: Mapping[str, JsonValue], *, strict: bool = True) -> str:
     """The canonical N-Quads of `document`, expanded with the bundled contexts only.
 
@@ -85,18 +93,26 @@ def canonicalize(document: Mapping[str, JsonValue], *, strict: bool = True) -> s
                 "documentLoader": document_loader,
             },
         )
-    except JsonLdError as error:
+    # pyld raises ValueError and TypeError, besides its own error, for some malformed input.
+    except (JsonLdError, ValueError, TypeError) as error:
         url = _unknown_context(error)
         if url is not None:
             raise CanonicalizationError(
                 f"The context {url} is not one of the bundled contexts.", unknown_context=url
             ) from error
-        raise CanonicalizationError(f"The document is not valid JSON-LD: {error}") from error
+        raise CanonicalizationError(
+            f"The document is not valid JSON-LD: {_innermost_message(error)}."
+        ) from error
     if dropped:
         terms = ", ".join(sorted(set(dropped)))
         raise UndefinedTermError(f"No context defines these properties: {terms}.")
     if not isinstance(nquads, str):  # pragma: no cover - pyld returns a string for this format
         raise CanonicalizationError("pyld returned no N-Quads.")
+    try:
+        nquads.encode("utf-8")
+    except UnicodeEncodeError:
+        # A lone surrogate (from a JSON "\\ud800" escape): no UTF-8 form to hash or sign.
+        raise CanonicalizationError("The document holds text that is not valid Unicode.") from None
     if strict and f"<{DEFAULT_BASE_IRI}" in nquads:
         relative = sorted(set(re.findall(f"<{re.escape(DEFAULT_BASE_IRI)}([^>]*)>", nquads)))
         raise UndefinedTermError(

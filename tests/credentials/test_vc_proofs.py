@@ -423,3 +423,27 @@ def test_strip_control_characters_reaches_keys_lists_and_nested_objects():
     cleaned = strip_control_characters({"a\x01": ["x\x1fy", {"b": "c\x0bd"}, 3, None, True]})
 
     assert cleaned == {"a": ["xy", {"b": "cd"}, 3, None, True]}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("@context", 5, "@context must be an object"),
+        ("@context", [[1]], "@context must be an object"),
+        ("@context", "not a url", "invalid relative IRI 'not a url'"),
+        ("@context", {"@vocab": 3}, '"@vocab" in a @context must be a string'),
+        ("credentialSubject", {"@id": 5}, '"@id" value must be a string'),
+        ("name", "lone \ud800 surrogate", "not valid Unicode"),
+    ],
+)
+def test_malformed_json_ld_fails_canonicalization_with_a_reason_never_an_exception(
+    field, value, expected
+):
+    signed = signed_credential()
+    signed[field] = value
+
+    result = verify(signed, resolve_key=resolver_for(vector_key(), ISSUER))
+
+    assert result.verified is False
+    assert result.failed_step == FailedStep.CANONICALIZATION
+    assert expected in result.reason
