@@ -231,3 +231,27 @@ def test_the_activity_log_names_a_key_and_links_its_did_document(db):
         "Unbundled key-1",
         "/.well-known/did.json",
     )
+
+
+@pytest.mark.parametrize("for_site", [False, True], ids=["issuer", "site"])
+def test_the_database_allows_one_active_key_and_unique_numbers_per_owner(db, for_site):
+    from django.db import IntegrityError, transaction
+
+    issuer = None if for_site else IssuerFactory()
+    key = services.generate_signing_key(issuer_id=issuer.pk if issuer else None, by=None)
+
+    def another(**fields):
+        with transaction.atomic():
+            SigningKey.objects.create(
+                issuer=issuer,
+                public_key_multibase=f"z6Mk{fields.pop('suffix')}",
+                private_key_encrypted="x",
+                **fields,
+            )
+
+    with pytest.raises(IntegrityError):
+        another(key_id="key-2", suffix="a")  # a second active key
+    with pytest.raises(IntegrityError):
+        another(key_id="key-1", suffix="b", retired_at=key.created_at)  # a reused number
+    another(key_id="key-2", suffix="c", retired_at=key.created_at)
+    assert SigningKey.objects.filter(issuer=issuer).count() == 2
