@@ -1,5 +1,10 @@
+import hashlib
+
+import pytest
+from django.core.cache import cache
 from django.template import Context, Template
 
+from portfolio import markdown
 from portfolio.markdown import render_markdown
 
 
@@ -105,3 +110,38 @@ def test_template_filter_takes_the_level_of_the_heading_above():
     template = Template("{% load markdown %}<h3>Card</h3>{{ body|markdown:3 }}")
     rendered = template.render(Context({"body": "# Mine\n\n## Smaller"}))
     assert rendered == "<h3>Card</h3><h4>Mine</h4>\n<h5>Smaller</h5>"
+
+
+@pytest.fixture
+def fresh_process():
+    # Each process keeps its last renderings: start and end these tests without them.
+    markdown._render_kept.cache_clear()
+    yield
+    markdown._render_kept.cache_clear()
+
+
+def test_rendered_html_is_kept_in_the_shared_cache_by_text_level_and_renderer(
+    monkeypatch, fresh_process
+):
+    text = "A **kept** reflection about cached rendering."
+    html = "<p>A <strong>kept</strong> reflection about cached rendering.</p>"
+    assert render_markdown(text, below=3) == html
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    assert markdown._RENDERER.startswith(f"{markdown.RENDERER_VERSION}:")
+    assert cache.get(f"markdown:{markdown._RENDERER}:3:{digest}") == html
+    # Another process (no copy of its own) takes the shared cache's copy, without rendering.
+    markdown._render_kept.cache_clear()
+    monkeypatch.setattr(markdown, "_render", lambda text, below: "not rendered again")
+    assert render_markdown(text, below=3).startswith("<p>A <strong>kept</strong>")
+    # Another level, or another text, is another entry: rendered, never taken from this one.
+    assert render_markdown(text, below=2) == "not rendered again"
+    assert render_markdown(text + " Edited.", below=3) == "not rendered again"
+
+
+def test_a_new_renderer_version_renders_again(monkeypatch, fresh_process):
+    text = "Rendered by *one* version of the rules."
+    assert render_markdown(text) == "<p>Rendered by <em>one</em> version of the rules.</p>"
+    markdown._render_kept.cache_clear()
+    monkeypatch.setattr(markdown, "_RENDERER", "next-version")
+    monkeypatch.setattr(markdown, "_render", lambda text, below: "<p>new rules</p>")
+    assert render_markdown(text) == "<p>new rules</p>"
