@@ -28,6 +28,16 @@ MAX_AGE_SECONDS = 15 * 60
 class CachedPage:
     content: bytes
     etag: str
+    # The learner's version the page was rendered at: stale once the version moves on.
+    version: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    page: CachedPage | None
+    # The version current when looked up: a page rendered now is stored under it, so a
+    # change made while it renders leaves it stale rather than fresh.
+    version: str
 
 
 def _version_key(user_id: int) -> str:
@@ -35,33 +45,45 @@ def _version_key(user_id: int) -> str:
 
 
 def _page_key(profile: LearnerProfile, origin: str) -> str:
-    version = cache.get(_version_key(profile.user_id))
-    if version is None:
-        # add(), not set(): two first requests at once agree on one version.
-        cache.add(_version_key(profile.user_id), secrets.token_hex(8), timeout=None)
-        version = cache.get(_version_key(profile.user_id), "")
     stamp = profile.updated_at.timestamp()
     # The origin is part of the page (canonical and Open Graph URLs are absolute).
     origin_hash = hashlib.sha256(origin.encode()).hexdigest()[:16]
-    return f"public-page:{profile.user_id}:{version}:{stamp}:{origin_hash}"
+    return f"public-page:{profile.user_id}:{stamp}:{origin_hash}"
 
 
-def get_page(profile: LearnerProfile, *, origin: str) -> CachedPage | None:
-    """The cached anonymous page for this profile's current version, or None."""
-    page = cache.get(_page_key(profile, origin))
-    return page if isinstance(page, CachedPage) else None
+def get_page(profile: LearnerProfile, *, origin: str) -> Lookup:
+    """The cached anonymous page for this profile's current version, if there is one.
+
+    One round trip to the cache for a hit: the version and the page are read together.
+    """
+    version_key = _version_key(profile.user_id)
+    found = cache.get_many([version_key, _page_key(profile, origin)])
+    version = found.get(version_key)
+    if not isinstance(version, str):
+        # add(), not set(): two first requests at once agree on one version.
+        cache.add(version_key, secrets.token_hex(8), timeout=None)
+        return Lookup(page=None, version=cache.get(version_key, ""))
+    page = found.get(_page_key(profile, origin))
+    if isinstance(page, CachedPage) and page.version == version:
+        return Lookup(page=page, version=version)
+    return Lookup(page=None, version=version)
 
 
 def store_page(
     profile: LearnerProfile,
     *,
     origin: str,
+    version: str,
     content: bytes,
     now: datetime,
     changes_at: datetime | None,
 ) -> CachedPage:
     """Keep a rendered page until the next change, the page's own next change, or MAX_AGE."""
-    page = CachedPage(content=content, etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"')
+    page = CachedPage(
+        content=content,
+        etag=f'"{hashlib.sha256(content).hexdigest()[:32]}"',
+        version=version,
+    )
     timeout = MAX_AGE_SECONDS
     if changes_at is not None:
         timeout = max(0, min(timeout, int((changes_at - now).total_seconds())))

@@ -41,13 +41,19 @@ def public_portfolio(request: HttpRequest, slug: str) -> HttpResponse:
         add_never_cache_headers(response)
         return response
     origin = f"{request.scheme}://{request.get_host()}"
-    page = page_cache.get_page(profile, origin=origin)
+    lookup = page_cache.get_page(profile, origin=origin)
+    page = lookup.page
     if page is None:
         now = timezone.now()
         portfolio = portfolio_page.build_portfolio(profile=profile, now=now)
         content = render_to_string(TEMPLATE, _context(request, portfolio), request).encode()
         page = page_cache.store_page(
-            profile, origin=origin, content=content, now=now, changes_at=portfolio.changes_at
+            profile,
+            origin=origin,
+            version=lookup.version,
+            content=content,
+            now=now,
+            changes_at=portfolio.changes_at,
         )
     response = HttpResponse(page.content)
     response["ETag"] = page.etag

@@ -173,3 +173,37 @@ def test_the_cache_never_outlives_a_shown_credential_expiring(client, public_lea
     text = client.get(URL).text
     assert '<span class="pill pill-expired">Expired</span>' in text
     assert '<span class="pill pill-valid">Valid</span>' not in text
+
+
+def test_a_page_rendered_across_a_change_is_not_kept_as_current(public_learner):
+    from django.utils import timezone
+
+    from credentials import page_cache
+
+    profile = public_learner.profile
+    origin = "http://testserver"
+    before = page_cache.get_page(profile, origin=origin)
+    assert before.page is None
+    # A change is recorded while that request renders the page as it was.
+    page_cache.forget_pages(user_ids=[profile.user_id])
+    page_cache.store_page(
+        profile,
+        origin=origin,
+        version=before.version,
+        content=b"as it was",
+        now=timezone.now(),
+        changes_at=None,
+    )
+    after = page_cache.get_page(profile, origin=origin)
+    assert after.page is None
+    page_cache.store_page(
+        profile,
+        origin=origin,
+        version=after.version,
+        content=b"as it is",
+        now=timezone.now(),
+        changes_at=None,
+    )
+    kept = page_cache.get_page(profile, origin=origin).page
+    assert kept is not None
+    assert kept.content == b"as it is"
