@@ -51,6 +51,11 @@ class CredentialsConfig(AppConfig):
         subscribe_page_cache()
         subscribe_transcript_cache()
 
+        # The catalogue is edited in the admin, without events: its cached pages follow saves.
+        from credentials.catalogue_signals import connect_catalogue_signals
+
+        connect_catalogue_signals()
+
         # The directory's search document follows the events that change what it holds.
         from credentials.directory.subscribers import subscribe_directory
 

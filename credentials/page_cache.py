@@ -1,13 +1,24 @@
-"""The cache of anonymous views of public pages (/p/<slug>/), kept current by events.
+"""The cache of pages anonymous visitors see, kept current by events.
 
-A visitor without an account gets the page from the cache, rendered once per version of
-the learner's public content. The version is a token in the cache that credentials'
-subscribers replace whenever an event changes what the page shows (credentials.subscribers),
-so a change reaches the page at its next request; the entry is also keyed by the profile's
-updated_at (edits made in the admin) and lives no longer than MAX_AGE nor past the moment a
-shown credential expires. Whether the page may be seen at all is never cached: the view
-reads the profile on every request, so making it private or deactivating the account takes
-it down at once.
+Three kinds of page are kept: a learner's public page (/p/<slug>/), a credential's page
+(/c/<id>/) and the catalogue of micro-credentials (/credentials/). A visitor without an
+account gets the page from the cache, rendered once per *version* of what it shows. A
+version is a token in the cache that is replaced whenever something the page shows changes:
+
+- each learner's version, replaced by credentials' subscribers when an event changes what
+  their pages show (credentials.subscribers): their public page, and the pages of their
+  credentials, which name them and link to what they show;
+- the catalogue's version, replaced when an issuer, a micro-credential, its rubric or a skill
+  is saved or deleted (credentials.catalogue_signals; they are edited in the admin, which
+  records no events).
+
+So a change reaches the page at its next request. A page also lives no longer than MAX_AGE,
+the bound for changes that pass by both (a QuerySet.update() in a shell).
+
+Whether the page may be seen at all is never cached, nor what changes with time alone: the
+views read the profile (or the credential) on every request, so making a profile private or
+deactivating an account takes its pages down at once, and a credential's status (valid,
+expired, revoked) is worked out from the row read at that request and is part of its key.
 """
 
 from __future__ import annotations
@@ -22,20 +33,21 @@ from django.core.cache import cache
 from portfolio.models import LearnerProfile
 
 MAX_AGE_SECONDS = 15 * 60
+_CATALOGUE_VERSION_KEY = "catalogue-version"
 
 
 @dataclass(frozen=True)
 class CachedPage:
     content: bytes
     etag: str
-    # The learner's version the page was rendered at: stale once the version moves on.
+    # The versions the page was rendered at: stale once any of them moves on.
     version: str
 
 
 @dataclass(frozen=True)
 class Lookup:
     page: CachedPage | None
-    # The version current when looked up: a page rendered now is stored under it, so a
+    # The versions current when looked up: a page rendered now is stored under them, so a
     # change made while it renders leaves it stale rather than fresh.
     version: str
 
@@ -44,35 +56,30 @@ def _version_key(user_id: int) -> str:
     return f"public-page-version:{user_id}"
 
 
-def _page_key(profile: LearnerProfile, origin: str) -> str:
-    stamp = profile.updated_at.timestamp()
-    # The origin is part of the page (canonical and Open Graph URLs are absolute).
-    origin_hash = hashlib.sha256(origin.encode()).hexdigest()[:16]
-    return f"public-page:{profile.user_id}:{stamp}:{origin_hash}"
+def _origin_hash(origin: str) -> str:
+    # The origin is part of a page (canonical and Open Graph URLs are absolute).
+    return hashlib.sha256(origin.encode()).hexdigest()[:16]
 
 
-def get_page(profile: LearnerProfile, *, origin: str) -> Lookup:
-    """The cached anonymous page for this profile's current version, if there is one.
-
-    One round trip to the cache for a hit: the version and the page are read together.
-    """
-    version_key = _version_key(profile.user_id)
-    found = cache.get_many([version_key, _page_key(profile, origin)])
-    version = found.get(version_key)
-    if not isinstance(version, str):
+def _look_up(version_keys: list[str], page_key: str) -> Lookup:
+    """One round trip to the cache for a hit: the versions and the page are read together."""
+    found = cache.get_many([*version_keys, page_key])
+    missing = [key for key in version_keys if not isinstance(found.get(key), str)]
+    for key in missing:
         # add(), not set(): two first requests at once agree on one version.
-        cache.add(version_key, secrets.token_hex(8), timeout=None)
-        return Lookup(page=None, version=cache.get(version_key, ""))
-    page = found.get(_page_key(profile, origin))
-    if isinstance(page, CachedPage) and page.version == version:
+        cache.add(key, secrets.token_hex(8), timeout=None)
+    if missing:
+        found.update(cache.get_many(missing))
+    version = ":".join(str(found.get(key, "")) for key in version_keys)
+    page = found.get(page_key)
+    if not missing and isinstance(page, CachedPage) and page.version == version:
         return Lookup(page=page, version=version)
     return Lookup(page=None, version=version)
 
 
-def store_page(
-    profile: LearnerProfile,
+def _store(
+    page_key: str,
     *,
-    origin: str,
     version: str,
     content: bytes,
     now: datetime,
@@ -88,10 +95,105 @@ def store_page(
     if changes_at is not None:
         timeout = max(0, min(timeout, int((changes_at - now).total_seconds())))
     if timeout > 0:
-        cache.set(_page_key(profile, origin), page, timeout=timeout)
+        cache.set(page_key, page, timeout=timeout)
     return page
 
 
+# --- A learner's public page ------------------------------------------------------------------
+
+
+def _page_key(profile: LearnerProfile, origin: str) -> str:
+    # Keyed by updated_at too: edits made in the admin.
+    stamp = profile.updated_at.timestamp()
+    return f"public-page:{profile.user_id}:{stamp}:{_origin_hash(origin)}"
+
+
+def get_page(profile: LearnerProfile, *, origin: str) -> Lookup:
+    """The cached anonymous page for this profile's current version, if there is one."""
+    return _look_up(
+        [_version_key(profile.user_id), _CATALOGUE_VERSION_KEY], _page_key(profile, origin)
+    )
+
+
+def store_page(
+    profile: LearnerProfile,
+    *,
+    origin: str,
+    version: str,
+    content: bytes,
+    now: datetime,
+    changes_at: datetime | None,
+) -> CachedPage:
+    return _store(
+        _page_key(profile, origin),
+        version=version,
+        content=content,
+        now=now,
+        changes_at=changes_at,
+    )
+
+
+# --- A credential's page ----------------------------------------------------------------------
+
+
+def _credential_page_key(*, credential_id: int, variant: str, origin: str) -> str:
+    variant_hash = hashlib.sha256(variant.encode()).hexdigest()[:16]
+    return f"credential-page:{credential_id}:{variant_hash}:{_origin_hash(origin)}"
+
+
+def get_credential_page(*, credential_id: int, holder_id: int, variant: str, origin: str) -> Lookup:
+    """The cached anonymous page of a credential, as ``variant`` (its status, say) shows it."""
+    return _look_up(
+        [_version_key(holder_id), _CATALOGUE_VERSION_KEY],
+        _credential_page_key(credential_id=credential_id, variant=variant, origin=origin),
+    )
+
+
+def store_credential_page(
+    *, credential_id: int, variant: str, origin: str, version: str, content: bytes, now: datetime
+) -> CachedPage:
+    return _store(
+        _credential_page_key(credential_id=credential_id, variant=variant, origin=origin),
+        version=version,
+        content=content,
+        now=now,
+        changes_at=None,
+    )
+
+
+# --- The catalogue ----------------------------------------------------------------------------
+
+
+def _catalogue_page_key(*, variant: str, origin: str) -> str:
+    variant_hash = hashlib.sha256(variant.encode()).hexdigest()[:16]
+    return f"catalogue-page:{variant_hash}:{_origin_hash(origin)}"
+
+
+def get_catalogue_page(*, variant: str, origin: str) -> Lookup:
+    return _look_up([_CATALOGUE_VERSION_KEY], _catalogue_page_key(variant=variant, origin=origin))
+
+
+def store_catalogue_page(
+    *, variant: str, origin: str, version: str, content: bytes, now: datetime
+) -> CachedPage:
+    return _store(
+        _catalogue_page_key(variant=variant, origin=origin),
+        version=version,
+        content=content,
+        now=now,
+        changes_at=None,
+    )
+
+
+# --- Changes ----------------------------------------------------------------------------------
+
+
 def forget_pages(*, user_ids: list[int]) -> None:
-    """Make every cached public page of these learners stale."""
+    """Make every cached page of these learners (public page, credentials' pages) stale."""
     cache.set_many({_version_key(pk): secrets.token_hex(8) for pk in user_ids}, timeout=None)
+
+
+def forget_catalogue() -> None:
+    """Make every cached page that shows the catalogue's issuers, micro-credentials or
+    skills stale: the catalogue, every credential's page and every public page."""
+    cache.set(_CATALOGUE_VERSION_KEY, secrets.token_hex(8), timeout=None)

@@ -110,6 +110,48 @@ def _holder_name(learner: User) -> str:
         return learner.get_full_name() or _("Name not given")
 
 
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What a credential's page must know afresh on every request, cached or not."""
+
+    credential_id: int
+    holder_id: int
+    status: IssuedCredential.Status
+    # Part of a cached page's key with the status: what the page says of its dates.
+    revoked_at: datetime | None
+    expires_at: datetime | None
+    # The holder's profile as last saved (edits made in the admin), None without one.
+    profile_updated_at: datetime | None
+    checked_at: datetime
+
+
+def check_credential(*, public_id: UUID, viewer: AnyUser) -> CredentialCheck:
+    """Whether the viewer may see this credential's page, and its status now; one query.
+
+    Raises Http404 exactly as get_credential_page does (visible_credentials decides both).
+    """
+    row = (
+        visible_credentials(viewer)
+        .filter(public_id=public_id)
+        .values_list("pk", "learner_id", "revoked_at", "expires_at", "learner__profile__updated_at")
+        .first()
+    )
+    if row is None:
+        raise Http404("No such credential.")
+    pk, learner_id, revoked_at, expires_at, profile_updated_at = row
+    checked_at = timezone.now()
+    status = IssuedCredential(revoked_at=revoked_at, expires_at=expires_at).status_at(checked_at)
+    return CredentialCheck(
+        credential_id=pk,
+        holder_id=learner_id,
+        status=status,
+        revoked_at=revoked_at,
+        expires_at=expires_at,
+        profile_updated_at=profile_updated_at,
+        checked_at=checked_at,
+    )
+
+
 def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
     """An issued credential for its public page, whatever its status.
 

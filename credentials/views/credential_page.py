@@ -4,24 +4,70 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from credentials import page_cache
 from credentials.permissions import get_credential_access
 from credentials.qr import make_qr_svg
 from credentials.selectors import credential_pages
 from credentials.sharing import make_linkedin_add_to_profile_url
 from credentials.views.open_graph import build_absolute_badge_url
 
+TEMPLATE = "credentials/credential_detail.html"
+# Where a cached page says when its status was checked; escaped text cannot contain it, and
+# nh3 drops comments from rendered Markdown.
+CHECKED_MARKER = "<!-- credential-checked -->"
+
 
 def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
+    if request.user.is_authenticated or len(get_messages(request)):
+        # The holder's and the issuer's tools, or a message for this visitor: theirs alone.
+        page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
+        return render(request, TEMPLATE, _context(request, page))
+    # Read on every request, cached or not: who may see the page, and its status now.
+    check = credential_pages.check_credential(public_id=public_id, viewer=request.user)
+    origin = f"{request.scheme}://{request.get_host()}"
+    profile_stamp = check.profile_updated_at.timestamp() if check.profile_updated_at else ""
+    variant = f"{check.status}:{check.revoked_at}:{check.expires_at}:{profile_stamp}"
+    lookup = page_cache.get_credential_page(
+        credential_id=check.credential_id, holder_id=check.holder_id, variant=variant, origin=origin
+    )
+    cached = lookup.page
+    if cached is None:
+        page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
+        context = _context(request, page) | {"checked_marker": mark_safe(CHECKED_MARKER)}  # noqa: S308  # our own constant
+        content = render_to_string(TEMPLATE, context, request).encode()
+        if page.status != check.status:
+            # It changed status between the two reads: shown as it is now, and not kept.
+            return _with_checked_at(content, page.checked_at)
+        cached = page_cache.store_credential_page(
+            credential_id=check.credential_id,
+            variant=variant,
+            origin=origin,
+            version=lookup.version,
+            content=content,
+            now=check.checked_at,
+        )
+    # Never a 304: the page says when it was checked, and that is now.
+    return _with_checked_at(cached.content, check.checked_at)
+
+
+def _with_checked_at(content: bytes, checked_at: object) -> HttpResponse:
+    checked = render_to_string("credentials/_credential_checked.html", {"checked_at": checked_at})
+    return HttpResponse(content.replace(CHECKED_MARKER.encode(), checked.encode(), 1))
+
+
+def _context(request: HttpRequest, page: credential_pages.CredentialPage) -> dict[str, object]:
     credential = page.credential
     access = get_credential_access(request.user, credential)
     page_url = request.build_absolute_uri(request.path)
-    context = {
+    return {
         "page": page,
         "credential": credential,
         "micro_credential": credential.micro_credential,
@@ -43,4 +89,3 @@ def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "status": page.status.label,
         },
     }
-    return render(request, "credentials/credential_detail.html", context)

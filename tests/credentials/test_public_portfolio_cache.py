@@ -207,3 +207,18 @@ def test_a_page_rendered_across_a_change_is_not_kept_as_current(public_learner):
     kept = page_cache.get_page(profile, origin=origin).page
     assert kept is not None
     assert kept.content == b"as it is"
+
+
+def test_admin_edits_of_the_catalogue_reach_the_cached_page(
+    client, public_learner, skills, django_capture_on_commit_callbacks
+):
+    add_content(public_learner, 1, skills)
+    assert "Credential 00" in client.get(URL).text
+    micro_credential = public_learner.credentials_earned.get().micro_credential
+    # Saved as the admin saves it, with no event; stale once that commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        micro_credential.title = "Renamed in the admin"
+        micro_credential.save()
+    text = client.get(URL).text
+    assert "Renamed in the admin" in text
+    assert "Credential 00" not in text

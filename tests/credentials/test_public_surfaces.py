@@ -156,7 +156,7 @@ def test_every_public_surface_lists_the_same_credentials(
         client, tested, django_assert_num_queries(1 if state == "draft" else 5)
     )
     own_page = credential_page(
-        client, credential, django_assert_num_queries(2 if account == "active" else 1)
+        client, credential, django_assert_num_queries(3 if account == "active" else 1)
     )
 
     if profile_is_public:

@@ -1,0 +1,148 @@
+"""Visitors' views of /c/<id>/ come from a cache; status and access are read every time."""
+
+import pytest
+from django.utils import timezone
+
+from credentials.models import IssuedCredential
+from portfolio.models import User
+from portfolio.services.profiles import update_profile
+from tests.credentials.conftest import NOW, issue, revoke
+from tests.factories import LearnerProfileFactory, SkillFactory, UserFactory
+
+STATUS = '<h1 class="credential-status-word">{}</h1>'
+
+
+def url(credential):
+    return f"/c/{credential.public_id}/"
+
+
+@pytest.fixture
+def holder(db):
+    user = UserFactory(email="holder@example.com", with_profile=False)
+    LearnerProfileFactory(user=user, display_name="Kim Holder", slug="kim", is_public=True)
+    return user
+
+
+@pytest.fixture
+def credential(holder, micro_credential):
+    return issue(holder, micro_credential)
+
+
+def cached_view(client, credential, django_assert_num_queries):
+    """A visitor's view that the cache answered: one query, the credential's own row."""
+    with django_assert_num_queries(1):
+        return client.get(url(credential)).text
+
+
+def test_a_revoked_credential_is_never_shown_valid_from_the_cache(
+    client, credential, django_assert_num_queries
+):
+    client.get(url(credential))
+    assert STATUS.format("VALID") in cached_view(client, credential, django_assert_num_queries)
+    # Even revoked behind the services' back (no event, nothing told the cache).
+    IssuedCredential.objects.filter(pk=credential.pk).update(
+        revoked_at=timezone.now(), revocation_reason="Found to be plagiarised."
+    )
+    text = client.get(url(credential)).text
+    assert STATUS.format("REVOKED") in text
+    assert "VALID" not in text
+    assert "Found to be plagiarised." in text
+
+
+def test_a_revocation_through_the_service_reaches_the_cached_page(
+    client, credential, django_capture_on_commit_callbacks
+):
+    client.get(url(credential))
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke(credential, reason="Issued in error.")
+    text = client.get(url(credential)).text
+    assert STATUS.format("REVOKED") in text
+    assert "Issued in error." in text
+
+
+def test_a_credential_expiring_is_never_shown_valid_from_the_cache(
+    client, credential, time_machine, django_assert_num_queries
+):
+    client.get(url(credential))
+    valid = cached_view(client, credential, django_assert_num_queries)
+    assert STATUS.format("VALID") in valid
+    # Expiry is a matter of time alone: no event, no change to any row.
+    time_machine.move_to(credential.expires_at, tick=False)
+    text = client.get(url(credential)).text
+    assert STATUS.format("EXPIRED") in text
+    assert "VALID" not in text
+
+
+def test_the_check_time_is_the_requests_though_the_page_is_cached(
+    client, credential, time_machine, django_assert_num_queries
+):
+    client.get(url(credential))
+    time_machine.move_to(NOW.replace(minute=10), tick=False)
+    text = cached_view(client, credential, django_assert_num_queries)
+    assert (
+        '<p class="credential-checked small">Checked just now: '
+        '<time datetime="2026-03-01T12:10:00+00:00">1 March 2026, 12:10 UTC</time>.</p>'
+    ) in text
+    assert "credential-checked -->" not in text
+    # Never a 304 for a page that says when it was checked.
+    assert "ETag" not in client.get(url(credential))
+
+
+def test_a_deactivated_holders_credential_is_gone_at_once_though_cached(client, credential):
+    client.get(url(credential))
+    User.objects.filter(pk=credential.learner_id).update(is_active=False)
+    assert client.get(url(credential)).status_code == 404
+
+
+def test_a_change_to_the_holders_profile_reaches_the_cached_page(
+    client, credential, holder, django_capture_on_commit_callbacks
+):
+    assert 'Awarded to <a href="/p/kim/">Kim Holder</a>' in client.get(url(credential)).text
+    with django_capture_on_commit_callbacks(execute=True):
+        update_profile(
+            profile_id=holder.profile.pk,
+            by=holder,
+            display_name="Kim Renamed",
+            slug="kim-renamed",
+            is_public=True,
+        )
+    text = client.get(url(credential)).text
+    assert 'Awarded to <a href="/p/kim-renamed/">Kim Renamed</a>' in text
+    assert "Kim Holder" not in text
+
+
+def test_admin_edits_of_the_issuer_and_micro_credential_reach_the_cached_page(
+    client, credential, micro_credential, django_capture_on_commit_callbacks
+):
+    assert "Northfield Institute" in client.get(url(credential)).text
+    with django_capture_on_commit_callbacks(execute=True):
+        micro_credential.issuer.name = "Southfield College"
+        micro_credential.issuer.save()
+    text = client.get(url(credential)).text
+    assert "Southfield College" in text
+    assert "Northfield Institute" not in text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        micro_credential.title = "Data Narratives"
+        micro_credential.save()
+    assert "Data Narratives" in client.get(url(credential)).text
+
+    with django_capture_on_commit_callbacks(execute=True):
+        skill = SkillFactory(name="Storytelling with charts")
+    assert "Storytelling with charts" not in client.get(url(credential)).text
+    with django_capture_on_commit_callbacks(execute=True):
+        micro_credential.skills.add(skill)
+    assert '<li class="chip">Storytelling with charts</li>' in client.get(url(credential)).text
+    with django_capture_on_commit_callbacks(execute=True):
+        skill.name = "Charts that tell"
+        skill.save()
+    text = client.get(url(credential)).text
+    assert '<li class="chip">Charts that tell</li>' in text
+    assert "Storytelling with charts" not in text
+
+
+def test_signed_in_viewers_never_get_the_visitors_copy(client, credential, holder):
+    visitor = client.get(url(credential)).text
+    assert "This is your credential" not in visitor
+    client.force_login(holder)
+    assert "This is your credential" in client.get(url(credential)).text
