@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 
+from credentials import page_cache
 from credentials.forms import CatalogueFilterForm
 from credentials.models import IssuedCredential, MicroCredential
 from credentials.permissions import MicroCredentialAccess, get_micro_credential_access
@@ -17,9 +23,47 @@ from credentials.views.open_graph import build_absolute_badge_url
 from portfolio.models import User
 
 PAGE_SIZE = 12
+# The page numbers whose unfiltered catalogue is cached; others are rendered each time, so
+# made-up query strings cannot fill the cache.
+CACHED_PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,2}")
 
 
 def catalogue(request: HttpRequest) -> HttpResponse:
+    page_number = request.GET.get("page", "1")
+    if (
+        request.user.is_authenticated
+        or set(request.GET) - {"page"}
+        or not CACHED_PAGE_NUMBER.fullmatch(page_number)
+        or len(get_messages(request))
+    ):
+        # Searches, odd page numbers and signed-in or messaged visitors: rendered for them.
+        return render(request, "credentials/catalogue.html", _catalogue_context(request))
+    # The unfiltered catalogue, the same for every visitor: kept until the catalogue changes
+    # (credentials.page_cache), with no query at all for a page already kept.
+    origin = f"{request.scheme}://{request.get_host()}"
+    lookup = page_cache.get_catalogue_page(variant=page_number, origin=origin)
+    page = lookup.page
+    if page is None:
+        content = render_to_string(
+            "credentials/catalogue.html", _catalogue_context(request), request
+        ).encode()
+        page = page_cache.store_catalogue_page(
+            variant=page_number,
+            origin=origin,
+            version=lookup.version,
+            content=content,
+            now=timezone.now(),
+        )
+    response = HttpResponse(page.content)
+    response["ETag"] = page.etag
+    # Browsers keep the page but ask each time; an unchanged page costs them a 304.
+    patch_cache_control(response, no_cache=True)
+    patch_vary_headers(response, ["Cookie"])
+    not_modified = get_conditional_response(request, etag=page.etag, response=response)
+    return not_modified if not_modified is not None else response
+
+
+def _catalogue_context(request: HttpRequest) -> dict[str, object]:
     filters = CatalogueFilterForm(request.GET, issuers=catalogue_selectors.list_catalogue_issuers())
     # An unknown level or issuer in the query string is shown as an error and ignored.
     filters.is_valid()
@@ -27,12 +71,11 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     entries = catalogue_selectors.list_catalogue(
         query=data.get("q") or "", level=data.get("level") or "", issuer=data.get("issuer")
     )
-    context = {
+    return {
         "filters": filters,
         "page_obj": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
         "is_filtered": any(request.GET.get(name) for name in ("q", "level", "issuer")),
     }
-    return render(request, "credentials/catalogue.html", context)
 
 
 @dataclass(frozen=True)
