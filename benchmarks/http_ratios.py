@@ -206,6 +206,7 @@ TARGETS = {
     "public page, owner (uncached)": 0.15,
     "credential page": 0.5,
     "catalogue": 0.5,
+    "micro-credential page": 0.5,
 }
 
 
@@ -237,6 +238,7 @@ def main() -> None:
         "public page, owner (uncached)": (f"{base}/p/{SLUG}/", owner_cookie),
         "credential page": (f"{base}{prepared['credential']}", ""),
         "catalogue": (f"{base}/credentials/", ""),
+        "micro-credential page": (f"{base}/credentials/bench-mc-1/", ""),
     }
     server = subprocess.Popen(  # noqa: S603  # gunicorn from .venv, fixed arguments
         [
