@@ -310,6 +310,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "credentials.tasks.remind_expiring_credentials",
         "schedule": 86400.0,
     },
+    # Employers' saved directory searches: one e-mail a day per search, new matches only.
+    "send-saved-search-digests": {
+        "task": "credentials.tasks.send_saved_search_digests",
+        "schedule": 86400.0,
+    },
     "flag-waiting-applications": {
         "task": "assessments.tasks.flag_waiting_applications",
         "schedule": 86400.0,

@@ -20,7 +20,7 @@ from assessments import selectors as assessment_selectors
 from assessments.permissions import can_edit_application, can_use_review_queue
 from credentials.directory.forms import DirectoryQuickSearchForm
 from credentials.forms import VerifyForm
-from credentials.selectors import contact_requests, credential_pages, invitations
+from credentials.selectors import contact_requests, credential_pages, invitations, saved_searches
 from credentials.views.catalogue import get_micro_credential_page
 from portfolio import selectors
 from portfolio.http import AuthenticatedHttpRequest
@@ -70,6 +70,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
             "sent_contact_requests": contact_requests.list_contact_requests(user=user)[
                 :DASHBOARD_ROWS
             ],
+            # All of them: an employer keeps at most SAVED_SEARCHES_PER_EMPLOYER.
+            "saved_searches": saved_searches.list_saved_searches(user=user),
         }
     elif can_use_review_queue(user):
         context |= {

@@ -12,6 +12,7 @@ from credentials.models import (
     IssuedCredential,
     IssuerInvitation,
     MicroCredential,
+    SavedSearch,
     ShareLink,
     SigningKey,
 )
@@ -20,7 +21,9 @@ from credentials.permissions import (
     visible_contact_requests,
     visible_credentials,
     visible_micro_credentials,
+    visible_saved_searches,
 )
+from credentials.saved_searches import search_url
 from credentials.verbs import issuer_scope
 from portfolio.activity import TargetLink
 from portfolio.models import User
@@ -111,4 +114,15 @@ def describe_signing_keys(reader: User, ids: Sequence[int]) -> dict[int, TargetL
             else reverse("credentials:site-did"),
         )
         for key in keys
+    }
+
+
+def describe_saved_searches(reader: User, ids: Sequence[int]) -> dict[int, TargetLink]:
+    """A saved search by its name, linked to its directory page for its owner only."""
+    own = set(visible_saved_searches(reader).filter(pk__in=ids).values_list("pk", flat=True))
+    return {
+        saved_search.pk: TargetLink(
+            name=saved_search.name, url=search_url(saved_search) if saved_search.pk in own else ""
+        )
+        for saved_search in SavedSearch.objects.filter(pk__in=ids).only("pk", "name", "query")
     }

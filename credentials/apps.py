@@ -20,6 +20,7 @@ class CredentialsConfig(AppConfig):
             describe_credentials,
             describe_invitations,
             describe_micro_credentials,
+            describe_saved_searches,
             describe_share_links,
             describe_signing_keys,
             list_issuer_scopes,
@@ -34,6 +35,7 @@ class CredentialsConfig(AppConfig):
         register_target("credentials.microcredential", describe_micro_credentials)
         register_target("credentials.sharelink", describe_share_links)
         register_target("credentials.signingkey", describe_signing_keys)
+        register_target("credentials.savedsearch", describe_saved_searches)
 
         # What this app adds to portfolio's inbox and admin roles, and who it tells about its
         # own events; portfolio never imports it.

@@ -33,3 +33,7 @@ class ContactNotAllowed(CredentialError):
 
 class SigningKeyNotAllowed(CredentialError):
     """Making or rotating a signing key refused: not the actor's to manage, or no secret."""
+
+
+class SavedSearchNotAllowed(CredentialError):
+    """A saved search refused: not an employer, a search that does not hold, or too many."""

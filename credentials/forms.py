@@ -23,6 +23,7 @@ from credentials.models import (
     MicroCredential,
     RubricCriterion,
     RubricLevel,
+    SavedSearch,
 )
 from credentials.validators import BADGE_MIN_SIDE, validate_badge_image
 from portfolio.forms.ids import IdField
@@ -293,4 +294,18 @@ class VerifyForm(forms.Form):
             attrs={"placeholder": "https://…/c/…/", "autocomplete": "off", "spellcheck": "false"}
         ),
         help_text=_("Paste the link to a credential's page, or the identifier at the end of it."),
+    )
+
+
+class SavedSearchForm(forms.Form):
+    """Save the directory search in `query` (its query string) under a name."""
+
+    name = forms.CharField(
+        label=_("Name this search"),
+        max_length=SavedSearch.NAME_MAX_LENGTH,
+        help_text=_("Once a day you get an e-mail listing the people who newly match it."),
+    )
+    # The directory page's query string; the service checks it with the directory's form.
+    query = forms.CharField(
+        required=False, max_length=SavedSearch.QUERY_MAX_LENGTH, widget=forms.HiddenInput
     )

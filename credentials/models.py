@@ -735,3 +735,64 @@ class ContactRequest(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class SavedSearch(models.Model):
+    """An employer's directory search, kept by its query string, e-mailed daily as a digest.
+
+    The query string is normalised (credentials.saved_searches.normalise_query), so the same
+    search saved twice is the same text. The digest lists only profiles that match now and
+    were not matching at the previous run (SavedSearchMatch), never the same profile again
+    while it keeps matching.
+    """
+
+    NAME_MAX_LENGTH = 80
+    QUERY_MAX_LENGTH = 2000
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(_("name"), max_length=NAME_MAX_LENGTH)
+    query = models.CharField(max_length=QUERY_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Set by the unsubscribe link or the dashboard: no more digests, the search stays saved.
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # When the last digest was written to the outbox; at most one a day.
+    last_digest_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="saved_search_owner_idx"),
+        ]
+        constraints = [
+            # Saving the same search again would send the same digest twice.
+            models.UniqueConstraint(fields=["owner", "query"], name="saved_search_unique_query"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SavedSearchMatch(models.Model):
+    """A profile that matched the saved search at its last run (or when it was saved).
+
+    The digest tells the owner about matches with no row here; a profile that stops matching
+    loses its row, so it is news again if it matches again (a newly gained skill).
+    """
+
+    saved_search = models.ForeignKey(SavedSearch, on_delete=models.CASCADE, related_name="matches")
+    profile = models.ForeignKey(
+        "portfolio.LearnerProfile", on_delete=models.CASCADE, related_name="+"
+    )
+    matched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["saved_search", "profile"], name="saved_search_match_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.saved_search_id}:{self.profile_id}"

@@ -17,6 +17,7 @@ ISSUER_INVITATION_SIGNUP = "issuer_invitation_signup"
 TRANSCRIPT_READY = "transcript_ready"
 CONTACT_REQUEST_RECEIVED = "contact_request_received"
 CONTACT_REQUEST_REPLIED = "contact_request_replied"
+SAVED_SEARCH_DIGEST = "saved_search_digest"
 
 
 def register_notification_kinds() -> None:
@@ -90,4 +91,13 @@ def register_notification_kinds() -> None:
         roles=(User.Role.EMPLOYER,),
         explanation=lambda: _("A learner you wrote to replies."),
         position=80,
+    )
+    register_notification_kind(
+        SAVED_SEARCH_DIGEST,
+        label=gettext_lazy("New matches for a saved search"),
+        roles=(User.Role.EMPLOYER,),
+        explanation=lambda: _(
+            "Once a day, the people who newly match one of your saved directory searches."
+        ),
+        position=85,
     )

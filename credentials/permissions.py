@@ -16,6 +16,7 @@ from credentials.models import (
     Issuer,
     IssuerInvitation,
     MicroCredential,
+    SavedSearch,
 )
 from portfolio.models import LearnerProfile, User
 from portfolio.permissions import (
@@ -453,3 +454,32 @@ def get_contact_request_for(user: AnyUser, pk: int) -> ContactRequestAccess:
         shows_employer_address=is_recipient
         and contact_request.status == ContactRequest.Status.REPLIED,
     )
+
+
+# --- Saved searches --------------------------------------------------------------------------
+
+
+def can_save_searches(user: AnyUser) -> bool:
+    """Whether the user keeps saved directory searches: an active employer.
+
+    Not everyone who may search: a public directory (DIRECTORY_IS_PUBLIC) is open to visitors
+    and learners, but a daily digest of people is an employer's tool.
+    """
+    # A deactivated account acts for nobody, and is e-mailed no digest.
+    return is_employer(user) and user.is_active
+
+
+def visible_saved_searches(user: AnyUser) -> QuerySet[SavedSearch]:
+    """The user's own saved searches; none for anyone who may not save searches."""
+    if not isinstance(user, User) or not can_save_searches(user):
+        return SavedSearch.objects.none()
+    # Only one's own: what another employer looks for is their business.
+    return SavedSearch.objects.filter(owner=user)
+
+
+def get_saved_search_for(user: AnyUser, pk: int) -> SavedSearch:
+    """One of the user's saved searches; Http404 for anyone else's and for other roles."""
+    saved_search = visible_saved_searches(user).filter(pk=pk).first()
+    if saved_search is None:
+        raise Http404("No such saved search.")
+    return saved_search

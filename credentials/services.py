@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,12 +11,12 @@ from http import HTTPStatus
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from credentials import notification_kinds
+from credentials import notification_kinds, saved_searches
 from credentials.exceptions import (
     ContactNotAllowed,
     CredentialError,
@@ -23,6 +24,7 @@ from credentials.exceptions import (
     IssuanceNotAllowed,
     PublicationNotAllowed,
     RevocationNotAllowed,
+    SavedSearchNotAllowed,
     ShareLinkNotAllowed,
     SigningKeyNotAllowed,
 )
@@ -32,6 +34,8 @@ from credentials.models import (
     Issuer,
     IssuerInvitation,
     MicroCredential,
+    SavedSearch,
+    SavedSearchMatch,
     ShareLink,
     SigningKey,
     StatusList,
@@ -46,6 +50,7 @@ from credentials.permissions import (
     can_manage_signing_keys,
     can_publish_or_retire,
     can_revoke,
+    can_save_searches,
     can_send_contact_requests,
     hash_invitation_token,
     hash_share_token,
@@ -75,6 +80,10 @@ from credentials.verbs import (
     INVITATION_SENT,
     MICRO_CREDENTIAL_PUBLISHED,
     MICRO_CREDENTIAL_RETIRED,
+    SAVED_SEARCH_DELETED,
+    SAVED_SEARCH_DIGEST_SENT,
+    SAVED_SEARCH_SAVED,
+    SAVED_SEARCH_UNSUBSCRIBED,
     SHARE_LINK_CREATED,
     SHARE_LINK_REVOKED,
     SIGNING_KEY_GENERATED,
@@ -87,6 +96,8 @@ from credentials.verbs import (
     InvitationAccepted,
     InvitationSent,
     MicroCredentialStatusChanged,
+    SavedSearchDigestSent,
+    SavedSearchSaved,
     ShareLinkCreated,
     ShareLinkRevoked,
     SigningKeyMade,
@@ -96,6 +107,8 @@ from portfolio.events import EventType, NoPayload, record_event
 from portfolio.models import LearnerProfile, User
 from portfolio.permissions import can_keep_portfolio
 from portfolio.services.notifications import notify
+
+logger = logging.getLogger(__name__)
 
 
 def _add_months(moment: datetime, months: int) -> datetime:
@@ -932,3 +945,235 @@ def rotate_signing_key(*, issuer_id: int | None, by: User | None) -> SigningKey:
     key = _make_signing_key(issuer)
     _record_signing_key(SIGNING_KEY_ROTATED, key, by=by, retired=retired)
     return key
+
+
+# --- Saved searches --------------------------------------------------------------------------
+
+# How many saved searches one employer may keep, and how many new matches a digest lists
+# (the rest are counted, with a link to the search).
+SAVED_SEARCHES_PER_EMPLOYER = 20
+DIGEST_LISTED = 10
+
+
+def _refuse_saved_search(
+    message: str,
+    *,
+    code: str,
+    field: str | None = None,
+    status: HTTPStatus = HTTPStatus.BAD_REQUEST,
+) -> SavedSearchNotAllowed:
+    return SavedSearchNotAllowed(message, code=f"saved_search.{code}", field=field, status=status)
+
+
+@transaction.atomic(durable=True)
+def save_search(*, by: User, name: str, query: str) -> SavedSearch:
+    """Keep a directory search, e-mailed to the employer daily when new profiles match it.
+
+    The query string is checked by the directory's own form and stored normalised; the
+    profiles it finds now are recorded as known, so the first digest lists only newcomers.
+    Raises SavedSearchNotAllowed: 403 for anyone but an active employer; 400 for an empty or
+    overlong name or a search the form refuses; 409 for a search already saved or once the
+    employer keeps SAVED_SEARCHES_PER_EMPLOYER.
+    """
+    if not can_save_searches(by):
+        raise _refuse_saved_search(
+            _("Only employers can save searches."),
+            code="not_employer",
+            status=HTTPStatus.FORBIDDEN,
+        )
+    name = " ".join(name.split())
+    if not name:
+        raise _refuse_saved_search(_("Give the search a name."), code="name_missing", field="name")
+    if len(name) > SavedSearch.NAME_MAX_LENGTH:
+        raise _refuse_saved_search(
+            _("Keep the name to %(max)s characters; this one has %(length)s.")
+            % {"max": SavedSearch.NAME_MAX_LENGTH, "length": len(name)},
+            code="name_too_long",
+            field="name",
+        )
+    filters = saved_searches.filters_of(query[: SavedSearch.QUERY_MAX_LENGTH])
+    if filters is None or len(query) > SavedSearch.QUERY_MAX_LENGTH:
+        raise _refuse_saved_search(
+            _("This search cannot be saved: correct it in the directory first."),
+            code="invalid_query",
+            field="query",
+        )
+    normalised = saved_searches.normalise_query(filters)
+    # The employer's row serialises their saving, so two saves at once cannot both pass the
+    # count below.
+    User.objects.select_for_update().filter(pk=by.pk).first()
+    existing = SavedSearch.objects.filter(owner=by, query=normalised).first()
+    if existing is not None:
+        raise _refuse_saved_search(
+            _("You saved this search already, as “%(name)s”.") % {"name": existing.name},
+            code="already_saved",
+            status=HTTPStatus.CONFLICT,
+        )
+    if SavedSearch.objects.filter(owner=by).count() >= SAVED_SEARCHES_PER_EMPLOYER:
+        raise _refuse_saved_search(
+            _(
+                "You keep %(max)s saved searches, the most allowed. Delete one from your "
+                "dashboard to save this one."
+            )
+            % {"max": SAVED_SEARCHES_PER_EMPLOYER},
+            code="too_many",
+            status=HTTPStatus.CONFLICT,
+        )
+    now = timezone.now()
+    saved_search = SavedSearch.objects.create(owner=by, name=name, query=normalised, created_at=now)
+    SavedSearchMatch.objects.bulk_create(
+        SavedSearchMatch(saved_search=saved_search, profile_id=profile_id, matched_at=now)
+        for profile_id in saved_searches.matching_profile_ids(filters, now=now)
+    )
+    record_event(
+        SAVED_SEARCH_SAVED,
+        by=by,
+        target=saved_search,
+        owner=by,
+        payload=SavedSearchSaved(name=name, query=normalised),
+    )
+    return saved_search
+
+
+def _own_saved_search(saved_search_id: int, by: User) -> SavedSearch:
+    saved_search = SavedSearch.objects.select_for_update().filter(pk=saved_search_id).first()
+    if saved_search is None or saved_search.owner_id != by.pk or not can_save_searches(by):
+        raise _refuse_saved_search(
+            _("There is no such saved search."), code="not_found", status=HTTPStatus.NOT_FOUND
+        )
+    return saved_search
+
+
+@transaction.atomic(durable=True)
+def delete_saved_search(*, saved_search_id: int, by: User) -> None:
+    """Delete one of the employer's saved searches; no digest is sent for it any more.
+
+    Raises SavedSearchNotAllowed (404) for a search that is not theirs or no longer exists,
+    so deleting twice is refused rather than recorded twice.
+    """
+    saved_search = _own_saved_search(saved_search_id, by)
+    record_event(
+        SAVED_SEARCH_DELETED,
+        by=by,
+        target=saved_search,
+        owner=by,
+        payload=SavedSearchSaved(name=saved_search.name, query=saved_search.query),
+    )
+    saved_search.delete()
+
+
+@transaction.atomic(durable=True)
+def unsubscribe_saved_search(*, saved_search_id: int, by: User) -> SavedSearch:
+    """Stop the daily e-mail of one of the employer's saved searches; the search stays saved.
+
+    `by` is the owner: signed in, or holding the signed link of one of the search's digests.
+    Idempotent: a search already unsubscribed is returned as it is, and no event is recorded
+    again. Raises SavedSearchNotAllowed (404) for a search that is not theirs.
+    """
+    saved_search = _own_saved_search(saved_search_id, by)
+    if saved_search.unsubscribed_at is not None:
+        return saved_search
+    saved_search.unsubscribed_at = timezone.now()
+    saved_search.save(update_fields=["unsubscribed_at"])
+    record_event(
+        SAVED_SEARCH_UNSUBSCRIBED, by=by, target=saved_search, owner=by, payload=NoPayload()
+    )
+    return saved_search
+
+
+def send_saved_search_digests(*, now: datetime | None = None) -> int:
+    """E-mail each subscribed saved search's new matches: the daily beat task's work.
+
+    Each search is handled in a transaction of its own, so one search's failure keeps
+    nobody else's digest. Idempotent within a day: a search that had its digest today (by
+    last_digest_at, and by the outbox's dedupe key) is left until tomorrow, with whatever
+    matched since kept for that digest. Records one event per digest sent; returns how many.
+    """
+    now = now or timezone.now()
+    due = (
+        SavedSearch.objects.filter(unsubscribed_at__isnull=True, owner__is_active=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    return sum(_send_saved_search_digest(saved_search_id, now=now) for saved_search_id in due)
+
+
+@transaction.atomic(durable=True)
+def _send_saved_search_digest(saved_search_id: int, *, now: datetime) -> int:
+    saved_search = (
+        SavedSearch.objects.select_for_update(of=("self",))
+        .select_related("owner")
+        .filter(pk=saved_search_id, unsubscribed_at__isnull=True)
+        .first()
+    )
+    if saved_search is None or not can_save_searches(saved_search.owner):
+        return 0
+    today = timezone.localdate(now)
+    last = saved_search.last_digest_at
+    if last is not None and timezone.localdate(last) >= today:
+        return 0
+    filters = saved_searches.filters_of(saved_search.query)
+    if filters is None:
+        # A skill, issuer or micro-credential it names is gone: running the rest would widen
+        # the search, so it waits (the employer sees it on their dashboard).
+        logger.warning("Saved search %s no longer holds: %s", saved_search.pk, saved_search.query)
+        return 0
+    current = saved_searches.matching_profile_ids(filters, now=now)
+    known = set(saved_search.matches.values_list("profile_id", flat=True))
+    new = current - known
+    saved_search.matches.filter(profile_id__in=known - current).delete()
+    SavedSearchMatch.objects.bulk_create(
+        SavedSearchMatch(saved_search=saved_search, profile_id=profile_id, matched_at=now)
+        for profile_id in new
+    )
+    if not new:
+        return 0
+    listed = list(
+        LearnerProfile.objects.filter(pk__in=new)
+        .select_related("directory_entry")
+        .order_by(F("directory_entry__latest_credential_at").desc(nulls_last=True), "-pk")
+        .only("pk", "slug", "display_name", "headline", "directory_entry__latest_credential_at")[
+            :DIGEST_LISTED
+        ]
+    )
+    count = len(new)
+    sent = notify(
+        recipients=[saved_search.owner],
+        kind=notification_kinds.SAVED_SEARCH_DIGEST,
+        subject=(
+            _("%(count)s new match for “%(name)s”")
+            if count == 1
+            else _("%(count)s new matches for “%(name)s”")
+        )
+        % {"count": count, "name": saved_search.name},
+        link=saved_searches.search_url(saved_search),
+        context={
+            "name": saved_search.name,
+            "count": count,
+            "more": count - len(listed),
+            "profiles": [
+                {
+                    "name": profile.display_name,
+                    "headline": profile.headline,
+                    "path": reverse("credentials:public-portfolio", args=[profile.slug]),
+                }
+                for profile in listed
+            ],
+            "list_unsubscribe": saved_searches.unsubscribe_path(saved_search),
+        },
+        dedupe_key=f"saved-search-digest:{saved_search.pk}:{today.isoformat()}",
+    )
+    if not sent:
+        # The outbox has today's digest already (the dedupe key): roll back, keep the news.
+        transaction.set_rollback(True)
+        return 0
+    saved_search.last_digest_at = now
+    saved_search.save(update_fields=["last_digest_at"])
+    record_event(
+        SAVED_SEARCH_DIGEST_SENT,
+        by=None,
+        target=saved_search,
+        owner=saved_search.owner,
+        payload=SavedSearchDigestSent(new_matches=count),
+    )
+    return 1

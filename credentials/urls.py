@@ -11,6 +11,7 @@ from credentials.views import (
     my_credentials,
     public,
     revoke,
+    saved_searches,
     share_links,
     verify,
 )
@@ -37,6 +38,18 @@ urlpatterns = [
     path("verify/", verify.verify, name="verify"),
     path("credentials/", catalogue.catalogue, name="catalogue"),
     path("directory/", directory.directory, name="directory"),
+    path("directory/saved/new/", saved_searches.saved_search_new, name="saved-search-new"),
+    path(
+        "directory/saved/<int:pk>/delete/",
+        saved_searches.saved_search_delete,
+        name="saved-search-delete",
+    ),
+    # The link in every digest e-mail: stops that search's e-mails, without signing in.
+    path(
+        "directory/saved/unsubscribe/<str:token>/",
+        saved_searches.saved_search_unsubscribe,
+        name="saved-search-unsubscribe",
+    ),
     path("c/<uuid:public_id>/", credential_page.credential_detail, name="credential-detail"),
     path(
         "c/<uuid:public_id>/certificate.pdf",

@@ -88,6 +88,18 @@ class SigningKeyMade:
     retired_key_id: str
 
 
+@dataclass(frozen=True)
+class SavedSearchSaved:
+    name: str
+    query: str
+
+
+@dataclass(frozen=True)
+class SavedSearchDigestSent:
+    # How many profiles were new matches; the e-mail lists at most DIGEST_LISTED of them.
+    new_matches: int
+
+
 MICRO_CREDENTIAL_PUBLISHED = declare_event(
     "micro_credential.published",
     MicroCredentialStatusChanged,
@@ -138,4 +150,20 @@ SIGNING_KEY_GENERATED = declare_event(
 )
 SIGNING_KEY_ROTATED = declare_event(
     "signing_key.rotated", SigningKeyMade, label=_("rotated a signing key")
+)
+SAVED_SEARCH_SAVED = declare_event(
+    "saved_search.saved", SavedSearchSaved, label=_("saved a directory search")
+)
+SAVED_SEARCH_DELETED = declare_event(
+    "saved_search.deleted", SavedSearchSaved, label=_("deleted a saved directory search")
+)
+SAVED_SEARCH_UNSUBSCRIBED = declare_event(
+    "saved_search.unsubscribed",
+    NoPayload,
+    label=_("stopped the daily e-mail of a saved directory search"),
+)
+SAVED_SEARCH_DIGEST_SENT = declare_event(
+    "saved_search.digest_sent",
+    SavedSearchDigestSent,
+    label=_("was sent the new matches of a saved directory search"),
 )

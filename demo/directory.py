@@ -5,7 +5,8 @@ The learners are made from small tables with a fixed seed (random.Random), so ev
 the same people; each goes through the services a real learner's data does (profile,
 evidence, curation), and their credentials are issued and revoked by the issuers' staff.
 Idempotent: a learner whose e-mail exists is left as it is, credentials are keyed by award
-reference, and the contact request is sent only if the demo employer has sent none.
+reference, and the contact request is sent (the search saved) only if the demo employer has
+sent none (saved none).
 """
 
 from __future__ import annotations
@@ -19,9 +20,20 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from credentials.models import ContactRequest, IssuedCredential, Issuer, MicroCredential
+from credentials.models import (
+    ContactRequest,
+    IssuedCredential,
+    Issuer,
+    MicroCredential,
+    SavedSearch,
+)
 from credentials.records import RubricResultRecord
-from credentials.services import issue_credential, revoke_credential, send_contact_request
+from credentials.services import (
+    issue_credential,
+    revoke_credential,
+    save_search,
+    send_contact_request,
+)
 from demo.issuer import DemoIssuer, _create_micro_credential, ensure_demo_issuer
 from demo.people import (
     DemoPeople,
@@ -80,12 +92,20 @@ class ContactSpec:
 
 
 @dataclass(frozen=True)
+class SavedSearchSpec:
+    name: str
+    # The directory's query string, as its page writes it.
+    query: str
+
+
+@dataclass(frozen=True)
 class DirectoryData:
     issuer: IssuerSpec
     issuer_staff: UserSpec
     micro_credentials: tuple[MicroCredentialSpec, ...]
     learners: tuple[GeneratedLearner, ...]
     contact_request: ContactSpec
+    saved_search: SavedSearchSpec
 
 
 def _kind(table: _Table, skill_names: frozenset[str], slugs: set[str]) -> Kind:
@@ -203,12 +223,16 @@ def read_directory_data(data: DemoData, data_dir: Path | None = None) -> Directo
         body=contact.text("body"),
     )
     contact.done()
+    search = file.table("saved_search")
+    saved_search = SavedSearchSpec(name=search.text("name"), query=search.text("query"))
+    search.done()
     directory = DirectoryData(
         issuer=_issuer(file.table("issuer")),
         issuer_staff=_user(file.table("issuer_staff")),
         micro_credentials=micro_credentials,
         learners=tuple(learners),
         contact_request=contact_request,
+        saved_search=saved_search,
     )
     file.done()
     return directory
@@ -316,3 +340,12 @@ def _send_demo_contact_request(spec: ContactSpec, people: DemoPeople) -> None:
         subject=spec.subject,
         body=spec.body,
     )
+
+
+def save_demo_search(directory: DirectoryData, people: DemoPeople) -> None:
+    """The demo employer's saved search, unless they have one. Run once the directory is
+    written: the profiles it finds then are known, and only later ones make a digest."""
+    if SavedSearch.objects.filter(owner=people.employer).exists():
+        return
+    spec = directory.saved_search
+    save_search(by=people.employer, name=spec.name, query=spec.query)

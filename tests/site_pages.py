@@ -22,9 +22,11 @@ from credentials.models import (
     Issuer,
     IssuerInvitation,
     MicroCredential,
+    SavedSearch,
     ShareLink,
 )
 from credentials.permissions import hash_invitation_token, hash_share_token
+from credentials.saved_searches import unsubscribe_path
 from portfolio.models import EvidenceItem, LearnerProfile, User
 
 # The sign-up link of the invitation that add_invitation_to_sign_up() makes; a real link's
@@ -42,6 +44,7 @@ NOT_PAGES = {
     "credentials:invitation-accept",
     "credentials:share-link-revoke",
     "credentials:contact-request-decline",
+    "credentials:saved-search-delete",
     "assessments:application-start",
     "assessments:application-submit",
     "assessments:claim",
@@ -157,6 +160,16 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
         ("credentials:directory", f"{reverse('credentials:directory')}?q=data&sort=recent"),
         ("credentials:directory", f"{reverse('credentials:directory')}?q=zzzz-nobody"),
         ("credentials:directory", f"{reverse('credentials:directory')}?skill=nope&after=x"),
+        # The demo employer's search, offered for saving (a 404 for everyone else).
+        (
+            "credentials:saved-search-new",
+            f"{reverse('credentials:saved-search-new')}?skill=data-visualisation&verified=on",
+        ),
+        # A digest's unsubscribe link that does not work (its 400 page).
+        (
+            "credentials:saved-search-unsubscribe",
+            reverse("credentials:saved-search-unsubscribe", args=["not-a-signed-token"]),
+        ),
         ("credentials:my-credentials", reverse("credentials:my-credentials")),
         ("credentials:invitation-list", reverse("credentials:invitation-list")),
         ("credentials:share-links", reverse("credentials:share-links")),
@@ -219,6 +232,9 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
                 reverse("credentials:shared-portfolio", args=[learner_slug, token]),
             )
         )
+    # The demo employer's saved search: its digest's unsubscribe link asks for confirmation.
+    for saved_search in SavedSearch.objects.order_by("pk")[:1]:
+        urls.append(("credentials:saved-search-unsubscribe", unsubscribe_path(saved_search)))
     for pk in ContactRequest.objects.order_by("pk").values_list("pk", flat=True)[:1]:
         urls.append(
             (

@@ -24,8 +24,9 @@ from django.utils import timezone
 
 from assessments.services import applying, locking, periodic, reviewing, snapshots
 from credentials import services as credentials
+from credentials.directory.documents import rebuild_directory
 from credentials.exceptions import RevocationNotAllowed
-from credentials.models import IssuerInvitation
+from credentials.models import IssuerInvitation, SavedSearch
 from credentials.permissions import hash_invitation_token
 from credentials.verbs import CredentialIssued, CredentialRevoked
 from portfolio.events import get_declared_event
@@ -637,6 +638,69 @@ def _():
         actor=learner,
         target=contact_request,
         owner=learner,
+    )
+
+
+def _saved_search(employer, query="q=analyst"):
+    return credentials.save_search(by=employer, name="Analysts", query=query)
+
+
+@scenario(credentials.save_search)
+def _():
+    employer = UserFactory(email="employer@example.com", employer=True)
+    return Case(
+        run=lambda: _saved_search(employer),
+        verb="saved_search.saved",
+        actor=employer,
+        target=lambda saved_search: saved_search,
+        owner=employer,
+    )
+
+
+@scenario(credentials.delete_saved_search)
+def _():
+    employer = UserFactory(email="employer@example.com", employer=True)
+    saved_search = _saved_search(employer)
+    return Case(
+        run=lambda: credentials.delete_saved_search(saved_search_id=saved_search.pk, by=employer),
+        verb="saved_search.deleted",
+        actor=employer,
+        # Deleted with the call: the event keeps its id.
+        target=SavedSearch(pk=saved_search.pk),
+        owner=employer,
+    )
+
+
+@scenario(credentials.unsubscribe_saved_search)
+def _():
+    employer = UserFactory(email="employer@example.com", employer=True)
+    saved_search = _saved_search(employer)
+    return Case(
+        run=lambda: credentials.unsubscribe_saved_search(
+            saved_search_id=saved_search.pk, by=employer
+        ),
+        verb="saved_search.unsubscribed",
+        actor=employer,
+        target=saved_search,
+        owner=employer,
+    )
+
+
+@scenario(credentials.send_saved_search_digests)
+def _():
+    employer = UserFactory(email="employer@example.com", employer=True)
+    saved_search = _saved_search(employer, query="")
+    # A public profile listed after the search was saved: the digest's one new match.
+    learner = _learner()
+    learner.profile.is_public = True
+    learner.profile.save()
+    rebuild_directory()
+    return Case(
+        run=credentials.send_saved_search_digests,
+        verb="saved_search.digest_sent",
+        actor=None,
+        target=saved_search,
+        owner=employer,
     )
 
 

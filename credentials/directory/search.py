@@ -344,3 +344,17 @@ def _issuer_facets(matching: QuerySet[DirectoryEntry], now: datetime) -> list[Fa
         .order_by("-count", "issuer__name")[:FACETS_SHOWN]
     )
     return [Facet(slug=r["issuer__slug"], name=r["issuer__name"], count=r["count"]) for r in rows]
+
+
+def matching_entries(filters: DirectoryFilters, *, now: datetime) -> QuerySet[DirectoryEntry]:
+    """Every entry matching the filters, unordered and unpaged: what a saved search compares
+    from one day to the next.
+
+    Words match exactly only: the near spellings a page falls back to when nothing matches
+    would come and go as exact matches appear, and turn up in a digest as news.
+    """
+    entries = _filtered(filters, now)
+    if not filters.query:
+        return entries
+    matched, is_fuzzy = _matched(entries, filters.query)
+    return entries.none() if is_fuzzy else matched

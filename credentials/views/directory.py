@@ -12,6 +12,7 @@ from credentials.directory.forms import DirectorySearchForm
 from credentials.directory.search import CursorError, Facet, search_directory
 from credentials.permissions import can_search_directory, visible_micro_credentials
 from credentials.selectors.catalogue import list_catalogue_issuers
+from credentials.views.saved_searches import save_search_offer
 from portfolio.models import Skill
 
 # What the search is about; "after" only says which page.
@@ -64,5 +65,6 @@ def directory(request: HttpRequest) -> HttpResponse:
         else "",
         "skill_facets": _with_links(page.skill_facets, params, "skill") if page else [],
         "issuer_facets": _with_links(page.issuer_facets, params, "issuer") if page else [],
+        "save_search_form": save_search_offer(request.user, form) if page else None,
     }
     return render(request, "credentials/directory.html", context)

@@ -24,7 +24,14 @@ from playwright.sync_api import expect
 
 from assessments.models import Application
 from assessments.services import reviewing
-from credentials.models import ContactRequest, IssuedCredential, Issuer, MicroCredential
+from credentials.models import (
+    ContactRequest,
+    IssuedCredential,
+    Issuer,
+    MicroCredential,
+    SavedSearch,
+)
+from credentials.saved_searches import unsubscribe_path
 from credentials.services import invite_to_issuer
 from portfolio.models import EvidenceItem, LearnerProfile, User
 from tests.browser.accessibility import (
@@ -64,6 +71,7 @@ NOT_PAGES = {
     "credentials:invitation-accept": "POST only",
     "credentials:share-link-revoke": "POST only",
     "credentials:contact-request-decline": "POST only",
+    "credentials:saved-search-delete": "POST only",
     "assessments:application-submit": "POST only",
     "assessments:claim": "POST only",
     "assessments:release": "POST only",
@@ -173,6 +181,8 @@ def _visits() -> list[Visit]:
         # The learner's page through a share link (a revoked link's 410 page is in the CSP
         # walk, tests/config/test_csp_every_page.py: this walk expects 200s).
         reverse("credentials:shared-portfolio", args=[profile_slug, SHARE_LINK_TOKEN]),
+        # A digest's unsubscribe link opens without signing in, and asks before it acts.
+        *(unsubscribe_path(saved_search) for saved_search in SavedSearch.objects.order_by("pk")),
     ]
     signed_in = [
         "/dashboard/",
@@ -246,6 +256,8 @@ def _visits() -> list[Visit]:
             # Another learner's page (the demo learner has the employer's request already).
             *(f"/p/{slug}/" for slug in contact_slugs),
             *(f"/p/{slug}/contact/" for slug in [profile_slug, *contact_slugs]),
+            # Saving a search (the demo employer has one saved: the dashboard lists it).
+            "/directory/saved/new/?skill=data-visualisation&verified=on",
         ],
         "issuer": issuer_pages,
     }

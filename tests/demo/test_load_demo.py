@@ -24,6 +24,7 @@ from credentials.models import (
     MicroCredential,
     RubricCriterion,
     RubricLevel,
+    SavedSearch,
 )
 from credentials.public import public_credentials
 from demo.directory import read_directory_data
@@ -545,3 +546,11 @@ def test_the_demo_employer_has_sent_the_demo_learner_a_request():
     assert request.subject == "Data analyst role in our Leeds team"
     [notice] = Notification.objects.filter(kind="contact_request_received")
     assert (notice.recipient, notice.email_state) == (request.learner, "skipped")
+    # And has one saved search, whose current matches are known (so no digest repeats them).
+    [saved_search] = SavedSearch.objects.all()
+    assert (saved_search.owner.email, saved_search.name, saved_search.query) == (
+        "employer@example.com",
+        "Data visualisation, verified",
+        "skill=data-visualisation&verified=on",
+    )
+    assert saved_search.matches.exists()

@@ -13,7 +13,7 @@ from portfolio.notification_kinds import (
 from portfolio.services.notifications import notify
 
 # What each role receives (what it did before the kinds moved into the apps that send them,
-# and contact requests since), in the order the e-mail settings page lists them, with labels.
+# and contact requests and saved-search digests since), in the order the e-mail settings page lists them, with labels.
 KINDS_BY_ROLE = {
     User.Role.LEARNER: [
         ("application_claimed", "Application taken into review"),
@@ -33,7 +33,10 @@ KINDS_BY_ROLE = {
         ("application_waiting", "Application waiting for review"),
         ("issuer_invitation", "Invitation to join an issuer"),
     ],
-    User.Role.EMPLOYER: [("contact_request_replied", "Reply from a learner")],
+    User.Role.EMPLOYER: [
+        ("contact_request_replied", "Reply from a learner"),
+        ("saved_search_digest", "New matches for a saved search"),
+    ],
 }
 
 
@@ -50,7 +53,7 @@ def test_the_registry_holds_exactly_the_kinds_the_apps_send():
     assert {kind.value for kind in list_registered_kinds()} == expected | {
         "issuer_invitation_signup"
     }
-    assert len(expected) == 12
+    assert len(expected) == 13
 
 
 def test_the_kind_columns_take_their_choices_from_the_registry():

@@ -302,14 +302,16 @@ def test_email_settings_offer_only_the_kinds_the_role_receives(
     assert "Credential issued" not in response.text
 
 
-def test_an_employer_chooses_only_whether_learners_replies_are_emailed(client, employer):
+def test_an_employer_chooses_whether_replies_and_saved_search_digests_are_emailed(client, employer):
     client.force_login(employer)
     response = client.get(EMAIL_SETTINGS)
     assert "<h1>E-mail settings</h1>" in response.text
     assert re.findall(r'<input type="checkbox" name="(\w+)"', response.text) == [
-        "contact_request_replied"
+        "contact_request_replied",
+        "saved_search_digest",
     ]
     assert "A learner you wrote to replies." in response.text
+    assert "the people who newly match one of your saved directory searches" in response.text
     assert "Nothing on Unbundled sends e-mail to your account" not in response.text
 
 

@@ -16,7 +16,7 @@ from assessments.models import Application
 from credentials.directory.documents import rebuild_directory
 from credentials.models import IssuedCredential, MicroCredential
 from demo.applications import load_applications
-from demo.directory import load_directory, read_directory_data
+from demo.directory import load_directory, read_directory_data, save_demo_search
 from demo.issuer import load_issuer, retire_demo_micro_credentials
 from demo.people import DEMO_PASSWORD, load_people
 from demo.specs import DemoDataError, read_demo_data
@@ -56,6 +56,7 @@ class Command(BaseCommand):
             # Scenario steps are moved back in time after their events refreshed the
             # directory, so its entries are written again from the final state.
             rebuild_directory()
+            save_demo_search(directory, portfolio)
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
 
