@@ -1,12 +1,13 @@
 """Requests per second of the public pages, as ratios to a trivial view on the same server.
 
-    nice -n 10 .venv/bin/python benchmarks/http_ratios.py [--rounds 3] [--seconds 8]
+    nice -n 10 .venv/bin/python -m benchmarks.http_ratios [--rounds 3] [--seconds 8]
 
 The production profile (DEBUG off, PostgreSQL with persistent connections, the Redis cache),
-gunicorn with 2 sync workers on loopback and wrk as the load generator. Each round measures
-the trivial HttpResponse("ok") view (benchmarks/trivial_site/urls.py, a URLconf only this script
-uses) and then each page in turn, so a busy machine slows the baseline and the pages alike;
-a page's ratio is the median over rounds of its rate divided by that round's baseline.
+gunicorn with 2 sync workers on loopback and wrk as the load generator (benchmarks/harness.py).
+Each round measures the trivial HttpResponse("ok") view (benchmarks/trivial_site/urls.py, a
+URLconf only the benchmarks use) and then each page in turn, so a busy machine slows the
+baseline and the pages alike; a page's ratio is the median over rounds of its rate divided by
+that round's baseline.
 
 Needs: PostgreSQL at 127.0.0.1:5432 (user postgres, trust; override with BENCH_DATABASE_URL),
 Redis at 127.0.0.1:6379 and Debian's wrk (apt-get install wrk); gunicorn is among the dev
@@ -19,63 +20,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import shutil
 import statistics
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchmarks.harness import gunicorn, production_profile, ratio_rounds
+
 DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/unbundled_bench"
 )
-PORT = int(os.environ.get("BENCH_PORT", "8765"))
 SLUG = "bench-learner"
 CREDENTIALS = 50
 EVIDENCE = 30
-
-
-def _environment(var_dir: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "benchmarks.trivial_site.settings",
-            "DJANGO_DEBUG": "0",
-            "DJANGO_SECRET_KEY": os.environ.get("BENCH_SECRET_KEY", "bench-" + "k" * 60),
-            "DJANGO_HTTPS": "0",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-            "DATABASE_URL": DATABASE_URL,
-            "DATABASE_CONN_MAX_AGE": "600",
-            "REDIS_CACHE_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"),
-            "UNBUNDLED_VAR_DIR": var_dir,
-            "UNBUNDLED_SITE_URL": f"http://127.0.0.1:{PORT}",
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
-    )
-    return env
-
-
-def _create_database() -> None:
-    import psycopg
-
-    name = DATABASE_URL.rsplit("/", 1)[1]
-    server = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(server, autocommit=True) as connection:
-        exists = connection.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-        ).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def _manage(env: dict[str, str], *args: str) -> None:
-    command = [sys.executable, str(ROOT / "manage.py"), *args]
-    subprocess.run(command, env=env, check=True, cwd=ROOT)  # noqa: S603  # our own command
 
 
 def _prepare_data() -> dict[str, str]:
@@ -168,39 +122,6 @@ def _prepare_data() -> dict[str, str]:
     }
 
 
-def _wrk(url: str, *, seconds: int, cookie: str = "") -> float:
-    command = ["wrk", "-t1", "-c4", f"-d{seconds}s", url]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    # wrk with our own arguments and loopback URLs.
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if errors:
-        raise SystemExit(f"{url} answered {errors.group(1)} errors under load:\n{output}")
-    match = re.search(r"Requests/sec:\s+([0-9.]+)", output)
-    if match is None:
-        raise SystemExit(f"Could not read wrk's output:\n{output}")
-    return float(match.group(1))
-
-
-def _check(url: str, cookie: str = "") -> None:
-    # Always an http://127.0.0.1 URL this script built.
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
-        if response.status != 200:
-            raise SystemExit(f"{url} answered {response.status}")
-
-
-def _wait_for(url: str) -> None:
-    for _attempt in range(100):
-        try:
-            _check(url)
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit(f"gunicorn did not answer at {url}")
-
-
 TARGETS = {
     "public page, anonymous": 0.6,
     "public page, owner (uncached)": 0.15,
@@ -215,64 +136,23 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=8)
     arguments = parser.parse_args()
-    for tool in ("wrk",):
-        if shutil.which(tool) is None:
-            raise SystemExit("wrk is missing: apt-get install wrk")
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    if not gunicorn.exists():
-        raise SystemExit(
-            "gunicorn is missing from .venv: run bin/test once to install the dev tools"
-        )
-    var_dir = tempfile.mkdtemp(prefix="unbundled-bench-")
-    env = _environment(var_dir)
-    os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
-    _create_database()
-    _manage(env, "migrate", "--no-input", "-v", "0")
-    _manage(env, "collectstatic", "--no-input", "-v", "0")
-    prepared = _prepare_data()
-    base = f"http://127.0.0.1:{PORT}"
-    owner_cookie = f"sessionid={prepared['session']}"
-    pages = {
-        "public page, anonymous": (f"{base}/p/{SLUG}/", ""),
-        "public page, owner (uncached)": (f"{base}/p/{SLUG}/", owner_cookie),
-        "credential page": (f"{base}{prepared['credential']}", ""),
-        "catalogue": (f"{base}/credentials/", ""),
-        "micro-credential page": (f"{base}/credentials/bench-mc-1/", ""),
-    }
-    server = subprocess.Popen(  # noqa: S603  # gunicorn from .venv, fixed arguments
-        [
-            str(gunicorn),
-            "config.wsgi:application",
-            "--workers", "2",
-            "--worker-class", "sync",
-            "--bind", f"127.0.0.1:{PORT}",
-            "--log-level", "warning",
-        ],
-        env={**env, "DJANGO_SETTINGS_MODULE": "benchmarks.trivial_site.settings"},
-        cwd=ROOT,
-    )  # fmt: skip
-    try:
-        _wait_for(f"{base}/_bench/ok/")
-        for url, cookie in pages.values():
-            _check(url, cookie)
-        ratios: dict[str, list[float]] = {name: [] for name in pages}
-        for round_number in range(1, arguments.rounds + 1):
-            baseline = _wrk(f"{base}/_bench/ok/", seconds=arguments.seconds)
-            print(f"round {round_number}: trivial view {baseline:.0f} req/s", flush=True)
-            for name, (url, cookie) in pages.items():
-                rate = _wrk(url, seconds=arguments.seconds, cookie=cookie)
-                ratios[name].append(rate / baseline)
-                print(f"  {name}: {rate:.0f} req/s ({rate / baseline:.2f}x)", flush=True)
-        print("RATIOS (median over rounds; target in brackets)")
-        for name, values in ratios.items():
-            ratio = statistics.median(values)
-            verdict = "ok" if ratio >= TARGETS[name] else "BELOW TARGET"
-            print(f"  {name:32} {ratio:5.2f}x  (>= {TARGETS[name]}x)  {verdict}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        shutil.rmtree(var_dir, ignore_errors=True)
+    with production_profile(DATABASE_URL) as env:
+        prepared = _prepare_data()
+        owner_cookie = f"sessionid={prepared['session']}"
+        with gunicorn(env) as base:
+            pages = {
+                "public page, anonymous": (f"{base}/p/{SLUG}/", ""),
+                "public page, owner (uncached)": (f"{base}/p/{SLUG}/", owner_cookie),
+                "credential page": (f"{base}{prepared['credential']}", ""),
+                "catalogue": (f"{base}/credentials/", ""),
+                "micro-credential page": (f"{base}/credentials/bench-mc-1/", ""),
+            }
+            ratios = ratio_rounds(pages, rounds=arguments.rounds, seconds=arguments.seconds)
+    print("RATIOS (median over rounds; target in brackets)")
+    for name, values in ratios.items():
+        ratio = statistics.median(values)
+        verdict = "ok" if ratio >= TARGETS[name] else "BELOW TARGET"
+        print(f"  {name:32} {ratio:5.2f}x  (>= {TARGETS[name]}x)  {verdict}")
 
 
 if __name__ == "__main__":

@@ -1,1 +1,1 @@
-"""HTTP benchmarks: settings and a URLconf used only by benchmarks/http_ratios.py."""
+"""HTTP benchmarks: settings and a URLconf used only by the HTTP benchmarks (benchmarks/harness.py)."""
