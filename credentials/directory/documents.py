@@ -97,6 +97,7 @@ def refresh_directory_entry(
                     if part
                 ),
                 "skill_text": skill_text,
+                "skill_ids": sorted(skills),
                 "credential_text": credential_text,
                 "location_key": profile.location.casefold().strip(),
                 "latest_credential_at": credentials[0].issued_at if credentials else None,

@@ -121,6 +121,7 @@ class DirectorySearchForm(forms.Form):
         ],
     )
     after = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
+    before = forms.CharField(required=False, max_length=80, widget=forms.HiddenInput)
 
     def __init__(
         self,
@@ -141,7 +142,13 @@ class DirectorySearchForm(forms.Form):
                 field.queryset = queryset
 
     def clean_after(self) -> Cursor | None:
-        text: str = self.cleaned_data["after"]
+        return self._cursor_of(self.cleaned_data["after"])
+
+    def clean_before(self) -> Cursor | None:
+        return self._cursor_of(self.cleaned_data["before"])
+
+    @staticmethod
+    def _cursor_of(text: str) -> Cursor | None:
         if not text:
             return None
         try:
@@ -166,7 +173,13 @@ class DirectorySearchForm(forms.Form):
         )
 
     def cursor(self) -> Cursor | None:
+        """Where the page starts: after this row (the "Next" links)."""
         cursor: Cursor | None = self.cleaned_data.get("after")
+        return cursor
+
+    def before_cursor(self) -> Cursor | None:
+        """Where the page ends: before this row (the "Previous" links)."""
+        cursor: Cursor | None = self.cleaned_data.get("before")
         return cursor
 
 

@@ -66,6 +66,11 @@ class DirectoryEntry(models.Model):
     skill_text = models.TextField(blank=True)
     credential_text = models.TextField(blank=True)
     search_vector = SearchVectorField(null=True, editable=False)
+    # The ids of the skills in `skills` (claimed, or verified at the time of writing): a
+    # superset of those shown at any later time, so that on PostgreSQL the GIN index finds
+    # the profiles holding every chosen skill at once (with the words' index, in one bitmap)
+    # before the exact test on their DirectorySkill rows. Unread elsewhere.
+    skill_ids = models.JSONField(default=list, blank=True)
     # The location, case-folded, for the location filter.
     location_key = models.CharField(max_length=120, blank=True)
     # Newest issue date of a listed credential (valid or expired); null for none.
@@ -81,6 +86,9 @@ class DirectoryEntry(models.Model):
             ),
             PostgresGinIndex(
                 fields=["location_key"], opclasses=["gin_trgm_ops"], name="directory_location_idx"
+            ),
+            PostgresGinIndex(
+                fields=["skill_ids"], opclasses=["jsonb_path_ops"], name="directory_skill_ids_idx"
             ),
             # Keyset pages of "most recently credentialed".
             PostgresOnly(

@@ -16,7 +16,17 @@ from enum import StrEnum
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    FloatField,
+    OrderBy,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
 from django.db.models.functions import Cast
 
 from credentials.directory.documents import SEARCH_CONFIG
@@ -27,6 +37,19 @@ from portfolio.permissions import public_profiles
 
 PAGE_SIZE = 20
 FACETS_SHOWN = 12
+# No search counts or ranks every match, so a skill held by a third of 100,000 learners
+# costs about what a rare one does (benchmarks/directory.py). It reads the ids of at most
+# MATCHES_COUNTED + 1 matches, the most recently credentialed first: below that the number
+# is exact, past it the page says "1,000+ profiles", and relevance ranks those matches only
+# (the page says so, and the most-recent sort still pages through all of them). The facets
+# count the skills and issuers of the first FACET_SAMPLE of those ids: exact below it, past
+# it a lower bound shown with a "+". Exact counts would read every match three times (the
+# number, the skills, the issuers) on every page; precomputed counts could not follow the
+# words and filters of a search; a bounded sample keeps what the facets are for (what to
+# narrow by next) at a fixed cost, and the facets are the dearest part (ten skill rows and
+# five credentials per match), hence the smaller sample.
+MATCHES_COUNTED = 1000
+FACET_SAMPLE = 200
 # SQLite's match: each word of the query must appear; more words than this are ignored.
 MAX_QUERY_WORDS = 8
 
@@ -118,6 +141,8 @@ class Facet:
     slug: str
     name: str
     count: int
+    # Counted among the first FACET_SAMPLE matches of more: at least `count`.
+    is_lower_bound: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,6 +163,13 @@ class DirectoryPage:
     issuer_facets: list[Facet]
     # No profile matched the words themselves, so these are near spellings (PostgreSQL).
     is_fuzzy: bool
+    # How many profiles match, counted up to MATCHES_COUNTED; capped: at least that many.
+    match_count: int = 0
+    match_count_is_capped: bool = False
+    # The cursor of the previous page (search again `before` it); None on the first.
+    previous_cursor: Cursor | None = None
+    # Ranked by relevance among the MATCHES_COUNTED most recently credentialed matches only.
+    ranks_a_sample: bool = False
 
 
 def verified_at(now: datetime) -> Q:
@@ -167,6 +199,10 @@ def listed_entries() -> QuerySet[DirectoryEntry]:
 def _filtered(filters: DirectoryFilters, now: datetime) -> QuerySet[DirectoryEntry]:
     entries = listed_entries()
     shown = _shown_skill(filters, now)
+    if filters.skills and connection.vendor == "postgresql":
+        # Every chosen skill at once, through the GIN index (with the words', in one bitmap);
+        # the Exists below then decides, for those few, whether each is shown now.
+        entries = entries.filter(skill_ids__contains=[skill.pk for skill in filters.skills])
     for skill in filters.skills:
         entries = entries.filter(
             Exists(DirectorySkill.objects.filter(shown, entry=OuterRef("pk"), skill=skill))
@@ -196,21 +232,31 @@ def _filtered(filters: DirectoryFilters, now: datetime) -> QuerySet[DirectoryEnt
     return entries
 
 
-def _matched(
-    entries: QuerySet[DirectoryEntry], query: str
-) -> tuple[QuerySet[DirectoryEntry], bool]:
-    """Entries matching the words, annotated with their rank; and whether by near spelling."""
-    if connection.vendor != "postgresql":
-        for word in query.split()[:MAX_QUERY_WORDS]:
-            entries = entries.filter(document__icontains=word)
-        return entries.annotate(rank=Value(0.0, output_field=FloatField())), False
-    words = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    by_words = entries.filter(search_vector=words)
-    if by_words.exists():
-        return by_words.annotate(rank=_exact(SearchRank(F("search_vector"), words))), False
-    # A typo ("pyhton") matches no word; the GIN trigram index finds near spellings.
-    near = entries.filter(document__trigram_word_similar=query)
-    return near.annotate(rank=_exact(TrigramWordSimilarity(query, "document"))), True
+def _search_query(query: str) -> SearchQuery:
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def _with_words(entries: QuerySet[DirectoryEntry], query: str) -> QuerySet[DirectoryEntry]:
+    """Entries having the words: full-text on PostgreSQL; on SQLite, each word in the text."""
+    if connection.vendor == "postgresql":
+        return entries.filter(search_vector=_search_query(query))
+    for word in query.split()[:MAX_QUERY_WORDS]:
+        entries = entries.filter(document__icontains=word)
+    return entries
+
+
+def _sample(entries: QuerySet[DirectoryEntry]) -> list[int]:
+    """The ids of up to MATCHES_COUNTED + 1 matches, the most recently credentialed first.
+
+    In the order of directory_recent_idx: where matches are many, PostgreSQL walks that index
+    and stops at the limit; where they are few, it finds them through the words' and skills'
+    GIN indexes and sorts those few. Never a count or a rank of every match.
+    """
+    return list(
+        entries.order_by(*_order(ranked=False, backwards=False)).values_list("pk", flat=True)[
+            : MATCHES_COUNTED + 1
+        ]
+    )
 
 
 def _exact(rank: SearchRank | TrigramWordSimilarity) -> Cast:
@@ -220,19 +266,11 @@ def _exact(rank: SearchRank | TrigramWordSimilarity) -> Cast:
     return Cast(rank, FloatField())
 
 
-def _ranks(filters: DirectoryFilters) -> bool:
-    return (
-        filters.sort == SortOrder.RELEVANCE
-        and bool(filters.query)
-        and connection.vendor == "postgresql"
-    )
-
-
 def _after(
     entries: QuerySet[DirectoryEntry], cursor: Cursor, *, ranked: bool
 ) -> QuerySet[DirectoryEntry]:
-    if ranked != (cursor.kind == "r"):
-        raise CursorError(cursor.encode())
+    """The rows shown after the cursor's row, in the sort's order."""
+    _check_kind(cursor, ranked=ranked)
     if isinstance(cursor.value, float):
         return entries.filter(
             Q(rank__lt=cursor.value) | Q(rank=cursor.value, pk__lt=cursor.entry_id)
@@ -244,6 +282,47 @@ def _after(
             | Q(latest_credential_at__isnull=True)
         )
     return entries.filter(latest_credential_at__isnull=True, pk__lt=cursor.entry_id)
+
+
+def _before(
+    entries: QuerySet[DirectoryEntry], cursor: Cursor, *, ranked: bool
+) -> QuerySet[DirectoryEntry]:
+    """The rows shown before the cursor's row: _after's mirror image."""
+    _check_kind(cursor, ranked=ranked)
+    if isinstance(cursor.value, float):
+        return entries.filter(
+            Q(rank__gt=cursor.value) | Q(rank=cursor.value, pk__gt=cursor.entry_id)
+        )
+    if isinstance(cursor.value, datetime):
+        # Profiles without a credential come last, so never before a dated row.
+        return entries.filter(
+            Q(latest_credential_at__gt=cursor.value)
+            | Q(latest_credential_at=cursor.value, pk__gt=cursor.entry_id)
+        )
+    return entries.filter(
+        Q(latest_credential_at__isnull=False)
+        | Q(latest_credential_at__isnull=True, pk__gt=cursor.entry_id)
+    )
+
+
+def _check_kind(cursor: Cursor, *, ranked: bool) -> None:
+    if ranked != (cursor.kind == "r"):
+        raise CursorError(cursor.encode())
+
+
+def _order(*, ranked: bool, backwards: bool) -> list[OrderBy]:
+    """The sort's order (rank or latest credential, then id, newest first), or its reverse.
+
+    Both read an index in one direction or the other (directory_recent_idx for the
+    dates), so a page costs its own rows whichever way it is fetched.
+    """
+    if ranked:
+        if backwards:
+            return [F("rank").asc(), F("pk").asc()]
+        return [F("rank").desc(), F("pk").desc()]
+    if backwards:
+        return [F("latest_credential_at").asc(nulls_first=True), F("pk").asc()]
+    return [F("latest_credential_at").desc(nulls_last=True), F("pk").desc()]
 
 
 def _cursor_of(entry: DirectoryEntry, *, ranked: bool) -> Cursor:
@@ -259,45 +338,83 @@ def search_directory(
     *,
     now: datetime,
     after: Cursor | None = None,
+    before: Cursor | None = None,
     page_size: int = PAGE_SIZE,
 ) -> DirectoryPage:
-    """One page of profiles matching every filter, with facet counts over all the matches.
+    """One page of profiles matching every filter, with the number of matches and facets.
 
-    Raises CursorError for a cursor of another sort order. A constant number of queries
-    whatever the page size: the page, its skills, its credentials and the two facets
-    (and, with words on PostgreSQL, whether any profile matches them exactly).
+    `after` asks for the page that follows a row, `before` for the one that precedes it;
+    a `before` that reaches the start gives the first page. Raises CursorError for a cursor
+    of another sort order, or for both at once. A constant number of queries whatever the
+    page size and the number of matches: a sample of the matches, the page, its skills, its
+    credentials and the two facets over the sample (and a second sample by near spelling
+    when no profile has the words; and, for a `before` that reaches the start, the first
+    page).
     """
+    if after is not None and before is not None:
+        raise CursorError(after.encode())
     entries = _filtered(filters, now)
+    rank: Cast | None = None
     is_fuzzy = False
-    if filters.query:
-        entries, is_fuzzy = _matched(entries, filters.query)
-    ranked = _ranks(filters)
-    matching = entries
-    if after is not None:
-        entries = _after(entries, after, ranked=ranked)
+    if filters.query and connection.vendor != "postgresql":
+        entries = _with_words(entries, filters.query)
+    elif filters.query:
+        words = _search_query(filters.query)
+        by_words = _with_words(entries, filters.query)
+        sample = _sample(by_words)
+        if sample:
+            entries, rank = by_words, _exact(SearchRank(F("search_vector"), words))
+        else:
+            # A typo ("pyhton") matches no word; the GIN trigram index finds near spellings.
+            entries = entries.filter(document__trigram_word_similar=filters.query)
+            rank = _exact(TrigramWordSimilarity(filters.query, "document"))
+            is_fuzzy = True
+    if not filters.query or is_fuzzy or connection.vendor != "postgresql":
+        sample = _sample(entries)
+    is_capped = len(sample) > MATCHES_COUNTED
+    sample = sample[:MATCHES_COUNTED]
+    ranked = rank is not None and filters.sort == SortOrder.RELEVANCE
     if ranked:
-        entries = entries.order_by(F("rank").desc(), "-pk")
-    else:
-        entries = entries.order_by(F("latest_credential_at").desc(nulls_last=True), "-pk")
+        # Relevance ranks the sample, not every match: past MATCHES_COUNTED matches, the most
+        # recently credentialed MATCHES_COUNTED of them, the most relevant first (the page says
+        # so and offers the other sort, which pages through them all).
+        entries = DirectoryEntry.objects.filter(pk__in=sample).annotate(rank=rank)
+    facets_sampled = len(sample) > FACET_SAMPLE
     shown = _shown_skill(filters, now)
-    rows = list(
-        entries.select_related("profile").prefetch_related(
-            Prefetch(
-                "skills",
-                queryset=DirectorySkill.objects.filter(shown)
-                .select_related("skill")
-                .order_by("skill__name", "pk"),
-            ),
-            Prefetch(
-                "credentials",
-                queryset=DirectoryCredential.objects.filter(_valid_credential(now))
-                .select_related("micro_credential")
-                .order_by("-issued_at", "-pk"),
-            ),
-        )[: page_size + 1]
-    )
-    has_more = len(rows) > page_size
-    rows = rows[:page_size]
+    previous: Cursor | None = None
+    next_cursor: Cursor | None = None
+    if before is not None:
+        rows = _page_rows(
+            _before(entries, before, ranked=ranked),
+            _order(ranked=ranked, backwards=True),
+            shown=shown,
+            now=now,
+            limit=page_size + 1,
+        )
+        if len(rows) > page_size:
+            rows = rows[:page_size]
+            rows.reverse()
+            previous = _cursor_of(rows[0], ranked=ranked)
+        else:
+            # Fewer than a page before it: the first page, which starts where they do.
+            before = None
+    if before is None:
+        page_entries = entries if after is None else _after(entries, after, ranked=ranked)
+        rows = _page_rows(
+            page_entries,
+            _order(ranked=ranked, backwards=False),
+            shown=shown,
+            now=now,
+            limit=page_size + 1,
+        )
+        if len(rows) > page_size:
+            rows = rows[:page_size]
+            next_cursor = _cursor_of(rows[-1], ranked=ranked)
+        if after is not None and rows:
+            previous = _cursor_of(rows[0], ranked=ranked)
+    elif rows:
+        # A page reached backwards has at least the row it was reached from after it.
+        next_cursor = _cursor_of(rows[-1], ranked=ranked)
     results = []
     for entry in rows:
         skills = list(entry.skills.all())
@@ -314,10 +431,49 @@ def search_directory(
         )
     return DirectoryPage(
         results=results,
-        next_cursor=_cursor_of(rows[-1], ranked=ranked) if has_more else None,
-        skill_facets=_skill_facets(matching, shown),
-        issuer_facets=_issuer_facets(matching, now),
+        next_cursor=next_cursor,
+        skill_facets=_skill_facets(sample[:FACET_SAMPLE], shown, is_capped=facets_sampled),
+        issuer_facets=_issuer_facets(sample[:FACET_SAMPLE], now, is_capped=facets_sampled),
         is_fuzzy=is_fuzzy,
+        match_count=len(sample),
+        match_count_is_capped=is_capped,
+        previous_cursor=previous,
+        ranks_a_sample=ranked and is_capped,
+    )
+
+
+def _page_rows(
+    entries: QuerySet[DirectoryEntry],
+    order: list[OrderBy],
+    *,
+    shown: Q,
+    now: datetime,
+    limit: int,
+) -> list[DirectoryEntry]:
+    if "rank" in entries.query.annotations:
+        # Rank the sample's entries alone, then join the page's profiles: ranked with them,
+        # PostgreSQL would join every sampled row to its profile before sorting.
+        page = entries.order_by(*order).values("pk")[:limit]
+        rank = entries.query.annotations["rank"]
+        entries = DirectoryEntry.objects.filter(pk__in=page).annotate(rank=rank)
+    return list(
+        entries.order_by(*order)
+        .defer("document", "skill_text", "credential_text", "search_vector", "skill_ids")
+        .select_related("profile")
+        .prefetch_related(
+            Prefetch(
+                "skills",
+                queryset=DirectorySkill.objects.filter(shown)
+                .select_related("skill")
+                .order_by("skill__name", "pk"),
+            ),
+            Prefetch(
+                "credentials",
+                queryset=DirectoryCredential.objects.filter(_valid_credential(now))
+                .select_related("micro_credential")
+                .order_by("-issued_at", "-pk"),
+            ),
+        )[:limit]
     )
 
 
@@ -325,25 +481,42 @@ def _is_verified(row: DirectorySkill, now: datetime) -> bool:
     return row.is_verified and (row.verified_until is None or row.verified_until > now)
 
 
-def _skill_facets(matching: QuerySet[DirectoryEntry], shown: Q) -> list[Facet]:
+def _skill_facets(sample: list[int], shown: Q, *, is_capped: bool) -> list[Facet]:
+    if not sample:
+        return []
     rows = (
-        DirectorySkill.objects.filter(shown, entry__in=matching.values("pk"))
+        DirectorySkill.objects.filter(shown, entry__in=sample)
         .values("skill__slug", "skill__name")
         # One row per entry and skill (directory_skill_unique), so a plain count is distinct.
         .annotate(count=Count("entry"))
         .order_by("-count", "skill__name")[:FACETS_SHOWN]
     )
-    return [Facet(slug=r["skill__slug"], name=r["skill__name"], count=r["count"]) for r in rows]
+    return [
+        Facet(
+            slug=r["skill__slug"], name=r["skill__name"], count=r["count"], is_lower_bound=is_capped
+        )
+        for r in rows
+    ]
 
 
-def _issuer_facets(matching: QuerySet[DirectoryEntry], now: datetime) -> list[Facet]:
+def _issuer_facets(sample: list[int], now: datetime, *, is_capped: bool) -> list[Facet]:
+    if not sample:
+        return []
     rows = (
-        DirectoryCredential.objects.filter(_valid_credential(now), entry__in=matching.values("pk"))
+        DirectoryCredential.objects.filter(_valid_credential(now), entry__in=sample)
         .values("issuer__slug", "issuer__name")
         .annotate(count=Count("entry", distinct=True))
         .order_by("-count", "issuer__name")[:FACETS_SHOWN]
     )
-    return [Facet(slug=r["issuer__slug"], name=r["issuer__name"], count=r["count"]) for r in rows]
+    return [
+        Facet(
+            slug=r["issuer__slug"],
+            name=r["issuer__name"],
+            count=r["count"],
+            is_lower_bound=is_capped,
+        )
+        for r in rows
+    ]
 
 
 def matching_entries(filters: DirectoryFilters, *, now: datetime) -> QuerySet[DirectoryEntry]:
@@ -356,5 +529,4 @@ def matching_entries(filters: DirectoryFilters, *, now: datetime) -> QuerySet[Di
     entries = _filtered(filters, now)
     if not filters.query:
         return entries
-    matched, is_fuzzy = _matched(entries, filters.query)
-    return entries.none() if is_fuzzy else matched
+    return _with_words(entries, filters.query)

@@ -15,13 +15,14 @@ from credentials.selectors.catalogue import list_catalogue_issuers
 from credentials.views.saved_searches import save_search_offer
 from portfolio.models import Skill
 
-# What the search is about; "after" only says which page.
+# What the search is about; "after" and "before" only say which page.
 SEARCH_FIELDS = ("q", "skill", "verified", "issuer", "micro_credential", "level", "location")
 
 
 def _link(params: QueryDict, **changes: list[str]) -> str:
     query = params.copy()
     query.pop("after", None)
+    query.pop("before", None)
     for name, values in changes.items():
         query.setlist(name, values)
     return f"?{query.urlencode()}"
@@ -50,7 +51,12 @@ def directory(request: HttpRequest) -> HttpResponse:
     page = None
     if form.is_valid():
         try:
-            page = search_directory(form.filters(), now=timezone.now(), after=form.cursor())
+            page = search_directory(
+                form.filters(),
+                now=timezone.now(),
+                after=form.cursor(),
+                before=form.before_cursor(),
+            )
         except CursorError:
             form.add_error("after", "This page link is broken; start again from the first page.")
     params = request.GET
@@ -58,11 +64,17 @@ def directory(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "is_filtered": any(params.get(name) for name in SEARCH_FIELDS),
-        "is_later_page": bool(params.get("after")),
+        # A "before" link that reaches the start gives the first page, which has no previous.
+        "is_later_page": bool(params.get("after"))
+        or (page is not None and page.previous_cursor is not None),
         "first_page_url": _link(params),
         "next_page_url": _link(params, after=[page.next_cursor.encode()])
         if page is not None and page.next_cursor is not None
         else "",
+        "previous_page_url": _link(params, before=[page.previous_cursor.encode()])
+        if page is not None and page.previous_cursor is not None
+        else "",
+        "recent_sort_url": _link(params, sort=["recent"]),
         "skill_facets": _with_links(page.skill_facets, params, "skill") if page else [],
         "issuer_facets": _with_links(page.issuer_facets, params, "issuer") if page else [],
         "save_search_form": save_search_offer(request.user, form) if page else None,
