@@ -123,42 +123,38 @@ def _catalogue(rng: random.Random) -> Catalogue:
     plain = [by_slug[slugify(name)] for name in names]
     titles = [f"{prefix} {name.lower()}" for name in names for prefix in _TITLE_PREFIXES]
     rng.shuffle(titles)
+    # What every micro-credential of the benchmark says besides its title, skill and level.
+    common = {
+        "description": "Learners show the skill on real work.",
+        "criteria": "A piece of work, reviewed against the rubric.",
+        "status": "published",
+        "estimated_hours": 12,
+        "learning_outcomes": "- Use the skill on real work.",
+        "assessment_type": "portfolio",
+        "participation": "online",
+        "quality_assurance": "Reviewed yearly by the issuer.",
+    }
     micro_credentials = []
     for n, title in enumerate(titles[:300]):
         own = next(name for name in names if title.endswith(name.lower()))
-        micro_credentials.append(
-            MicroCredential(
-                issuer=issuers[n % len(issuers)],
-                title=title[0].upper() + title[1:],
-                slug=f"bench-{slugify(title)}",
-                summary=f"Show {own.lower()} in practice.",
-                description="Learners show the skill on real work.",
-                criteria="A piece of work, reviewed against the rubric.",
-                level=_LEVELS[n % 3],
-                validity_months=_VALIDITY[n % 4],
-                status="published",
-                estimated_hours=12,
-                learning_outcomes="- Use the skill on real work.",
-                assessment_type="portfolio",
-                participation="online",
-                quality_assurance="Reviewed yearly by the issuer.",
-            )
+        micro_credential = MicroCredential(
+            issuer=issuers[n % len(issuers)],
+            title=title[0].upper() + title[1:],
+            slug=f"bench-{slugify(title)}",
+            summary=f"Show {own.lower()} in practice.",
+            level=_LEVELS[n % 3],
+            validity_months=_VALIDITY[n % 4],
+            **common,
         )
-        micro_credentials[-1].own_skill = by_slug[slugify(own)]  # type: ignore[attr-defined]
+        micro_credential.own_skill = by_slug[slugify(own)]  # type: ignore[attr-defined]
+        micro_credentials.append(micro_credential)
     rare = MicroCredential(
         issuer=issuers[0],
         title="Applied quantum error correction",
         slug="bench-applied-quantum-error-correction",
         summary="Correct errors in quantum circuits.",
-        description="Learners show the skill on real work.",
-        criteria="A piece of work, reviewed against the rubric.",
         level="advanced",
-        status="published",
-        estimated_hours=12,
-        learning_outcomes="- Use the skill on real work.",
-        assessment_type="portfolio",
-        participation="online",
-        quality_assurance="Reviewed yearly by the issuer.",
+        **common,
     )
     created = MicroCredential.objects.bulk_create([*micro_credentials, rare])
     # Popularity falls off as in most catalogues: a few micro-credentials are very common.

@@ -266,48 +266,31 @@ def _exact(rank: SearchRank | TrigramWordSimilarity) -> Cast:
     return Cast(rank, FloatField())
 
 
-def _after(
-    entries: QuerySet[DirectoryEntry], cursor: Cursor, *, ranked: bool
+def _beyond(
+    entries: QuerySet[DirectoryEntry], cursor: Cursor, *, ranked: bool, backwards: bool
 ) -> QuerySet[DirectoryEntry]:
-    """The rows shown after the cursor's row, in the sort's order."""
-    _check_kind(cursor, ranked=ranked)
-    if isinstance(cursor.value, float):
-        return entries.filter(
-            Q(rank__lt=cursor.value) | Q(rank=cursor.value, pk__lt=cursor.entry_id)
-        )
-    if isinstance(cursor.value, datetime):
-        return entries.filter(
-            Q(latest_credential_at__lt=cursor.value)
-            | Q(latest_credential_at=cursor.value, pk__lt=cursor.entry_id)
-            | Q(latest_credential_at__isnull=True)
-        )
-    return entries.filter(latest_credential_at__isnull=True, pk__lt=cursor.entry_id)
-
-
-def _before(
-    entries: QuerySet[DirectoryEntry], cursor: Cursor, *, ranked: bool
-) -> QuerySet[DirectoryEntry]:
-    """The rows shown before the cursor's row: _after's mirror image."""
-    _check_kind(cursor, ranked=ranked)
-    if isinstance(cursor.value, float):
-        return entries.filter(
-            Q(rank__gt=cursor.value) | Q(rank=cursor.value, pk__gt=cursor.entry_id)
-        )
-    if isinstance(cursor.value, datetime):
-        # Profiles without a credential come last, so never before a dated row.
-        return entries.filter(
-            Q(latest_credential_at__gt=cursor.value)
-            | Q(latest_credential_at=cursor.value, pk__gt=cursor.entry_id)
-        )
-    return entries.filter(
-        Q(latest_credential_at__isnull=False)
-        | Q(latest_credential_at__isnull=True, pk__gt=cursor.entry_id)
-    )
-
-
-def _check_kind(cursor: Cursor, *, ranked: bool) -> None:
+    """The rows shown after the cursor's row in the sort's order, or before it (backwards)."""
     if ranked != (cursor.kind == "r"):
         raise CursorError(cursor.encode())
+    # Newest (or best) first: later rows hold smaller keys, earlier rows greater ones.
+    past = "gt" if backwards else "lt"
+    if isinstance(cursor.value, float):
+        return entries.filter(
+            Q(**{f"rank__{past}": cursor.value})
+            | Q(rank=cursor.value, **{f"pk__{past}": cursor.entry_id})
+        )
+    if isinstance(cursor.value, datetime):
+        dated = Q(**{f"latest_credential_at__{past}": cursor.value}) | Q(
+            latest_credential_at=cursor.value, **{f"pk__{past}": cursor.entry_id}
+        )
+        # Profiles without a credential come last: after every dated row, never before one.
+        return entries.filter(dated if backwards else dated | Q(latest_credential_at__isnull=True))
+    if backwards:
+        return entries.filter(
+            Q(latest_credential_at__isnull=False)
+            | Q(latest_credential_at__isnull=True, pk__gt=cursor.entry_id)
+        )
+    return entries.filter(latest_credential_at__isnull=True, pk__lt=cursor.entry_id)
 
 
 def _order(*, ranked: bool, backwards: bool) -> list[OrderBy]:
@@ -385,7 +368,7 @@ def search_directory(
     next_cursor: Cursor | None = None
     if before is not None:
         rows = _page_rows(
-            _before(entries, before, ranked=ranked),
+            _beyond(entries, before, ranked=ranked, backwards=True),
             _order(ranked=ranked, backwards=True),
             shown=shown,
             now=now,
@@ -399,7 +382,9 @@ def search_directory(
             # Fewer than a page before it: the first page, which starts where they do.
             before = None
     if before is None:
-        page_entries = entries if after is None else _after(entries, after, ranked=ranked)
+        page_entries = (
+            entries if after is None else _beyond(entries, after, ranked=ranked, backwards=False)
+        )
         rows = _page_rows(
             page_entries,
             _order(ranked=ranked, backwards=False),
