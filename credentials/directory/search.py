@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import partial
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 from django.db import connection
@@ -366,14 +367,9 @@ def search_directory(
     shown = _shown_skill(filters, now)
     previous: Cursor | None = None
     next_cursor: Cursor | None = None
+    fetch = partial(_page_rows, ranked=ranked, shown=shown, now=now, limit=page_size + 1)
     if before is not None:
-        rows = _page_rows(
-            _beyond(entries, before, ranked=ranked, backwards=True),
-            _order(ranked=ranked, backwards=True),
-            shown=shown,
-            now=now,
-            limit=page_size + 1,
-        )
+        rows = fetch(_beyond(entries, before, ranked=ranked, backwards=True), backwards=True)
         if len(rows) > page_size:
             rows = rows[:page_size]
             rows.reverse()
@@ -385,13 +381,7 @@ def search_directory(
         page_entries = (
             entries if after is None else _beyond(entries, after, ranked=ranked, backwards=False)
         )
-        rows = _page_rows(
-            page_entries,
-            _order(ranked=ranked, backwards=False),
-            shown=shown,
-            now=now,
-            limit=page_size + 1,
-        )
+        rows = fetch(page_entries, backwards=False)
         if len(rows) > page_size:
             rows = rows[:page_size]
             next_cursor = _cursor_of(rows[-1], ranked=ranked)
@@ -429,12 +419,14 @@ def search_directory(
 
 def _page_rows(
     entries: QuerySet[DirectoryEntry],
-    order: list[OrderBy],
     *,
+    ranked: bool,
+    backwards: bool,
     shown: Q,
     now: datetime,
     limit: int,
 ) -> list[DirectoryEntry]:
+    order = _order(ranked=ranked, backwards=backwards)
     if "rank" in entries.query.annotations:
         # Rank the sample's entries alone, then join the page's profiles: ranked with them,
         # PostgreSQL would join every sampled row to its profile before sorting.
