@@ -22,7 +22,7 @@ from credentials.selectors import contact_requests, portfolio_page
 from credentials.structured_data import person_json_ld
 from credentials.views.open_graph import build_absolute_badge_url
 from portfolio.models import LearnerProfile
-from portfolio.permissions import get_public_profile
+from portfolio.permissions import get_public_profile, is_public_profile
 
 TEMPLATE = "credentials/public_portfolio.html"
 
@@ -147,4 +147,7 @@ def _context(
             portfolio, page_url=page_url, image_url=image_url, credential_url=credential_url
         ),
         "contact": contact_requests.get_contact_button(viewer=request.user, profile=profile),
+        # The transcript's address answers only for a public profile (a share link may open
+        # a private one), so it is offered only where it opens.
+        "has_public_transcript": profile.transcript_is_public and is_public_profile(profile),
     }

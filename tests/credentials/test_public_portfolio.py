@@ -1,9 +1,12 @@
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
+from credentials.services import create_share_link
 from portfolio.models import LearnerProfile
 from portfolio.services.curation import curate_portfolio
 from portfolio.services.profiles import set_avatar, update_profile
@@ -223,3 +226,56 @@ def test_a_longer_bio_is_cut_to_160_characters_for_the_description(client, publi
     text = client.get(URL).text
     cut = ("Tidy data, clear charts. " * 6 + "Ten more.")[:159]
     assert f'<meta name="description" content="{cut}…">' in text
+
+
+TRANSCRIPT_LINK = (
+    '<a href="/p/public-learner/transcript.pdf" type="application/pdf">'
+    "Transcript of credentials (PDF)</a>"
+)
+
+
+def set_transcript_public(user, is_public):
+    update_profile(
+        profile_id=user.profile.pk,
+        by=user,
+        display_name="Public Learner",
+        slug="public-learner",
+        is_public=True,
+        transcript_is_public=is_public,
+    )
+
+
+def test_the_page_links_to_the_transcript_only_while_the_learner_allows_it(
+    client, public_learner, django_capture_on_commit_callbacks
+):
+    text = client.get(URL).text
+    assert "<h1>Public Learner</h1>" in text
+    assert "transcript.pdf" not in text
+    assert client.get("/p/public-learner/transcript.pdf").status_code == 404
+
+    # Through the service, as the profile form does: the cached page must follow.
+    with django_capture_on_commit_callbacks(execute=True):
+        set_transcript_public(public_learner, True)
+    assert TRANSCRIPT_LINK in client.get(URL).text
+    transcript = client.get("/p/public-learner/transcript.pdf")
+    assert transcript.status_code == 200
+    assert transcript["Content-Type"] == "application/pdf"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        set_transcript_public(public_learner, False)
+    text = client.get(URL).text
+    assert "<h1>Public Learner</h1>" in text
+    assert "transcript.pdf" not in text
+
+
+def test_a_share_link_to_a_private_page_offers_no_transcript(client, public_learner):
+    set_transcript_public(public_learner, True)
+    LearnerProfile.objects.filter(user=public_learner).update(is_public=False)
+    link = create_share_link(
+        by=public_learner, label="Acme", expires_at=timezone.now() + timedelta(days=7)
+    )
+    text = client.get(f"/p/public-learner/s/{link.token}/").text
+    # The public transcript is not there to link to: it exists only for a public profile.
+    assert "<h1>Public Learner</h1>" in text
+    assert "transcript.pdf" not in text
+    assert client.get("/p/public-learner/transcript.pdf").status_code == 404
