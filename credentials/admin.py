@@ -209,6 +209,22 @@ class MicroCredentialAdmin(IssuerScopedAdminMixin, _MicroCredentialAdminBase):
             )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
+    def save_model(
+        self, request: HttpRequest, obj: MicroCredential, form: Any, change: bool
+    ) -> None:
+        if not change:
+            # A new micro-credential is a draft: nobody holds it or finds it yet.
+            super().save_model(request, obj, form, change)
+            return
+        if not isinstance(request.user, User):
+            raise PermissionDenied
+        # Through the service, inside the admin's transaction: the event it records brings
+        # the holders' directory entries and public pages up to date once the skills and
+        # rubric (saved next, by save_related) are committed with it.
+        services.update_micro_credential(
+            micro_credential=obj, by=request.user, changed_fields=form.changed_data
+        )
+
     def view_on_site(self, obj: MicroCredential) -> str:
         return reverse("credentials:micro-credential-detail", args=[obj.slug])
 

@@ -231,6 +231,12 @@ def can_publish_or_retire(user: AnyUser, micro_credential: MicroCredential) -> b
     return can_manage_issuer(user, micro_credential.issuer)
 
 
+def can_change_micro_credential(user: AnyUser, micro_credential: MicroCredential) -> bool:
+    """Whether the user may edit what a micro-credential says (its title, skills, level...)."""
+    # The same people who decide what the issuer offers decide how it is described.
+    return can_publish_or_retire(user, micro_credential)
+
+
 def managed_micro_credentials(user: AnyUser) -> QuerySet[MicroCredential]:
     """The micro-credentials of the issuers the user manages, drafts included."""
     return MicroCredential.objects.filter(issuer__in=managed_issuers(user))

@@ -43,6 +43,7 @@ from credentials.models import (
 from credentials.permissions import (
     INVITATION_ROLES,
     can_answer_contact_request,
+    can_change_micro_credential,
     can_choose_visibility,
     can_contact,
     can_issue,
@@ -80,6 +81,7 @@ from credentials.verbs import (
     INVITATION_SENT,
     MICRO_CREDENTIAL_PUBLISHED,
     MICRO_CREDENTIAL_RETIRED,
+    MICRO_CREDENTIAL_UPDATED,
     SAVED_SEARCH_DELETED,
     SAVED_SEARCH_DIGEST_SENT,
     SAVED_SEARCH_SAVED,
@@ -96,6 +98,7 @@ from credentials.verbs import (
     InvitationAccepted,
     InvitationSent,
     MicroCredentialStatusChanged,
+    MicroCredentialUpdated,
     SavedSearchDigestSent,
     SavedSearchSaved,
     ShareLinkCreated,
@@ -669,6 +672,59 @@ def retire_micro_credential(*, micro_credential_id: int, by: User) -> MicroCrede
         by=by,
         event_type=MICRO_CREDENTIAL_RETIRED,
     )
+
+
+# The status changes only through publishing and retiring; an edit never writes it, so an
+# edit saved from a page loaded before a concurrent publish cannot undo it.
+_NOT_EDITED = {"id", "status", "created_at"}
+
+
+@transaction.atomic
+def update_micro_credential(
+    *, micro_credential: MicroCredential, by: User, changed_fields: Sequence[str]
+) -> MicroCredential:
+    """Save an edit of a micro-credential, given with its new values set, and record it.
+
+    Called by the admin, whose form has set the fields on `micro_credential` and saves its
+    skills and rubric inside the same transaction (the admin's own, so this one joins it
+    rather than being durable). `changed_fields` names what the form changed, skills
+    included; the holders' directory entries and public pages follow after commit
+    (subscribers). Raises PublicationNotAllowed (403) unless `by` manages both the issuer it
+    had and the one it now names. Records micro_credential.updated, or nothing if nothing
+    changed.
+    """
+    stored = (
+        MicroCredential.objects.select_for_update()
+        .select_related("issuer")
+        .get(pk=micro_credential.pk)
+    )
+    for version in (stored, micro_credential):
+        if not can_change_micro_credential(by, version):
+            raise PublicationNotAllowed(
+                _("Only %(issuer)s's staff can change %(title)s.")
+                % {"issuer": version.issuer.name, "title": stored.title},
+                code="micro_credential.not_issuer_staff",
+                status=HTTPStatus.FORBIDDEN,
+            )
+    micro_credential.status = stored.status
+    micro_credential.save(
+        update_fields=[
+            field.name
+            for field in MicroCredential._meta.concrete_fields
+            if field.name not in _NOT_EDITED
+        ]
+    )
+    if changed_fields:
+        record_event(
+            MICRO_CREDENTIAL_UPDATED,
+            by=by,
+            target=micro_credential,
+            scope=issuer_scope(micro_credential.issuer_id),
+            payload=MicroCredentialUpdated(
+                title=micro_credential.title, changed_fields=tuple(changed_fields)
+            ),
+        )
+    return micro_credential
 
 
 # --- Contact requests ------------------------------------------------------------------

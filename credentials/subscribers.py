@@ -34,6 +34,7 @@ from credentials.verbs import (
     INVITATION_SENT,
     MICRO_CREDENTIAL_PUBLISHED,
     MICRO_CREDENTIAL_RETIRED,
+    MICRO_CREDENTIAL_UPDATED,
     ContactRequestSent,
     CredentialIssued,
     CredentialRevoked,
@@ -221,6 +222,8 @@ def subscribe_page_cache() -> None:
     # A micro-credential's status changes every holder's page.
     subscribe(MICRO_CREDENTIAL_PUBLISHED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
     subscribe(MICRO_CREDENTIAL_RETIRED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
+    # Its title and skills show on every holder's page too.
+    subscribe(MICRO_CREDENTIAL_UPDATED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
 
 
 def subscribe_transcript_cache() -> None:

@@ -27,6 +27,13 @@ class MicroCredentialStatusChanged:
 
 
 @dataclass(frozen=True)
+class MicroCredentialUpdated:
+    title: str
+    # The form fields that changed (skills included), as the admin's form names them.
+    changed_fields: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class CredentialIssued:
     micro_credential_id: int
     title: str
@@ -107,6 +114,9 @@ MICRO_CREDENTIAL_PUBLISHED = declare_event(
 )
 MICRO_CREDENTIAL_RETIRED = declare_event(
     "micro_credential.retired", MicroCredentialStatusChanged, label=_("retired a micro-credential")
+)
+MICRO_CREDENTIAL_UPDATED = declare_event(
+    "micro_credential.updated", MicroCredentialUpdated, label=_("changed a micro-credential")
 )
 CREDENTIAL_ISSUED = declare_event(
     "credential.issued", CredentialIssued, label=_("issued a credential")

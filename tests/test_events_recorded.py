@@ -581,6 +581,24 @@ def _():
     )
 
 
+@scenario(credentials.update_micro_credential)
+def _():
+    micro_credential = MicroCredentialFactory(title="Data Storytelling")
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    micro_credential.issuer.staff.add(staff)
+    # As the admin's form leaves it: the new values set, not yet saved.
+    micro_credential.title = "Narrative Analytics"
+    return Case(
+        run=lambda: credentials.update_micro_credential(
+            micro_credential=micro_credential, by=staff, changed_fields=["title"]
+        ),
+        verb="micro_credential.updated",
+        actor=staff,
+        target=micro_credential,
+        scope=f"issuer:{micro_credential.issuer_id}",
+    )
+
+
 def _contacted():
     learner = _learner()
     learner.profile.is_public = True

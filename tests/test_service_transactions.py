@@ -3,6 +3,10 @@
 Its work is committed when it returns, so the e-mails and tasks it queues on commit go out
 and its row locks are held for exactly its own work. Calling it inside someone else's
 transaction is a programming error that Django refuses before the service does anything.
+
+The exceptions are the services the Django admin calls from its save: the admin runs each
+save in a transaction of its own, so these join it (plain transaction.atomic), and what the
+admin saves after them (a micro-credential's skills and rubric) commits or fails with them.
 """
 
 import pytest
@@ -10,7 +14,9 @@ from django.db import transaction
 
 from assessments.services import applying, reviewing
 from credentials import services as credentials
+from portfolio.models import Event
 from portfolio.services import curation, evidence, notifications, skills
+from tests.test_events_recorded import SCENARIOS
 
 SERVICES_OWNING_THEIR_TRANSACTION = [
     applying.start_application,
@@ -53,3 +59,35 @@ def test_a_service_refuses_to_run_inside_another_transaction(db, service):
     with transaction.atomic(), pytest.raises(RuntimeError, match="durable atomic block"):
         # No arguments: the refusal comes before the service reads any.
         service()
+
+
+SERVICES_JOINING_THE_ADMINS_TRANSACTION = [
+    credentials.invite_to_issuer,
+    credentials.update_micro_credential,
+]
+
+
+class AdminSaveFailed(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    "service", SERVICES_JOINING_THE_ADMINS_TRANSACTION, ids=lambda service: service.__name__
+)
+def test_an_admin_service_joins_the_admins_transaction(db, service):
+    case = SCENARIOS[service]()
+    before = Event.objects.count()
+    recorded = []
+
+    def admin_save():
+        # The admin's save, failing after the service returned: its writes must go too.
+        with transaction.atomic():
+            case.run()
+            recorded.append(Event.objects.filter(verb=case.verb).count())
+            raise AdminSaveFailed
+
+    with pytest.raises(AdminSaveFailed):
+        admin_save()
+    assert recorded == [1]
+    assert Event.objects.count() == before
+    assert not Event.objects.filter(verb=case.verb).exists()

@@ -15,6 +15,7 @@ from credentials.verbs import (
     CREDENTIAL_VISIBILITY_SET,
     MICRO_CREDENTIAL_PUBLISHED,
     MICRO_CREDENTIAL_RETIRED,
+    MICRO_CREDENTIAL_UPDATED,
 )
 from portfolio.events import Phase, subscribe
 from portfolio.models import Event
@@ -35,7 +36,7 @@ def refresh_owner_entry(event: Event, payload: object) -> None:
 
 
 def refresh_holder_entries(event: Event, payload: object) -> None:
-    """For a micro-credential published or retired: every holder's entry."""
+    """For a micro-credential published, retired or changed: every holder's entry."""
     holders = IssuedCredential.objects.filter(micro_credential_id=event.target_id).values_list(
         "learner_id", flat=True
     )
@@ -57,3 +58,5 @@ def subscribe_directory() -> None:
     subscribe(PORTFOLIO_CURATED, refresh_owner_entry, phase=Phase.AFTER_COMMIT)
     subscribe(MICRO_CREDENTIAL_PUBLISHED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)
     subscribe(MICRO_CREDENTIAL_RETIRED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)
+    # Its title, skills and level are in each holder's document.
+    subscribe(MICRO_CREDENTIAL_UPDATED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)

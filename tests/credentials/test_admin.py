@@ -3,11 +3,15 @@ import re
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.forms.models import model_to_dict
 
+from credentials.directory.documents import rebuild_directory
 from credentials.models import IssuedCredential, MicroCredential, RubricLevel
+from portfolio.models import Event
 from tests.credentials.conftest import NOW, get_counting_queries, issue, revoke
 from tests.factories import (
     IssuerFactory,
+    LearnerProfileFactory,
     MicroCredentialFactory,
     SkillFactory,
     UserFactory,
@@ -338,15 +342,18 @@ def test_retiring_keeps_issued_credentials_valid(client, staff_client, micro_cre
     )
 
 
-def test_saving_the_change_form_leaves_the_status_alone(staff_client, micro_credential):
-    url = f"/admin/credentials/microcredential/{micro_credential.pk}/change/"
+def change_form_data(micro_credential, **overrides):
+    """The change form as the admin shows it for `micro_credential`, with `overrides`."""
     criteria = list(micro_credential.criteria_set.order_by("position"))
+    stored = {
+        name: "" if value is None else value
+        for name, value in model_to_dict(micro_credential).items()
+        if name in form_data(micro_credential.issuer) and name != "issuer"
+    }
     data = form_data(
         micro_credential.issuer,
-        title="Data Storytelling, renamed",
-        slug=micro_credential.slug,
-        status="retired",
-        validity_months="24",
+        **stored,
+        skills=[skill.pk for skill in micro_credential.skills.all()],
         **{
             "criteria_set-TOTAL_FORMS": str(len(criteria)),
             "criteria_set-INITIAL_FORMS": str(len(criteria)),
@@ -361,11 +368,70 @@ def test_saving_the_change_form_leaves_the_status_alone(staff_client, micro_cred
             f"criteria_set-{n}-description": criterion.description,
             f"criteria_set-{n}-required_level": criterion.required_level_id,
         }
+    return data | overrides
+
+
+def test_saving_the_change_form_leaves_the_status_alone(staff_client, micro_credential):
+    url = f"/admin/credentials/microcredential/{micro_credential.pk}/change/"
+    data = change_form_data(micro_credential, title="Data Storytelling, renamed", status="retired")
     response = staff_client.post(url, data)
     assert response.status_code == 302
     micro_credential.refresh_from_db()
     assert micro_credential.title == "Data Storytelling, renamed"
     assert micro_credential.status == "published"
+
+
+def directory_names(client, query):
+    return re.findall(
+        r'<h3><a href="/p/[^/]+/">([^<]+)</a></h3>', client.get("/directory/", {"q": query}).text
+    )
+
+
+def test_an_edit_in_the_admin_reaches_the_holders_directory_entries_and_pages(
+    staff_client, admin_user, micro_credential, settings, django_capture_on_commit_callbacks
+):
+    settings.DIRECTORY_IS_PUBLIC = True
+    charts = SkillFactory(name="Data visualisation")
+    micro_credential.skills.set([charts])
+    holder = UserFactory(with_profile=False)
+    LearnerProfileFactory(user=holder, public=True, slug="ada", display_name="Ada Byron")
+    credential = issue(holder, micro_credential)
+    rebuild_directory()
+    assert directory_names(staff_client, "Data Storytelling") == ["Ada Byron"]
+    assert directory_names(staff_client, "Narrative Analytics") == []
+    assert "Data Storytelling" in staff_client.get("/p/ada/").text
+
+    cartography = SkillFactory(name="Cartography")
+    url = f"/admin/credentials/microcredential/{micro_credential.pk}/change/"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            url,
+            change_form_data(
+                micro_credential, title="Narrative Analytics", skills=[cartography.pk]
+            ),
+        )
+    assert response.status_code == 302
+
+    # No rebuild: the edit's event brought the holder's entry up to date.
+    assert directory_names(staff_client, "Narrative Analytics") == ["Ada Byron"]
+    assert directory_names(staff_client, "Cartography") == ["Ada Byron"]
+    event = Event.objects.get(verb="micro_credential.updated")
+    assert (event.actor, event.target_id) == (admin_user, micro_credential.pk)
+    assert event.payload["changed_fields"] == ["title", "skills"]
+    # The anonymous public page and the credential's own page say the new title too.
+    staff_client.logout()
+    assert "Narrative Analytics" in staff_client.get("/p/ada/").text
+    assert "Data Storytelling" not in staff_client.get("/p/ada/").text
+    assert "Narrative Analytics" in staff_client.get(f"/c/{credential.public_id}/").text
+
+
+def test_an_unchanged_save_records_nothing(staff_client, micro_credential):
+    url = f"/admin/credentials/microcredential/{micro_credential.pk}/change/"
+    response = staff_client.post(url, change_form_data(micro_credential))
+    assert response.status_code == 302
+    micro_credential.refresh_from_db()
+    assert micro_credential.title == "Data Storytelling"
+    assert not Event.objects.filter(verb="micro_credential.updated").exists()
 
 
 # --- Issuer staff who are not superusers ----------------------------------------------
