@@ -386,16 +386,19 @@ def can_send_contact_requests(user: AnyUser) -> bool:
     return is_employer(user) and user.is_active
 
 
-def can_contact(user: AnyUser, profile: LearnerProfile) -> bool:
+def can_contact(user: AnyUser, profile: LearnerProfile, *, via_share_link: bool = False) -> bool:
     """Whether the user may write to this learner from their public page.
 
-    The rate limit and the one-open-request rule are state, checked by the service; this
-    is who may ask at all. Reads the profile's user, so select it with the profile.
+    `via_share_link` says the user opened the page through one of the learner's open share
+    links (the caller has checked it: credentials.public.get_shared_profile). The rate limit
+    and the one-open-request rule are state, checked by the service; this is who may ask at
+    all. Reads the profile's user, so select it with the profile.
     """
     if not can_send_contact_requests(user):
         return False
-    # Only from a page they can see: a private or deactivated profile has no page.
-    if not is_public_profile(profile):
+    # Only from a page they can see: a private or deactivated profile has no page, except
+    # for whoever holds a share link, which the learner gave out so that it would be read.
+    if not via_share_link and not is_public_profile(profile):
         return False
     # The learner's own choice, on their profile form.
     return profile.accepts_contact_requests

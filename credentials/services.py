@@ -12,6 +12,7 @@ from http import HTTPStatus
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -57,6 +58,7 @@ from credentials.permissions import (
     hash_share_token,
     visible_invitations,
 )
+from credentials.public import ShareLinkGone, get_shared_profile
 from credentials.records import (
     EvidenceRecord,
     RubricResultRecord,
@@ -748,15 +750,33 @@ def _required_text(value: str, *, field: str, label: str, max_length: int) -> st
     return text
 
 
+def _share_link_opens(profile: LearnerProfile, share_token: str | None) -> bool:
+    if share_token is None:
+        return False
+    try:
+        get_shared_profile(slug=profile.slug, token=share_token, now=timezone.now())
+    except (Http404, ShareLinkGone):
+        return False
+    return True
+
+
 @transaction.atomic(durable=True)
 def send_contact_request(
-    *, by: User, profile_id: int, organisation: str, subject: str, body: str
+    *,
+    by: User,
+    profile_id: int,
+    organisation: str,
+    subject: str,
+    body: str,
+    share_token: str | None = None,
 ) -> ContactRequest:
     """Send a learner a short message from their public page; the learner is told.
 
-    Raises ContactNotAllowed: 403 for anyone but an active employer; 404 for a profile that
-    is not public or whose learner turned requests off (the page the message comes from does
-    not exist for them); 409 while the employer's previous request to this learner awaits
+    `share_token` is the token of the share link the employer opened the page through,
+    which lets them write to a private profile while the link is open. Raises
+    ContactNotAllowed: 403 for anyone but an active employer; 404 for a profile that is not
+    public (nor opened by an open share link of its learner) or whose learner turned requests
+    off (the page the message comes from does not exist for them); 409 while the employer's previous request to this learner awaits
     an answer; 429 once the employer has sent CONTACT_REQUESTS_PER_DAY in the last 24 hours;
     400 for an empty or overlong field. The learner's inbox row and e-mail are written in the
     same transaction (credentials.subscribers), so a mail outage delays but loses nothing.
@@ -786,7 +806,9 @@ def send_contact_request(
     # once cannot both pass the count below.
     User.objects.select_for_update().filter(pk=by.pk).first()
     profile = LearnerProfile.objects.select_related("user").filter(pk=profile_id).first()
-    if profile is None or not can_contact(by, profile):
+    if profile is None or not can_contact(
+        by, profile, via_share_link=_share_link_opens(profile, share_token)
+    ):
         raise ContactNotAllowed(
             _("This learner does not take contact requests."),
             code="contact.not_accepted",

@@ -22,6 +22,11 @@ urlpatterns = [
     path("p/<slug:slug>/", public.public_portfolio, name="public-portfolio"),
     # A learner's page through one of their share links (credentials.public).
     path("p/<slug:slug>/s/<str:token>/", public.shared_portfolio, name="shared-portfolio"),
+    path(
+        "p/<slug:slug>/s/<str:token>/contact/",
+        contact.shared_contact_request_new,
+        name="shared-contact-request-new",
+    ),
     path("p/<slug:slug>/transcript.pdf", documents.public_transcript, name="public-transcript"),
     path("p/<slug:slug>/contact/", contact.contact_request_new, name="contact-request-new"),
     path("me/contact-requests/", contact.contact_request_list, name="contact-request-list"),

@@ -226,12 +226,8 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
     # Needs add_share_links(): an open link, a revoked one (410) and one that never was (404).
     learner_slug = User.objects.get(email="learner@example.com").profile.slug
     for token in [SHARE_LINK_TOKEN, REVOKED_SHARE_LINK_TOKEN, "no-such-token"]:
-        urls.append(
-            (
-                "credentials:shared-portfolio",
-                reverse("credentials:shared-portfolio", args=[learner_slug, token]),
-            )
-        )
+        for name in ["credentials:shared-portfolio", "credentials:shared-contact-request-new"]:
+            urls.append((name, reverse(name, args=[learner_slug, token])))
     # The demo employer's saved search: its digest's unsubscribe link asks for confirmation.
     for saved_search in SavedSearch.objects.order_by("pk")[:1]:
         urls.append(("credentials:saved-search-unsubscribe", unsubscribe_path(saved_search)))

@@ -37,9 +37,14 @@ class ContactButton:
 NO_CONTACT_BUTTON = ContactButton(can_contact=False, open_request=None)
 
 
-def get_contact_button(*, viewer: AnyUser, profile: LearnerProfile) -> ContactButton:
-    """The contact button of a public page: no query unless the viewer is an employer."""
-    if not can_contact(viewer, profile):
+def get_contact_button(
+    *, viewer: AnyUser, profile: LearnerProfile, via_share_link: bool = False
+) -> ContactButton:
+    """The contact button of a public page: no query unless the viewer is an employer.
+
+    `via_share_link`: the page was opened through a share link the caller has checked.
+    """
+    if not can_contact(viewer, profile, via_share_link=via_share_link):
         return NO_CONTACT_BUTTON
     open_request = (
         ContactRequest.objects.open().filter(employer_id=viewer.pk, learner=profile.user_id).first()

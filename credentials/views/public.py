@@ -71,7 +71,7 @@ def shared_portfolio(request: HttpRequest, slug: str, token: str) -> HttpRespons
         response = render(request, "credentials/share_link_gone.html", status=410)
     else:
         portfolio = _build(profile, via_share_link=True)
-        response = render(request, TEMPLATE, _context(request, portfolio, via_share_link=True))
+        response = render(request, TEMPLATE, _context(request, portfolio, share_token=token))
     # The address is a secret: never kept by a shared cache, never sent on to the sites
     # its links lead to, never indexed.
     add_never_cache_headers(response)
@@ -92,9 +92,11 @@ def _context(
     request: HttpRequest,
     portfolio: portfolio_page.PublicPortfolio,
     *,
-    via_share_link: bool = False,
+    share_token: str | None = None,
 ) -> dict[str, object]:
+    """The page's context; `share_token` for a page opened through that share link."""
     profile = portfolio.profile
+    via_share_link = share_token is not None
     page_url = request.build_absolute_uri(
         reverse("credentials:public-portfolio", args=[profile.slug])
     )
@@ -146,7 +148,16 @@ def _context(
         "json_ld": person_json_ld(
             portfolio, page_url=page_url, image_url=image_url, credential_url=credential_url
         ),
-        "contact": contact_requests.get_contact_button(viewer=request.user, profile=profile),
+        "contact": contact_requests.get_contact_button(
+            viewer=request.user, profile=profile, via_share_link=via_share_link
+        ),
+        # Through a share link, the contact form is reached through it too: the learner's
+        # page may be private, and the form checks the link again.
+        "contact_url": (
+            reverse("credentials:shared-contact-request-new", args=[profile.slug, share_token])
+            if share_token is not None
+            else reverse("credentials:contact-request-new", args=[profile.slug])
+        ),
         # The transcript's address answers only for a public profile (a share link may open
         # a private one), so it is offered only where it opens.
         "has_public_transcript": profile.transcript_is_public and is_public_profile(profile),

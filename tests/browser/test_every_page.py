@@ -258,6 +258,11 @@ def _visits() -> list[Visit]:
             *(f"/p/{slug}/contact/" for slug in [profile_slug, *contact_slugs]),
             # Saving a search (the demo employer has one saved: the dashboard lists it).
             "/directory/saved/new/?skill=data-visualisation&verified=on",
+            # The learner's page and its contact form through a share link, as given out.
+            reverse("credentials:shared-portfolio", args=[profile_slug, SHARE_LINK_TOKEN]),
+            reverse(
+                "credentials:shared-contact-request-new", args=[profile_slug, SHARE_LINK_TOKEN]
+            ),
         ],
         "issuer": issuer_pages,
     }

@@ -6,7 +6,7 @@ from credentials.exceptions import PublicationNotAllowed
 from credentials.models import MicroCredential
 from credentials.services import update_micro_credential
 from portfolio.models import Event
-from tests.factories import IssuerFactory, MicroCredentialFactory, UserFactory
+from tests.factories import IssuerFactory, UserFactory
 
 
 @pytest.fixture
