@@ -44,6 +44,7 @@ class CredentialsConfig(AppConfig):
         from credentials.subscribers import (
             subscribe_notifications,
             subscribe_page_cache,
+            subscribe_status_lists,
             subscribe_transcript_cache,
         )
 
@@ -51,6 +52,7 @@ class CredentialsConfig(AppConfig):
         grant_credentials_admin_permissions()
         subscribe_notifications()
         subscribe_page_cache()
+        subscribe_status_lists()
         subscribe_transcript_cache()
 
         # The catalogue is edited in the admin, without events: its cached pages follow saves.

@@ -420,13 +420,23 @@ class RubricLevel(models.Model):
         return self.name
 
 
-class StatusList(models.Model):
-    """An issuer's status list for one purpose: one bit per credential it has issued.
+# Bitstring Status List's minimum length (standards digest §4.1): a list this long hides which
+# credential a status fetch is about among at least this many.
+STATUS_LIST_MIN_SIZE = 131_072
 
-    The signing issue publishes it as a W3C Bitstring Status List credential, where a set
-    bit says that the credential at that index is revoked. Indexes are handed out in order,
-    under a lock on this row (credentials.services.issue_credential), and never reused: a
-    bit that once described a revoked credential never comes to describe another.
+
+class StatusList(models.Model):
+    """One of an issuer's status lists for a purpose: one bit per credential it issued.
+
+    Published as a signed W3C Bitstring Status List credential (credentials.vc.status_list),
+    where a set bit says that the credential at that index is revoked. Each list has `size`
+    bits (at least 131,072). Indexes are handed out under a lock on the open list's row
+    (credentials.services.issue_credential) in an order that looks random: the n-th index is
+    a keyed permutation of n (credentials.vc.status_list.permuted_index), so no index is ever
+    handed out twice, even if a credential were deleted. A list that is full is closed and a
+    successor opened; there is one open list per issuer and purpose. Lists made before random
+    allocation (indexes in order, no permutation key) were closed when it came, and stay
+    published for the credentials they hold.
     """
 
     class Purpose(models.TextChoices):
@@ -435,21 +445,52 @@ class StatusList(models.Model):
 
     issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="status_lists")
     purpose = models.CharField(max_length=20, choices=Purpose.choices)
-    next_index = models.PositiveIntegerField(default=0)
+    # 1, 2, … per issuer and purpose; part of the list's URL.
+    number = models.PositiveIntegerField(default=1)
+    size = models.PositiveIntegerField(default=STATUS_LIST_MIN_SIZE)
+    # How many indexes were handed out (the next one is the permutation of this count).
+    allocated = models.PositiveIntegerField(default=0)
+    # The permutation's secret, hex; empty for a list from before random allocation.
+    permutation_key = models.CharField(max_length=64, blank=True, editable=False)
+    is_open = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The signed list credential as last published, byte for byte, and the SHA-256 of the
+    # bitstring it encodes: it is served while the bits are unchanged and re-signed otherwise.
+    signed_document = models.TextField(blank=True, editable=False)
+    signed_bits_sha256 = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["issuer", "purpose"], name="status_list_one_per_issuer_purpose"
+                fields=["issuer", "purpose", "number"], name="status_list_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["issuer", "purpose"],
+                condition=Q(is_open=True),
+                name="status_list_one_open_per_issuer_purpose",
             ),
             models.CheckConstraint(
                 condition=Q(purpose__in=["revocation"]), name="status_list_purpose_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(size__gte=STATUS_LIST_MIN_SIZE), name="status_list_size_minimum"
+            ),
+            models.CheckConstraint(
+                condition=Q(allocated__lte=models.F("size")), name="status_list_allocated_fits"
+            ),
+            # Only a list with a permutation key hands out indexes.
+            models.CheckConstraint(
+                condition=Q(is_open=False) | ~Q(permutation_key=""),
+                name="status_list_open_has_key",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.issuer} ({self.get_purpose_display()})"
+        return f"{self.issuer} ({self.get_purpose_display()} {self.number})"
+
+    @property
+    def is_full(self) -> bool:
+        return self.allocated >= self.size
 
 
 class SigningKey(models.Model):

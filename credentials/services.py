@@ -65,6 +65,7 @@ from credentials.records import (
     dump_evidence,
     dump_rubric_results,
 )
+from credentials.vc import status_list as status_lists
 from credentials.vc.keys import (
     SigningSecretMissing,
     encrypt_private_key,
@@ -128,21 +129,55 @@ def _add_months(moment: datetime, months: int) -> datetime:
     raise ValueError("unreachable")  # pragma: no cover
 
 
+def _open_status_list(issuer_id: int) -> StatusList:
+    """The issuer's open revocation list, locked; opened on first use and when one is full.
+
+    A full list is closed and its successor (the next number) opened in the same
+    transaction. Concurrent issues for the issuer queue on the open list's lock; one that
+    was waiting for a list closed meanwhile finds no open list, meets the successor on the
+    one-open-list index, and then reads it and queues for its lock, as the first issues for
+    an issuer do.
+    """
+    purpose = StatusList.Purpose.REVOCATION
+    lists = StatusList.objects.select_for_update().filter(
+        issuer_id=issuer_id, purpose=purpose, is_open=True
+    )
+    status_list = lists.first()
+    if status_list is not None and not status_list.is_full:
+        return status_list
+    if status_list is not None:
+        status_list.is_open = False
+        status_list.save(update_fields=["is_open"])
+    last = StatusList.objects.filter(issuer_id=issuer_id, purpose=purpose).order_by("-number")
+    number = (last.values_list("number", flat=True).first() or 0) + 1
+    try:
+        with transaction.atomic():
+            return StatusList.objects.create(
+                issuer_id=issuer_id,
+                purpose=purpose,
+                number=number,
+                permutation_key=status_lists.new_permutation_key(),
+            )
+    except IntegrityError:
+        # Another issue opened it first; wait for its lock like any other issue.
+        return lists.get()
+
+
 def _allocate_status_bit(issuer_id: int) -> tuple[StatusList, int]:
-    """The next free index in the issuer's revocation list, made on first use.
+    """A random, never-used index in the issuer's open revocation list.
 
     Runs inside the caller's transaction and keeps the list's row locked until it commits:
-    issuing for one issuer is serialised, so no two credentials get the same index and an
-    index rolled back with a failed issue is handed out again. (The first issue for an
-    issuer may meet a concurrent one on the list's unique index; get_or_create then reads
-    the winner's list and waits for its lock.)
+    issuing for one issuer is serialised. The index is the list's permutation of how many it
+    handed out before (credentials.vc.status_list.permuted_index), so no two credentials
+    get the same index; an index rolled back with a failed issue, never held by any
+    credential, is handed out next.
     """
-    status_list, _created = StatusList.objects.select_for_update().get_or_create(
-        issuer_id=issuer_id, purpose=StatusList.Purpose.REVOCATION
+    status_list = _open_status_list(issuer_id)
+    index = status_lists.permuted_index(
+        status_list.permutation_key, status_list.allocated, status_list.size
     )
-    index = status_list.next_index
-    status_list.next_index = index + 1
-    status_list.save(update_fields=["next_index"])
+    status_list.allocated += 1
+    status_list.save(update_fields=["allocated"])
     return status_list, index
 
 

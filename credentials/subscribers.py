@@ -12,11 +12,14 @@ Cached PDFs (credentials.transcripts) are named by what they show, so a changed 
 never served from the cache anyway; dropping the holder's documents after commit, when a
 credential is issued, revoked, hidden or shown, also removes a copy that still lists a revoked
 or hidden credential at once, rather than when the cache expires it.
+A revocation re-signs the credential's status list after commit, so the served list has its
+bit set at once (credentials.vc.status_list; a read would re-sign a stale list anyway).
 Subscribed from CredentialsConfig.ready().
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.urls import reverse
@@ -25,6 +28,7 @@ from django.utils.translation import gettext as _
 from credentials import notification_kinds, page_cache, transcripts
 from credentials.models import ContactRequest, IssuedCredential, IssuerInvitation
 from credentials.permissions import INVITATION_ROLES, hash_invitation_token
+from credentials.vc import status_list as status_lists
 from credentials.verbs import (
     CONTACT_REQUEST_REPLIED,
     CONTACT_REQUEST_SENT,
@@ -44,6 +48,8 @@ from portfolio import verbs as portfolio_verbs
 from portfolio.events import NoPayload, Phase, subscribe
 from portfolio.models import Event, User
 from portfolio.services.notifications import notify, notify_address
+
+logger = logging.getLogger(__name__)
 
 
 def _target_id(event: Event) -> int:
@@ -231,3 +237,24 @@ def subscribe_transcript_cache() -> None:
     subscribe(CREDENTIAL_ISSUED, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
     subscribe(CREDENTIAL_REVOKED, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
     subscribe(CREDENTIAL_VISIBILITY_SET, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
+
+
+def re_sign_status_list(event: Event, payload: CredentialRevoked) -> None:
+    status_list_id = (
+        IssuedCredential.objects.filter(pk=_target_id(event))
+        .values_list("status_list_id", flat=True)
+        .get()
+    )
+    try:
+        status_lists.sign_status_list(status_list_id)
+    except status_lists.SIGNING_UNAVAILABLE as error:
+        # The list is served as unavailable (503) until the issuer can sign; the stored
+        # copy, without this bit, is never served as current.
+        logger.warning("Status list %s not re-signed after a revocation: %s", status_list_id, error)
+
+
+def subscribe_status_lists() -> None:
+    # After commit: signed inside the revoking transaction, the list would be read (and
+    # the revocation's bit set) before it is committed, and another signer could then store
+    # an older state over it.
+    subscribe(CREDENTIAL_REVOKED, re_sign_status_list, phase=Phase.AFTER_COMMIT)

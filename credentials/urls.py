@@ -13,6 +13,7 @@ from credentials.views import (
     revoke,
     saved_searches,
     share_links,
+    status_lists,
     verify,
 )
 
@@ -75,6 +76,13 @@ urlpatterns = [
     # did:web documents (credentials.vc.identity): the site's, and each issuer's.
     path(".well-known/did.json", dids.site_did_document, name="site-did"),
     path("issuers/<slug:slug>/did.json", dids.issuer_did_document, name="issuer-did"),
+    # Signed Bitstring Status List credentials (credentials.vc.status_list): stable URLs that
+    # issued credentials' credentialStatus entries point at.
+    path(
+        "status/<slug:slug>/<str:purpose>/<int:number>",
+        status_lists.status_list,
+        name="status-list",
+    ),
     # The sign-up link e-mailed to an invited address that has no account yet.
     path("invitations/<str:token>/", invitations.invitation_signup, name="invitation-signup"),
 ]

@@ -60,6 +60,8 @@ NOT_PAGES = {
     # DID documents, JSON (tests/credentials/test_did_documents.py).
     "credentials:site-did",
     "credentials:issuer-did",
+    # Signed status lists, JSON (tests/credentials/test_status_list_serving.py).
+    "credentials:status-list",
     # allauth steps that need a code or key sent by e-mail first.
     "account_confirm_email",
     "account_reset_password_from_key",

@@ -84,6 +84,7 @@ NOT_PAGES = {
     "credentials:credential-certificate": "a PDF document",
     "credentials:site-did": "a DID document (JSON)",
     "credentials:issuer-did": "a DID document (JSON)",
+    "credentials:status-list": "a signed status list credential (JSON)",
     "account_inactive": "only shown to a deactivated account right after it signs in",
     "account_reauthenticate": "only reached from a sensitive action of a signed-in user",
     "account_request_reauthentication_code": "login by code is switched off",
