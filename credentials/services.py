@@ -10,12 +10,13 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from credentials import notification_kinds, saved_searches
 from credentials.exceptions import (
@@ -110,7 +111,7 @@ from credentials.verbs import (
     issuer_scope,
 )
 from portfolio.events import EventType, NoPayload, record_event
-from portfolio.models import LearnerProfile, User
+from portfolio.models import LearnerProfile, Notification, User
 from portfolio.permissions import can_keep_portfolio
 from portfolio.services.notifications import notify
 
@@ -1104,8 +1105,10 @@ def save_search(*, by: User, name: str, query: str) -> SavedSearch:
             code="name_too_long",
             field="name",
         )
-    filters = saved_searches.filters_of(query[: SavedSearch.QUERY_MAX_LENGTH])
-    if filters is None or len(query) > SavedSearch.QUERY_MAX_LENGTH:
+    filters = (
+        saved_searches.filters_of(query) if len(query) <= SavedSearch.QUERY_MAX_LENGTH else None
+    )
+    if filters is None:
         raise _refuse_saved_search(
             _("This search cannot be saved: correct it in the directory first."),
             code="invalid_query",
@@ -1203,12 +1206,19 @@ def send_saved_search_digests(*, now: datetime | None = None) -> int:
     matched since kept for that digest. Records one event per digest sent; returns how many.
     """
     now = now or timezone.now()
-    due = (
+    due = list(
         SavedSearch.objects.filter(unsubscribed_at__isnull=True, owner__is_active=True)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    return sum(_send_saved_search_digest(saved_search_id, now=now) for saved_search_id in due)
+    sent = 0
+    for saved_search_id in due:
+        try:
+            sent += _send_saved_search_digest(saved_search_id, now=now)
+        except DatabaseError:
+            # Its transaction rolled back whole: tomorrow's run tries it again.
+            logger.exception("The digest of saved search %s failed", saved_search_id)
+    return sent
 
 
 @transaction.atomic(durable=True)
@@ -1250,16 +1260,18 @@ def _send_saved_search_digest(saved_search_id: int, *, now: datetime) -> int:
         ]
     )
     count = len(new)
+    link = saved_searches.search_url(saved_search)
+    if len(link) > (Notification._meta.get_field("link").max_length or 0):
+        # A long search's address does not fit the outbox row; the dashboard lists it.
+        link = reverse("dashboard")
     sent = notify(
         recipients=[saved_search.owner],
         kind=notification_kinds.SAVED_SEARCH_DIGEST,
-        subject=(
-            _("%(count)s new match for “%(name)s”")
-            if count == 1
-            else _("%(count)s new matches for “%(name)s”")
+        subject=ngettext(
+            "%(count)s new match for “%(name)s”", "%(count)s new matches for “%(name)s”", count
         )
         % {"count": count, "name": saved_search.name},
-        link=saved_searches.search_url(saved_search),
+        link=link,
         context={
             "name": saved_search.name,
             "count": count,

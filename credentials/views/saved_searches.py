@@ -72,7 +72,10 @@ def saved_search_new(request: HttpRequest) -> HttpResponse:
 def saved_search_delete(request: HttpRequest, pk: int) -> HttpResponse:
     saved_search = get_saved_search_for(request.user, pk)
     try:
-        services.delete_saved_search(saved_search_id=saved_search.pk, by=saved_search.owner)
+        services.delete_saved_search(
+            saved_search_id=saved_search.pk,
+            by=request.user,  # type: ignore[arg-type]  # its owner: get_saved_search_for checked
+        )
     except SavedSearchNotAllowed as error:
         show_as_message(request, error)
     else:

@@ -1,4 +1,5 @@
-"""An employer's journey in real Chromium: find people by two skills, check one's credential.
+"""An employer's journey in real Chromium: find people by two skills, save the search, check
+one's credential.
 
 The journey is a list of steps (STEPS) run in order on one signed-in page; each step acts
 through the page's own controls, asserts what the employer sees, and leaves a screenshot
@@ -18,7 +19,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from credentials.directory.documents import rebuild_directory
-from credentials.models import IssuedCredential
+from credentials.models import IssuedCredential, SavedSearch
 from credentials.records import RubricResultRecord
 from credentials.services import issue_credential
 from tests.browser.accessibility import axe_problems
@@ -149,6 +150,32 @@ def search_by_two_skills(journey: Journey) -> None:
     assert axe_problems(page) == []
 
 
+def save_the_search(journey: Journey) -> None:
+    page = journey.page
+    form = page.get_by_role("form", name="Save this search")
+    name = form.get_by_label("Name this search")
+    # A name is suggested from the skills searched for.
+    expect(name).to_have_value("Data visualisation, Python scripting")
+    name.fill("Analysts who chart")
+    form.get_by_role("button", name="Save this search").click()
+    expect(page.get_by_text("Search saved as “Analysts who chart”.")).to_be_visible()
+    # Back on the same search, by its normalised address.
+    expect(page).to_have_url(
+        journey.url("/directory/?skill=data-visualisation&skill=python-scripting")
+    )
+    results = page.get_by_role("region", name="Profiles")
+    expect(results.get_by_role("heading", level=3)).to_have_text(["Amara Okafor"])
+    [saved] = SavedSearch.objects.all()
+    assert (saved.owner.email, saved.name, saved.query) == (
+        EMPLOYER_EMAIL,
+        "Analysts who chart",
+        "skill=data-visualisation&skill=python-scripting",
+    )
+    # Amara matches already, so the first daily e-mail will not list her.
+    assert list(saved.matches.values_list("profile__display_name", flat=True)) == ["Amara Okafor"]
+    assert axe_problems(page) == []
+
+
 def open_profile(journey: Journey) -> None:
     page = journey.page
     page.get_by_role("region", name="Profiles").get_by_role("link", name="Amara Okafor").click()
@@ -193,13 +220,14 @@ def print_credential(journey: Journey) -> None:
 STEPS: tuple[Callable[[Journey], None], ...] = (
     sign_in,
     search_by_two_skills,
+    save_the_search,
     open_profile,
     open_credential,
     print_credential,
 )
 
 
-def test_an_employer_finds_a_holder_of_two_skills_and_prints_their_credential(
+def test_an_employer_finds_a_holder_of_two_skills_saves_the_search_and_prints_a_credential(
     live_server, people, page, screenshot, settings
 ):
     # As in the production profile: the directory is an employer's tool, not open to all.

@@ -602,3 +602,45 @@ def test_words_match_exactly_and_near_spellings_are_not_news(
     [message] = mail.outbox
     assert message.subject == "1 new match for “Analysts”"
     assert listed_names(message) == ["Grace Hopper"]
+
+
+def test_a_search_too_long_for_the_outbox_link_links_the_dashboard(
+    employer, python, django_capture_on_commit_callbacks
+):
+    # Each "é" is six characters in the address.
+    location = "é" * 120
+    words = " ".join(["analyst"] * 24)
+    saved = save(employer, query=f"q={words}&location={location}&skill=python-scripting")
+    assert len(saved.query) > 500
+    person("Grace Hopper", skill=python, headline=words, location=location)
+    rebuild_directory()
+    assert digest(django_capture_on_commit_callbacks) == 1
+    [notification] = Notification.objects.filter(recipient=employer)
+    assert notification.link == "/dashboard/"
+    assert listed_names(mail.outbox[0]) == ["Grace Hopper"]
+
+
+def test_one_failing_search_keeps_nobody_elses_digest(
+    employer, python, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import DatabaseError
+
+    from credentials import saved_searches
+
+    first = save(employer, query="q=analyst", name="Analysts")
+    save(employer, name="Python people")
+    person("Grace Hopper", skill=python, headline="Analyst")
+    rebuild_directory()
+    real = saved_searches.matching_profile_ids
+
+    def failing_for_the_first(filters, *, now):
+        if filters.query == "analyst":
+            raise DatabaseError("statement timeout")
+        return real(filters, now=now)
+
+    monkeypatch.setattr(saved_searches, "matching_profile_ids", failing_for_the_first)
+    assert digest(django_capture_on_commit_callbacks) == 1
+    [message] = mail.outbox
+    assert message.subject == "1 new match for “Python people”"
+    first.refresh_from_db()
+    assert first.last_digest_at is None
