@@ -609,10 +609,9 @@ def test_a_search_too_long_for_the_outbox_link_links_the_dashboard(
 ):
     # Each "é" is six characters in the address.
     location = "é" * 120
-    words = " ".join(["analyst"] * 24)
-    saved = save(employer, query=f"q={words}&location={location}&skill=python-scripting")
+    saved = save(employer, query=f"q=analyst&location={location}&skill=python-scripting")
     assert len(saved.query) > 500
-    person("Grace Hopper", skill=python, headline=words, location=location)
+    person("Grace Hopper", skill=python, headline="Analyst", location=location)
     rebuild_directory()
     assert digest(django_capture_on_commit_callbacks) == 1
     [notification] = Notification.objects.filter(recipient=employer)
