@@ -226,3 +226,21 @@ ensure_chromium() {
 or point UNBUNDLED_CHROMIUM at a Chromium binary."
     fi
 }
+
+# The interoperability tests (tests/interop/) drive Digital Bazaar's JavaScript VC libraries with
+# Node.js. Where Node and npm are installed, installs exactly what tests/interop/package-lock.json
+# pins (`npm ci`, from the npm registry), again only when the lock changes. Without Node the
+# tests skip themselves (unless UNBUNDLED_REQUIRE_INTEROP=1; .ci/run installs Node and sets it).
+ensure_interop_packages() {
+    local folder="$UNBUNDLED_ROOT/tests/interop" stamp digest
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 0
+    stamp="$folder/node_modules/.unbundled-lock-digest"
+    digest="$(node --version) $(sha256sum "$folder/package-lock.json" | cut -d' ' -f1)"
+    [ "$(cat "$stamp" 2>/dev/null)" = "$digest" ] && return 0
+    say "Installing the JavaScript packages of the interoperability tests (npm ci in tests/interop) ..."
+    if (cd "$folder" && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+        printf '%s\n' "$digest" >"$stamp"
+    else
+        warn "npm ci in tests/interop failed; the interoperability tests will fail."
+    fi
+}

@@ -1,0 +1,70 @@
+"""Digital Bazaar's JavaScript verifier accepts what proofs.sign signs, and rejects tampering."""
+
+import pytest
+
+from credentials import services
+from credentials.vc.identity import did_document, signer_for
+from credentials.vc.proofs import sign
+from tests.factories import IssuerFactory
+from tests.interop import corpus
+
+TEXTS = {**corpus.AWKWARD_TEXTS, **corpus.CONTROL_TEXTS}
+
+
+def signed(text):
+    return sign(
+        corpus.credential(text),
+        private_key=corpus.private_key(),
+        verification_method=corpus.DID_KEY_METHOD,
+        created=corpus.CREATED,
+    )
+
+
+@pytest.mark.parametrize("name", list(TEXTS))
+def test_js_verifies_a_did_key_credential_we_signed(js, name):
+    result = js.call("verify", credential=signed(TEXTS[name]))
+
+    assert result == {"verified": True, "errors": []}
+
+
+def test_js_rejects_a_credential_changed_after_we_signed_it(js):
+    credential = signed("Data analysis")
+    credential["credentialSubject"]["achievement"]["name"] = "Data analysis, advanced"
+
+    result = js.call("verify", credential=credential)
+
+    assert result["verified"] is False
+    assert any("Invalid signature" in error for error in result["errors"]), result
+
+
+def test_js_rejects_a_proof_by_a_key_the_issuer_does_not_control(js):
+    credential = corpus.credential(
+        issuer="did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+    )
+    signed_by_other = sign(
+        credential,
+        private_key=corpus.private_key(),
+        verification_method=corpus.DID_KEY_METHOD,
+        created=corpus.CREATED,
+    )
+
+    result = js.call("verify", credential=signed_by_other)
+
+    assert result["verified"] is False
+    assert result["errors"], result
+
+
+@pytest.mark.django_db
+def test_js_verifies_an_issuers_did_web_credential_with_its_did_document(js):
+    issuer = IssuerFactory()
+    services.generate_signing_key(issuer_id=issuer.pk, by=None)
+    signer = signer_for(issuer)
+    credential = corpus.credential('Issued "here" — ünïcödé', issuer=signer.issuer_did)
+
+    result = js.call(
+        "verify", credential=signer.sign(credential), didDocuments=[did_document(issuer)]
+    )
+    without_document = js.call("verify", credential=signer.sign(credential))
+
+    assert result == {"verified": True, "errors": []}
+    assert without_document["verified"] is False
