@@ -7,12 +7,22 @@ escapes only backslash, tab, newline, carriage return and double quote, while RD
 the JavaScript verifiers) also escape the other C0 control characters. So everything we sign
 first goes through `strip_control_characters` (proofs.sign does it), and those characters
 never reach a canonical form we produce.
+
+Speed: pyld already keeps each bundled context processed, but it processes the type- and
+property-scoped contexts inside them (the OB 3.0 context has one per class) again for every
+node of every document, because it keys that cache by a freshly cloned active context.
+`_Processor` remembers the active context that processing a context yields, per (active
+context, local context): the same input always gives the same output, and the output is never
+changed afterwards, so a credential's contexts are processed once per process, not once per
+node. That halves the time of a canonicalization (benchmarks/signing.py); the output is the
+same bytes (tests/interop/test_canonical_nquads.py compares it with rdf-canonize).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from pyld.jsonld import DEFAULT_BASE_IRI, JsonLdError, JsonLdProcessor
 
@@ -37,6 +47,47 @@ class CanonicalizationError(Exception):
 
 class UndefinedTermError(CanonicalizationError):
     """A property no context defines: JSON-LD drops it, so it would go unsigned."""
+
+
+# (id(active context), local context key, flags) -> (active context, local context, result).
+# The first two are kept so that their ids cannot be reused while the entry exists.
+_PROCESSED_CONTEXTS: dict[tuple[object, ...], tuple[object, object, object]] = {}
+# Documents may carry inline context objects (each a new key): past this, start again.
+_MAX_PROCESSED_CONTEXTS = 512
+
+
+class _Processor(JsonLdProcessor):  # type: ignore[misc]  # pyld is untyped
+    """pyld's processor, remembering what each (active context, local context) processes to."""
+
+    def _process_context(
+        self,
+        active_ctx: Any,  # pyld's own untyped structures
+        local_ctx: Any,
+        options: Any,
+        override_protected: bool = False,  # pyld's signature
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        if isinstance(local_ctx, str):
+            local_key: object = local_ctx
+        elif isinstance(local_ctx, list) and all(isinstance(item, str) for item in local_ctx):
+            local_key = tuple(local_ctx)
+        else:
+            local_key = id(local_ctx)
+        key = (id(active_ctx), local_key, override_protected, propagate, validate_scoped)
+        hit = _PROCESSED_CONTEXTS.get(key)
+        if hit is not None and hit[0] is active_ctx and (hit[1] is local_ctx or hit[1] is None):
+            return hit[2]
+        result = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+        )
+        if len(_PROCESSED_CONTEXTS) >= _MAX_PROCESSED_CONTEXTS:
+            _PROCESSED_CONTEXTS.clear()
+        # A list of URLs is matched by value (the document's list is new each time).
+        kept_local = None if isinstance(local_key, str | tuple) else local_ctx
+        _PROCESSED_CONTEXTS[key] = (active_ctx, kept_local, result)
+        return result
 
 
 def strip_control_characters(value: JsonValue) -> JsonValue:
@@ -83,7 +134,7 @@ def canonicalize(document: Mapping[str, JsonValue], *, strict: bool = True) -> s
     with `unknown_context` set when the cause is a context that is not bundled.
     """
     dropped: list[str] = []
-    processor = JsonLdProcessor(on_property_dropped=dropped.append if strict else _ignore)
+    processor = _Processor(on_property_dropped=dropped.append if strict else _ignore)
     try:
         nquads = processor.normalize(
             document,

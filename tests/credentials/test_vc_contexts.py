@@ -102,6 +102,7 @@ def test_each_context_is_processed_once_per_process(monkeypatch):
 
     monkeypatch.setattr(canonical, "document_loader", counting_loader)
     jsonld._resolved_context_cache.clear()
+    canonical._PROCESSED_CONTEXTS.clear()
     document = {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
@@ -124,3 +125,22 @@ def test_each_context_is_processed_once_per_process(monkeypatch):
     ]
     assert sorted(calls) == loaded_once
     assert contexts.document_loader is not counting_loader
+
+
+def test_remembered_contexts_stay_bounded_and_never_answer_for_another_inline_context():
+    outputs = []
+    for number in range(canonical._MAX_PROCESSED_CONTEXTS + 100):
+        document = {
+            "@context": [
+                "https://www.w3.org/ns/credentials/v2",
+                {"extra": f"https://example.org/vocab/{number}#extra"},
+            ],
+            "id": "https://example.org/c/1",
+            "extra": "value",
+        }
+        outputs.append(canonicalize(document))
+
+        assert len(canonical._PROCESSED_CONTEXTS) <= canonical._MAX_PROCESSED_CONTEXTS
+    # Each document's own inline context decided its IRI, the last one's too.
+    assert f"<https://example.org/vocab/{number}#extra>" in outputs[-1]
+    assert "<https://example.org/vocab/0#extra>" in outputs[0]
