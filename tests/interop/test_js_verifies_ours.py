@@ -1,5 +1,9 @@
 """Digital Bazaar's JavaScript verifier accepts what proofs.sign signs, and rejects tampering."""
 
+import http.server
+import json
+import threading
+
 import pytest
 
 from credentials import services
@@ -68,3 +72,61 @@ def test_js_verifies_an_issuers_did_web_credential_with_its_did_document(js):
 
     assert result == {"verified": True, "errors": []}
     assert without_document["verified"] is False
+
+
+def test_js_fetches_our_did_web_document_from_loopback_only(js):
+    # How a credential served by the running site is checked: our site's URL is mapped onto a
+    # server on 127.0.0.1, and did:web documents are fetched from there, nowhere else.
+    did = "did:web:badges.example.org:issuers:demo"
+    method = f"{did}#key-1"
+    document = {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "verificationMethod": [
+            {
+                "id": method,
+                "type": "Multikey",
+                "controller": did,
+                "publicKeyMultibase": corpus.MULTIKEY,
+            }
+        ],
+        "assertionMethod": [method],
+    }
+    served = []
+
+    class DidDocuments(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # the name http.server calls
+            served.append(self.path)
+            body = json.dumps(document).encode()
+            self.send_response(200 if self.path == "/issuers/demo/did.json" else 404)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            return None
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), DidDocuments)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        credential = sign(
+            corpus.credential("Served", issuer=did),
+            private_key=corpus.private_key(),
+            verification_method=method,
+            created=corpus.CREATED,
+        )
+        origin = f"http://127.0.0.1:{server.server_address[1]}"
+        site = {"url": "https://badges.example.org", "origin": origin}
+        elsewhere = {"url": "https://badges.example.org", "origin": "http://192.0.2.1:80"}
+
+        result = js.call("verify", credential=credential, site=site)
+        refused = js.call("verify", credential=credential, site=elsewhere)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert result == {"verified": True, "errors": []}
+    assert "/issuers/demo/did.json" in served
+    assert refused["verified"] is False
+    assert any("Only loopback origins" in error for error in refused["errors"]), refused
