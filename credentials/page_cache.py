@@ -30,8 +30,6 @@ from datetime import datetime
 
 from django.core.cache import cache
 
-from portfolio.models import LearnerProfile
-
 MAX_AGE_SECONDS = 15 * 60
 _CATALOGUE_VERSION_KEY = "catalogue-version"
 
@@ -102,22 +100,22 @@ def _store(
 # --- A learner's public page ------------------------------------------------------------------
 
 
-def _page_key(profile: LearnerProfile, origin: str) -> str:
-    # Keyed by updated_at too: edits made in the admin.
-    stamp = profile.updated_at.timestamp()
-    return f"public-page:{profile.user_id}:{stamp}:{_origin_hash(origin)}"
+def _page_key(user_id: int, updated_at: datetime, origin: str) -> str:
+    # Keyed by the profile's updated_at too: edits made in the admin.
+    return f"public-page:{user_id}:{updated_at.timestamp()}:{_origin_hash(origin)}"
 
 
-def get_page(profile: LearnerProfile, *, origin: str) -> Lookup:
+def get_page(*, user_id: int, updated_at: datetime, origin: str) -> Lookup:
     """The cached anonymous page for this profile's current version, if there is one."""
     return _look_up(
-        [_version_key(profile.user_id), _CATALOGUE_VERSION_KEY], _page_key(profile, origin)
+        [_version_key(user_id), _CATALOGUE_VERSION_KEY], _page_key(user_id, updated_at, origin)
     )
 
 
 def store_page(
-    profile: LearnerProfile,
     *,
+    user_id: int,
+    updated_at: datetime,
     origin: str,
     version: str,
     content: bytes,
@@ -125,7 +123,7 @@ def store_page(
     changes_at: datetime | None,
 ) -> CachedPage:
     return _store(
-        _page_key(profile, origin),
+        _page_key(user_id, updated_at, origin),
         version=version,
         content=content,
         now=now,

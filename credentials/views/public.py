@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.messages import get_messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,33 +22,39 @@ from credentials.selectors import contact_requests, portfolio_page
 from credentials.structured_data import person_json_ld
 from credentials.views.open_graph import build_absolute_badge_url
 from portfolio.models import LearnerProfile
-from portfolio.permissions import get_public_profile, is_public_profile
+from portfolio.permissions import (
+    get_public_profile,
+    get_public_profile_stamp,
+    is_public_profile,
+)
 
 TEMPLATE = "credentials/public_portfolio.html"
 
 
 def public_portfolio(request: HttpRequest, slug: str) -> HttpResponse:
+    if request.user.is_authenticated or len(get_messages(request)):
+        # The owner's view has their bar and sharing tools, and a message waiting for this
+        # visitor (after signing out, say) is theirs alone: nobody signed in is cached.
+        profile = get_public_profile(slug)
+        response = render(request, TEMPLATE, _context(request, _build(profile)))
+        add_never_cache_headers(response)
+        return response
     # Read on every request, cached or not: a private or deactivated profile is gone at once.
-    profile = get_public_profile(slug)
-    if request.user.is_authenticated:
-        # The owner's view has their bar and sharing tools; nobody signed in is cached.
-        response = render(request, TEMPLATE, _context(request, _build(profile)))
-        add_never_cache_headers(response)
-        return response
-    if len(get_messages(request)):
-        # A message waiting for this visitor (after signing out, say) is theirs alone.
-        response = render(request, TEMPLATE, _context(request, _build(profile)))
-        add_never_cache_headers(response)
-        return response
+    stamp = get_public_profile_stamp(slug)
+    if stamp is None:
+        raise Http404("No such profile.")
+    user_id, updated_at = stamp
     origin = f"{request.scheme}://{request.get_host()}"
-    lookup = page_cache.get_page(profile, origin=origin)
+    lookup = page_cache.get_page(user_id=user_id, updated_at=updated_at, origin=origin)
     page = lookup.page
     if page is None:
+        profile = get_public_profile(slug)
         now = timezone.now()
         portfolio = portfolio_page.build_portfolio(profile=profile, now=now)
         content = render_to_string(TEMPLATE, _context(request, portfolio), request).encode()
         page = page_cache.store_page(
-            profile,
+            user_id=user_id,
+            updated_at=updated_at,
             origin=origin,
             version=lookup.version,
             content=content,

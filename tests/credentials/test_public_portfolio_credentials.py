@@ -100,13 +100,14 @@ def test_query_count_does_not_grow_with_items_or_credentials(
     client, public_learner, skills, django_assert_num_queries
 ):
     add_evidence_and_credentials(public_learner, 3, skills)
-    # The profile, the items, their skills, the credentials and their skills.
-    with django_assert_num_queries(5):
+    # Whether it is public, then the profile, the items, their skills, the credentials and
+    # their skills.
+    with django_assert_num_queries(6):
         response = client.get(URL)
     assert len(shown_titles(response.text)) == 3
     add_evidence_and_credentials(public_learner, 6, skills, start=3)
     # Made without the services, so no event told the cache.
     cache.clear()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(URL)
     assert len(shown_titles(response.text)) == 9

@@ -150,7 +150,7 @@ def test_every_public_surface_lists_the_same_credentials(
         client,
         SUBJECT,
         titles_to_slugs,
-        django_assert_num_queries(5 if profile_is_public else 1),
+        django_assert_num_queries(6 if profile_is_public else 1),
     )
     among_holders = listed_among_holders(
         client, tested, django_assert_num_queries(1 if state == "draft" else 5)

@@ -1,0 +1,45 @@
+"""A lookup whose SQL is built once answers as its QuerySet would."""
+
+import pytest
+
+from portfolio.models import LearnerProfile, User
+from portfolio.permissions import get_public_profile_stamp
+from portfolio.prepared import PLACEHOLDER, PreparedLookup
+from tests.factories import LearnerProfileFactory, UserFactory
+
+
+@pytest.fixture
+def profiles(db):
+    shown = LearnerProfileFactory(
+        user=UserFactory(with_profile=False), slug="shown", is_public=True
+    )
+    LearnerProfileFactory(user=UserFactory(with_profile=False), slug="kept", is_public=False)
+    return shown
+
+
+def test_the_stamp_is_the_querysets_row_for_public_profiles_only(
+    profiles, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        stamp = get_public_profile_stamp("shown")
+    assert stamp == (profiles.user_id, LearnerProfile.objects.get(slug="shown").updated_at)
+    assert stamp[1].tzinfo is not None
+    assert get_public_profile_stamp("kept") is None
+    assert get_public_profile_stamp("nobody") is None
+    # The rule is public_profiles()': built once, it still sees a deactivation at once.
+    User.objects.filter(pk=profiles.user_id).update(is_active=False)
+    assert get_public_profile_stamp("shown") is None
+
+
+def test_a_value_that_looks_like_sql_is_only_a_value(profiles):
+    assert get_public_profile_stamp("shown' OR '1'='1") is None
+
+
+def test_the_looked_up_value_must_be_one_parameter(db):
+    lookup = PreparedLookup(
+        lambda slug: LearnerProfile.objects.filter(slug=slug, display_name=PLACEHOLDER).values_list(
+            "pk"
+        )
+    )
+    with pytest.raises(ValueError, match="exactly one parameter"):
+        lookup.first("shown")
