@@ -30,6 +30,7 @@ from credentials.forms import (
     RubricCriterionAdminForm,
 )
 from credentials.models import (
+    CredentialDocument,
     IssuedCredential,
     Issuer,
     IssuerInvitation,
@@ -37,6 +38,7 @@ from credentials.models import (
     RubricCriterion,
     RubricLevel,
 )
+from credentials.vc.identity import NoSigningKey, active_key
 from portfolio.models import User
 from portfolio.permissions import AnyUser
 from portfolio.refusals import show_as_message
@@ -338,6 +340,7 @@ class IssuedCredentialAdmin(IssuerScopedAdminMixin, _IssuedAdminBase):
         "is_shown_publicly",
         "evidence_snapshot",
         "rubric_results",
+        "signed_document",
         "links",
     )
     readonly_fields = fields
@@ -358,6 +361,21 @@ class IssuedCredentialAdmin(IssuerScopedAdminMixin, _IssuedAdminBase):
     @admin.display(description=_("status"))
     def status_label(self, credential: IssuedCredential) -> str:
         return str(credential.status.label)
+
+    @admin.display(description=_("signed document"))
+    def signed_document(self, credential: IssuedCredential) -> str:
+        # Until it is signed, the credential is not offered as verifiable: say why.
+        if credential.documents.filter(format=CredentialDocument.Format.OPEN_BADGES_3_0).exists():
+            url = reverse("credentials:credential-document", args=[credential.public_id])
+            return format_html('Signed (Open Badges 3.0). <a href="{}">Download</a>', url)
+        try:
+            active_key(credential.issuer)
+        except NoSigningKey as error:
+            return f"Not signed, so not verifiable: {error} Then `manage.py sign_credentials` signs it."
+        return (
+            "Not signed yet, so not verifiable: signing is queued after issue; "
+            "`manage.py sign_credentials` signs it now (and says why if it cannot)."
+        )
 
     @admin.display(description=_("links"))
     def links(self, credential: IssuedCredential) -> str:

@@ -45,6 +45,7 @@ class CredentialsConfig(AppConfig):
             subscribe_notifications,
             subscribe_page_cache,
             subscribe_status_lists,
+            subscribe_signing,
             subscribe_transcript_cache,
         )
 
@@ -54,6 +55,7 @@ class CredentialsConfig(AppConfig):
         subscribe_page_cache()
         subscribe_status_lists()
         subscribe_transcript_cache()
+        subscribe_signing()
 
         # The catalogue is edited in the admin, without events: its cached pages follow saves.
         from credentials.catalogue_signals import connect_catalogue_signals

@@ -584,7 +584,7 @@ class IssuedCredential(models.Model):
     revocation_reason = models.TextField(blank=True)
     is_shown_publicly = models.BooleanField(_("show on my public page"), default=True)
     # This credential's bit in its issuer's revocation list, handed out when it is issued
-    # (credentials.services.issue_credential); the signed credential will point at it.
+    # (credentials.services.issue_credential); the signed credential points at it.
     status_list = models.ForeignKey(
         StatusList, on_delete=models.PROTECT, related_name="credentials"
     )

@@ -32,6 +32,7 @@ from credentials.exceptions import (
 )
 from credentials.models import (
     ContactRequest,
+    CredentialDocument,
     IssuedCredential,
     Issuer,
     IssuerInvitation,
@@ -67,12 +68,14 @@ from credentials.records import (
     dump_rubric_results,
 )
 from credentials.vc import status_list as status_lists
+from credentials.vc.identity import signer_for
 from credentials.vc.keys import (
     SigningSecretMissing,
     encrypt_private_key,
     generate_private_key,
     public_key_multibase,
 )
+from credentials.vc.open_badges import build_open_badge_credential, serialize_document
 from credentials.verbs import (
     CONTACT_REQUEST_DECLINED,
     CONTACT_REQUEST_REPLIED,
@@ -80,6 +83,7 @@ from credentials.verbs import (
     CREDENTIAL_EXPIRY_REMINDED,
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
+    CREDENTIAL_SIGNED,
     CREDENTIAL_VISIBILITY_SET,
     INVITATION_ACCEPTED,
     INVITATION_SENT,
@@ -98,6 +102,7 @@ from credentials.verbs import (
     CredentialExpiryReminded,
     CredentialIssued,
     CredentialRevoked,
+    CredentialSigned,
     CredentialVisibilitySet,
     InvitationAccepted,
     InvitationSent,
@@ -1302,3 +1307,44 @@ def _send_saved_search_digest(saved_search_id: int, *, now: datetime) -> int:
         payload=SavedSearchDigestSent(new_matches=count),
     )
     return 1
+
+
+@transaction.atomic(durable=True)
+def sign_credential(*, credential_id: int) -> CredentialDocument:
+    """Sign the credential as an Open Badges 3.0 document and keep it, as its ob3 document.
+
+    Idempotent: a credential already signed keeps its document, byte for byte, and nothing is
+    recorded; concurrent calls wait on the credential's row, so one signs. The system signs
+    (the event has no actor). Raises NoSigningKey when the issuer has no key yet, and
+    keys.SigningSecretMissing / PrivateKeyUnreadable when its key cannot be opened: nothing
+    is stored then, and `manage.py sign_credentials` signs it once the key is there.
+    """
+    credential = (
+        IssuedCredential.objects.select_for_update(of=("self",))
+        .select_related("issuer", "learner")
+        .get(pk=credential_id)
+    )
+    existing = CredentialDocument.objects.filter(
+        credential=credential, format=CredentialDocument.Format.OPEN_BADGES_3_0
+    ).first()
+    if existing is not None:
+        return existing
+    signer = signer_for(credential.issuer)
+    signed = signer.sign(build_open_badge_credential(credential, issuer_id=signer.issuer_did))
+    document = CredentialDocument.objects.create(
+        credential=credential,
+        format=CredentialDocument.Format.OPEN_BADGES_3_0,
+        content=serialize_document(signed),
+    )
+    record_event(
+        CREDENTIAL_SIGNED,
+        by=None,
+        target=credential,
+        owner=credential.learner,
+        scope=issuer_scope(credential.issuer_id),
+        payload=CredentialSigned(
+            format=CredentialDocument.Format.OPEN_BADGES_3_0,
+            verification_method=signer.verification_method,
+        ),
+    )
+    return document

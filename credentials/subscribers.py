@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from credentials import notification_kinds, page_cache, transcripts
+from credentials import notification_kinds, page_cache, tasks, transcripts
 from credentials.models import ContactRequest, IssuedCredential, IssuerInvitation
 from credentials.permissions import INVITATION_ROLES, hash_invitation_token
 from credentials.vc import status_list as status_lists
@@ -34,6 +37,7 @@ from credentials.verbs import (
     CONTACT_REQUEST_SENT,
     CREDENTIAL_ISSUED,
     CREDENTIAL_REVOKED,
+    CREDENTIAL_SIGNED,
     CREDENTIAL_VISIBILITY_SET,
     INVITATION_SENT,
     MICRO_CREDENTIAL_PUBLISHED,
@@ -258,3 +262,31 @@ def subscribe_status_lists() -> None:
     # the revocation's bit set) before it is committed, and another signer could then store
     # an older state over it.
     subscribe(CREDENTIAL_REVOKED, re_sign_status_list, phase=Phase.AFTER_COMMIT)
+_signing_deferred: ContextVar[bool] = ContextVar("signing_deferred", default=False)
+
+
+@contextmanager
+def signing_deferred() -> Iterator[None]:
+    """Within the block, issuing queues no signing: the caller signs afterwards.
+
+    For the demo loader, which moves credentials' dates back after issuing them: what is
+    signed must carry the final dates.
+    """
+    token = _signing_deferred.set(True)
+    try:
+        yield
+    finally:
+        _signing_deferred.reset(token)
+
+
+def queue_signing(event: Event, payload: CredentialIssued) -> None:
+    # After commit, so the worker finds the credential; a broker that is away is logged
+    # (portfolio.events) and `manage.py sign_credentials` signs what was missed.
+    if not _signing_deferred.get():
+        tasks.sign_credential.delay(credential_id=_target_id(event))
+
+
+def subscribe_signing() -> None:
+    subscribe(CREDENTIAL_ISSUED, queue_signing, phase=Phase.AFTER_COMMIT)
+    # The signed document adds a download link to the holder's pages.
+    subscribe(CREDENTIAL_SIGNED, forget_owners_page, phase=Phase.AFTER_COMMIT)

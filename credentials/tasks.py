@@ -1,6 +1,13 @@
+import logging
+
 from celery import shared_task
+from django.db import DatabaseError
 
 from credentials import services, transcripts
+from credentials.vc.identity import NoSigningKey
+from credentials.vc.keys import PrivateKeyUnreadable, SigningSecretMissing
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -22,3 +29,22 @@ def render_transcript(*, learner_id: int, page_size: str, tell_learner: bool) ->
 @shared_task(acks_late=True)
 def send_saved_search_digests() -> int:
     return services.send_saved_search_digests()
+
+
+# Signing is idempotent (credentials.services.sign_credential), so a message delivered twice
+# signs once. A database that is briefly away is retried; an issuer without a usable key is
+# not (nothing changes by waiting): `manage.py sign_credentials` signs it once the key exists.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def sign_credential(*, credential_id: int) -> bool:
+    try:
+        services.sign_credential(credential_id=credential_id)
+    except (NoSigningKey, SigningSecretMissing, PrivateKeyUnreadable) as error:
+        logger.warning("Credential %s not signed: %s", credential_id, error)
+        return False
+    return True

@@ -57,6 +57,12 @@ urlpatterns = [
         name="saved-search-unsubscribe",
     ),
     path("c/<uuid:public_id>/", credential_page.credential_detail, name="credential-detail"),
+    # The signed Open Badges 3.0 credential, to download (the page above also answers with it).
+    path(
+        "c/<uuid:public_id>.json",
+        credential_page.credential_document,
+        name="credential-document",
+    ),
     path(
         "c/<uuid:public_id>/certificate.pdf",
         documents.credential_certificate,
@@ -82,6 +88,12 @@ urlpatterns = [
         "status/<slug:slug>/<str:purpose>/<int:number>",
         status_lists.status_list,
         name="status-list",
+    ),
+    # Our own JSON-LD context, which signed credentials name (credentials.vc.contexts).
+    path(
+        "ns/micro-credential/v1.jsonld",
+        dids.micro_credential_context,
+        name="context-micro-credential",
     ),
     # The sign-up link e-mailed to an invited address that has no account yet.
     path("invitations/<str:token>/", invitations.invitation_signup, name="invitation-signup"),

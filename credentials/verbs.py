@@ -107,6 +107,14 @@ class SavedSearchDigestSent:
     new_matches: int
 
 
+@dataclass(frozen=True)
+class CredentialSigned:
+    # CredentialDocument.Format: "ob3".
+    format: str
+    # The DID URL of the key that signed it.
+    verification_method: str
+
+
 MICRO_CREDENTIAL_PUBLISHED = declare_event(
     "micro_credential.published",
     MicroCredentialStatusChanged,
@@ -176,4 +184,7 @@ SAVED_SEARCH_DIGEST_SENT = declare_event(
     "saved_search.digest_sent",
     SavedSearchDigestSent,
     label=_("was sent the new matches of a saved directory search"),
+)
+CREDENTIAL_SIGNED = declare_event(
+    "credential.signed", CredentialSigned, label=_("signed a credential")
 )

@@ -14,8 +14,20 @@ from dataclasses import dataclass
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from credentials.models import Issuer, MicroCredential, RubricCriterion, RubricLevel
-from credentials.services import publish_micro_credential, retire_micro_credential
+from credentials.models import (
+    CredentialDocument,
+    IssuedCredential,
+    Issuer,
+    MicroCredential,
+    RubricCriterion,
+    RubricLevel,
+)
+from credentials.services import (
+    generate_signing_key,
+    publish_micro_credential,
+    retire_micro_credential,
+    sign_credential,
+)
 from credentials.validators import validate_badge_image
 from demo.people import DemoPeople, TextSink, write_line
 from demo.specs import DemoData, IssuerSpec, MicroCredentialSpec
@@ -178,3 +190,21 @@ def retire_demo_micro_credentials(*, data: DemoData, demo: DemoIssuer, by: User)
             )
             retired += 1
     return retired
+
+
+def sign_demo_credentials() -> int:
+    """Give every issuer a signing key (if it has none) and sign every unsigned credential.
+
+    Idempotent: issuers keep their keys and signed credentials their documents. Returns how
+    many credentials were signed now.
+    """
+    for issuer_id in Issuer.objects.values_list("pk", flat=True):
+        generate_signing_key(issuer_id=issuer_id, by=None)
+    unsigned = IssuedCredential.objects.exclude(
+        documents__format=CredentialDocument.Format.OPEN_BADGES_3_0
+    ).values_list("pk", flat=True)
+    signed = 0
+    for credential_id in list(unsigned):
+        sign_credential(credential_id=credential_id)
+        signed += 1
+    return signed

@@ -62,6 +62,9 @@ NOT_PAGES = {
     "credentials:issuer-did",
     # Signed status lists, JSON (tests/credentials/test_status_list_serving.py).
     "credentials:status-list",
+    # The signed credential and our JSON-LD context, JSON (tests/credentials/test_open_badges.py).
+    "credentials:credential-document",
+    "credentials:context-micro-credential",
     # allauth steps that need a code or key sent by e-mail first.
     "account_confirm_email",
     "account_reset_password_from_key",

@@ -599,6 +599,22 @@ def _():
     )
 
 
+@scenario(credentials.sign_credential)
+def _():
+    # The system signs, after the issue commits; the holder owns the event.
+    learner = _learner()
+    credential = _issue(learner, MicroCredentialFactory())
+    credentials.generate_signing_key(issuer_id=credential.issuer_id, by=None)
+    return Case(
+        run=lambda: credentials.sign_credential(credential_id=credential.pk),
+        verb="credential.signed",
+        actor=None,
+        target=lambda document: document.credential,
+        owner=learner,
+        scope=f"issuer:{credential.issuer_id}",
+    )
+
+
 def _contacted():
     learner = _learner()
     learner.profile.is_public = True

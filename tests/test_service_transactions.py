@@ -43,6 +43,7 @@ SERVICES_OWNING_THEIR_TRANSACTION = [
     credentials.save_search,
     credentials.delete_saved_search,
     credentials.unsubscribe_saved_search,
+    credentials.sign_credential,
     curation.curate_portfolio,
     evidence.delete_evidence,
     notifications.resend_failed_emails,

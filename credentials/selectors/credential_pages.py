@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from credentials.models import (
+    CredentialDocument,
     IssuedCredential,
     MicroCredential,
 )
@@ -69,6 +70,9 @@ class CredentialPage:
     stacks_towards: MicroCredential | None
     # When the status above was worked out: the page says it was checked just now.
     checked_at: datetime
+    # It has its signed Open Badges 3.0 document (/c/<id>.json); until then it is not
+    # offered as verifiable.
+    is_signed: bool = False
 
 
 def _rubric_results(records: list[RubricResultRecord]) -> list[RubricResult]:
@@ -152,6 +156,14 @@ def check_credential(*, public_id: UUID, viewer: AnyUser) -> CredentialCheck:
     )
 
 
+def _has_signed_document() -> Exists:
+    return Exists(
+        CredentialDocument.objects.filter(
+            credential=OuterRef("pk"), format=CredentialDocument.Format.OPEN_BADGES_3_0
+        )
+    )
+
+
 def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
     """An issued credential for its public page, whatever its status.
 
@@ -175,6 +187,7 @@ def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
             .prefetch_related(
                 Prefetch("micro_credential__skills", queryset=Skill.objects.order_by("name"))
             )
+            .annotate(is_signed=_has_signed_document())
             .get(public_id=public_id)
         )
     except IssuedCredential.DoesNotExist:
@@ -200,6 +213,7 @@ def get_credential_page(*, public_id: UUID, viewer: AnyUser) -> CredentialPage:
         else None,
         checked_at=checked_at,
         micro_credential_is_retired=is_retired(credential.micro_credential),
+        is_signed=credential.is_signed,
     )
 
 
@@ -208,8 +222,28 @@ def list_learner_credentials(*, learner: User) -> QuerySet[IssuedCredential]:
     return (
         IssuedCredential.objects.filter(learner=learner)
         .select_related("micro_credential", "issuer")
+        .annotate(is_signed=_has_signed_document())
         .order_by("-issued_at", "-pk")
     )
+
+
+def get_signed_document(*, public_id: UUID, viewer: AnyUser) -> str:
+    """The credential's signed Open Badges 3.0 document, as text exactly as it was issued.
+
+    One query. Http404 where its page is a 404 (credentials.permissions.visible_credentials),
+    and for a credential that is not signed yet.
+    """
+    document = (
+        CredentialDocument.objects.filter(
+            credential__in=visible_credentials(viewer).filter(public_id=public_id),
+            format=CredentialDocument.Format.OPEN_BADGES_3_0,
+        )
+        .values_list("content", flat=True)
+        .first()
+    )
+    if document is None:
+        raise Http404("No signed document for this credential.")
+    return document
 
 
 def get_own_credential(*, learner: User, public_id: UUID) -> IssuedCredential:

@@ -11,6 +11,10 @@ processed once per process, not once per credential.
 
 Updating a context is a maintenance step, never a runtime one: replace the file, update its
 hash in the manifest (where each entry also says where the file came from).
+
+One context is our own (MICRO_CREDENTIAL_V1_PATH: the micro-credential elements that no Open
+Badges 3.0 property holds). The site serves it, so its URL is settings.SITE_URL plus its path;
+the manifest keys it by that path, and the loader serves it at that URL of this site only.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TypedDict
 
+from django.conf import settings
 from pyld.jsonld import JsonLdError
 
 CONTEXT_FILES = Path(__file__).resolve().parent / "context_files"
@@ -37,6 +42,8 @@ MULTIKEY_V1 = "https://w3id.org/security/multikey/v1"
 DID_V1 = "https://www.w3.org/ns/did/v1"
 STATUS_LIST_V1 = "https://www.w3.org/ns/credentials/status/v1"
 UNDEFINED_TERMS_V2 = "https://www.w3.org/ns/credentials/undefined-terms/v2"
+# Our own context, served on the site (credentials.views.contexts): micro_credential_context_url().
+MICRO_CREDENTIAL_V1_PATH = "/ns/micro-credential/v1.jsonld"
 
 
 class UnknownContextError(JsonLdError):  # type: ignore[misc]  # pyld is untyped
@@ -83,11 +90,32 @@ def _load_bundled() -> Mapping[str, object]:
 BUNDLED_CONTEXTS: Mapping[str, object] = _load_bundled()
 
 
+def site_context_url(path: str) -> str:
+    """The absolute URL on this site of one of our own contexts (keyed by path)."""
+    return f"{settings.SITE_URL.rstrip('/')}{path}"
+
+
+def micro_credential_context_url() -> str:
+    return site_context_url(MICRO_CREDENTIAL_V1_PATH)
+
+
+def _bundled_key(url: object) -> str | None:
+    if not isinstance(url, str) or url.startswith("/"):
+        return None  # a bare path is no URL; our own contexts are found by their full URL
+    site = settings.SITE_URL.rstrip("/")
+    if url.startswith(f"{site}/"):
+        return url.removeprefix(site)
+    return url
+
+
 def document_loader(url: str, options: object = None) -> RemoteDocument:
     """pyld's documentLoader: a bundled context by its URL, or UnknownContextError."""
+    key = _bundled_key(url)
     try:
-        document = BUNDLED_CONTEXTS[url]
-    except (KeyError, TypeError):
+        document = BUNDLED_CONTEXTS[key] if key is not None else None
+    except KeyError:
+        document = None
+    if document is None:
         raise UnknownContextError(str(url)) from None
     return {
         "contextUrl": None,

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.vary import vary_on_headers
 
 from credentials import page_cache
 from credentials.permissions import get_credential_access
@@ -23,9 +24,24 @@ TEMPLATE = "credentials/credential_detail.html"
 # Where a cached page says when its status was checked; escaped text cannot contain it, and
 # nh3 drops comments from rendered Markdown.
 CHECKED_MARKER = "<!-- credential-checked -->"
+# What the page answers with the signed credential instead of HTML (OB 3.0 and VC 2.0 media
+# types); HTML comes first, so a browser, and a client that accepts anything, gets the page.
+HTML = "text/html"
+CREDENTIAL_MEDIA_TYPES = ("application/vc+ld+json", "application/vc", "application/ld+json")
 
 
+def _signed_document_response(
+    request: HttpRequest, public_id: UUID, *, media_type: str
+) -> HttpResponse:
+    content = credential_pages.get_signed_document(public_id=public_id, viewer=request.user)
+    return HttpResponse(content.encode("utf-8"), content_type=media_type)
+
+
+@vary_on_headers("Accept")
 def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    preferred = request.get_preferred_type([HTML, *CREDENTIAL_MEDIA_TYPES])
+    if preferred in CREDENTIAL_MEDIA_TYPES:
+        return _signed_document_response(request, public_id, media_type=str(preferred))
     if request.user.is_authenticated or len(get_messages(request)):
         # The holder's and the issuer's tools, or a message for this visitor: theirs alone.
         page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
@@ -89,3 +105,10 @@ def _context(request: HttpRequest, page: credential_pages.CredentialPage) -> dic
             "status": page.status.label,
         },
     }
+
+
+def credential_document(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """/c/<id>.json: the signed credential as a file to save, whatever the Accept header."""
+    response = _signed_document_response(request, public_id, media_type=CREDENTIAL_MEDIA_TYPES[0])
+    response["Content-Disposition"] = f'attachment; filename="credential-{public_id}.json"'
+    return response

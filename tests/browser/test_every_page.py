@@ -85,6 +85,8 @@ NOT_PAGES = {
     "credentials:site-did": "a DID document (JSON)",
     "credentials:issuer-did": "a DID document (JSON)",
     "credentials:status-list": "a signed status list credential (JSON)",
+    "credentials:credential-document": "a signed credential (JSON)",
+    "credentials:context-micro-credential": "a JSON-LD context",
     "account_inactive": "only shown to a deactivated account right after it signs in",
     "account_reauthenticate": "only reached from a sensitive action of a signed-in user",
     "account_request_reauthentication_code": "login by code is switched off",

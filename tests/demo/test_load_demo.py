@@ -1,4 +1,5 @@
 import io
+import json
 from datetime import timedelta
 from decimal import Decimal
 
@@ -25,8 +26,11 @@ from credentials.models import (
     RubricCriterion,
     RubricLevel,
     SavedSearch,
+    SigningKey,
 )
 from credentials.public import public_credentials
+from credentials.vc.identity import resolve_verification_method
+from credentials.vc.proofs import format_created, verify
 from demo.directory import read_directory_data
 from demo.specs import read_demo_data
 from portfolio.models import (
@@ -150,6 +154,15 @@ def test_load_demo_twice_duplicates_nothing():
         "5 approved)\n"
         "  Credentials: 77 (62 valid, 10 expired, 5 revoked)\n"
     ) in second_output
+    # Every demo credential is signed once, by its issuer's key, with its final dates.
+    assert "  Signed credentials (Open Badges 3.0): 77 (77 signed just now)\n" in first_output
+    assert "  Signed credentials (Open Badges 3.0): 77 (0 signed just now)\n" in second_output
+    assert SigningKey.objects.filter(issuer__isnull=False).count() == 2
+    for credential in IssuedCredential.objects.select_related("issuer")[:77:19]:
+        document = json.loads(credential.documents.get(format="ob3").content)
+        assert verify(document, resolve_key=resolve_verification_method).verified
+        assert document["validFrom"] == format_created(credential.issued_at)
+        assert document["issuer"]["name"] == credential.issuer.name
     assert "Directory: 44 new learners (0 already there), credentials from 2 issuers." in (
         first_output
     )

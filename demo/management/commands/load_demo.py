@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from assessments.models import Application
 from credentials.directory.documents import rebuild_directory
-from credentials.models import IssuedCredential, MicroCredential
+from credentials.models import CredentialDocument, IssuedCredential, MicroCredential
+from credentials.subscribers import signing_deferred
 from demo.applications import load_applications
 from demo.directory import load_directory, read_directory_data, save_demo_search
-from demo.issuer import load_issuer, retire_demo_micro_credentials
+from demo.issuer import load_issuer, retire_demo_micro_credentials, sign_demo_credentials
 from demo.people import DEMO_PASSWORD, load_people
 from demo.specs import DemoDataError, read_demo_data
 from portfolio.models import EvidenceItem, Notification, User
@@ -38,7 +39,8 @@ class Command(BaseCommand):
             # The demo plays made-up events through the real services, which notify as in
             # real use: the notifications are part of the demo's inboxes, but no e-mail about
             # them goes to the demo's addresses, whatever the mail and broker settings.
-            with emails_withheld():
+            # Signing waits until the scenarios have moved credentials' dates back.
+            with emails_withheld(), signing_deferred():
                 portfolio = load_people(data=data, today=timezone.now().date(), stdout=self.stdout)
                 issuer = load_issuer(data=data, people=portfolio, stdout=self.stdout)
                 assessments = load_applications(
@@ -57,10 +59,17 @@ class Command(BaseCommand):
             # directory, so its entries are written again from the final state.
             rebuild_directory()
             save_demo_search(directory, portfolio)
+            signed = sign_demo_credentials()
         except DemoDataError as exc:
             raise CommandError(str(exc)) from exc
 
         self._summary()
+        documents = CredentialDocument.objects.filter(
+            format=CredentialDocument.Format.OPEN_BADGES_3_0
+        ).count()
+        self.stdout.write(
+            f"  Signed credentials (Open Badges 3.0): {documents} ({signed} signed just now)"
+        )
         waiting = (
             Application.objects.awaiting_review()
             .filter(micro_credential__assessors=portfolio.assessor)
