@@ -44,8 +44,8 @@ class CredentialsConfig(AppConfig):
         from credentials.subscribers import (
             subscribe_notifications,
             subscribe_page_cache,
-            subscribe_status_lists,
             subscribe_signing,
+            subscribe_status_lists,
             subscribe_transcript_cache,
         )
 

@@ -262,6 +262,8 @@ def subscribe_status_lists() -> None:
     # the revocation's bit set) before it is committed, and another signer could then store
     # an older state over it.
     subscribe(CREDENTIAL_REVOKED, re_sign_status_list, phase=Phase.AFTER_COMMIT)
+
+
 _signing_deferred: ContextVar[bool] = ContextVar("signing_deferred", default=False)
 
 

@@ -32,6 +32,7 @@ from credentials.vc.contexts import (
 from credentials.vc.identity import NoSigningKey, issuer_did_web, resolve_verification_method
 from credentials.vc.open_badges import build_open_badge_credential, hash_identity
 from credentials.vc.proofs import FailedStep, verify
+from credentials.vc.status_list import StatusOutcome, check_status
 from portfolio.models import Event
 from tests.credentials.conftest import NOW, RUBRIC_RESULTS, issue, staff_member
 from tests.factories import EvidenceItemFactory, SkillFactory, SkillFrameworkFactory, UserFactory
@@ -478,6 +479,30 @@ def test_a_revoked_credential_is_still_served_as_signed(client, signed):
 
     # The signed document is what was issued; revocation is the status list's to say.
     assert response.content.decode() == signed.content
+
+
+def test_the_signed_credential_points_at_its_revocation_bit(
+    signed, django_capture_on_commit_callbacks
+):
+    credential = signed.credential
+    document = json.loads(signed.content)
+    list_url = f"{SITE}/status/{credential.issuer.slug}/revocation/{credential.status_list.number}"
+    assert document["credentialStatus"] == {
+        "id": f"{list_url}#{credential.status_list_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(credential.status_list_index),
+        "statusListCredential": list_url,
+    }
+    assert Draft201909Validator(SCHEMA).is_valid(document)
+    assert check_status(document).outcome == StatusOutcome.NOT_REVOKED
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.revoke_credential(
+            credential_id=credential.pk, by=staff_member(credential.issuer), reason="Plagiarised."
+        )
+
+    assert check_status(document).outcome == StatusOutcome.REVOKED
 
 
 def test_the_learners_list_links_each_signed_credential(client, learner, signed):
