@@ -27,6 +27,7 @@ import {fileURLToPath} from 'node:url';
 
 import * as vc from '@digitalbazaar/vc';
 import {DataIntegrityProof} from '@digitalbazaar/data-integrity';
+import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
@@ -222,9 +223,23 @@ export async function verify(request, documentLoader = null) {
   }
   if(request.ignoreStatus) {
     options.checkStatus = async () => ({verified: true});
+  } else {
+    // The status list credential is fetched through the same loader (bundled contexts, our
+    // site on loopback only) and its own proof verified with the same suite.
+    options.checkStatus = async ({credential}) => checkStatus({
+      credential, documentLoader: options.documentLoader, suite,
+      verifyBitstringStatusListCredential: true, verifyMatchingIssuers: true,
+    });
   }
   const result = await vc.verifyCredential(options);
-  return {verified: result.verified === true, errors: errorMessages(result)};
+  const outcome = {verified: result.verified === true, errors: errorMessages(result)};
+  // A verified status check still says whether the bit is set: revocation is the caller's
+  // to act on (vc.verifyCredential does not fail on it).
+  const statuses = result.statusResult?.results;
+  if(!request.ignoreStatus && Array.isArray(statuses)) {
+    outcome.revoked = statuses.some(entry => entry.status === true);
+  }
+  return outcome;
 }
 
 async function bench(request) {
