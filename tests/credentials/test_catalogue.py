@@ -302,6 +302,18 @@ def test_criteria_without_levels_yet_have_no_level_columns_to_name(db):
     ]
 
 
+def test_criteria_sharing_a_single_level_name_it_as_the_column(db):
+    micro_credential = MicroCredentialFactory(rubric=False)
+    for position, title in enumerate(["Clarity", "Delivery"], start=1):
+        criterion = RubricCriterion.objects.create(
+            micro_credential=micro_credential, position=position, title=title
+        )
+        RubricLevel.objects.create(criterion=criterion, position=1, name="Meets")
+    rubric = get_catalogue_entry(slug=micro_credential.slug).rubric
+    assert rubric.has_shared_levels is True
+    assert rubric.headings == ["Meets"]
+
+
 def test_a_draft_is_404_to_everyone(client, detailed, staff_of_issuer):
     detailed.status = "draft"
     detailed.save()

@@ -240,6 +240,11 @@ class WithObject:
     thing: object
 
 
+@dataclass(frozen=True)
+class WithPair:
+    pair: tuple[int, str]
+
+
 @pytest.mark.parametrize(
     ("verb", "payload_type", "message"),
     [
@@ -253,6 +258,8 @@ class WithObject:
         ("test_events.with_dict", WithDict, "field data"),
         ("test_events.with_union", WithAmbiguousUnion, "field when"),
         ("test_events.with_object", WithObject, "field thing"),
+        # Only tuples of one storable type, of any length: a fixed pair could not be decoded.
+        ("test_events.with_pair", WithPair, "field pair"),
         ("test_events.thing_done", Other, "already declared"),
     ],
 )
@@ -260,6 +267,13 @@ def test_a_bad_declaration_is_refused(verb, payload_type, message):
     with pytest.raises(EventTypeError, match=message):
         declare_event(verb, payload_type, label="did a test thing")
     assert get_declared_event("test_events.thing_done") == THING_DONE
+
+
+def test_a_verb_as_long_as_the_column_is_accepted():
+    prefix = "test_events."
+    verb = prefix + "x" * (Event._meta.get_field("verb").max_length - len(prefix))
+    assert declare_event(verb, Other, label="did a test thing").verb == verb
+    assert get_declared_event(verb).payload_type is Other
 
 
 def test_declaring_a_verb_again_with_its_own_payload_is_harmless():

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portfolio.models import EvidenceItem, Skill, SkillFramework
+from portfolio.models import Event, EvidenceItem, Skill, SkillFramework
 from portfolio.services.evidence import (
     EvidenceError,
     _delete_stored,
@@ -206,6 +206,23 @@ def test_a_clean_up_failing_after_commit_leaves_the_saved_replacement_standing(
     assert tried == [[item.file.name, item.thumbnail.name]]
     item.refresh_from_db()
     assert (item.title, item.original_filename) == ("Better photo", "new.png")
+
+
+def test_the_update_event_says_whether_the_file_was_replaced(learner):
+    item = EvidenceItemFactory(owner=learner, image=True, title="Photo")
+
+    update_evidence(item_id=item.pk, by=learner, title="Renamed photo")
+    update_evidence(
+        item_id=item.pk, by=learner, title="New photo", upload=a_file(png_bytes((80, 60)), "n.png")
+    )
+
+    payloads = [
+        event.payload for event in Event.objects.filter(verb="evidence.updated").order_by("pk")
+    ]
+    assert payloads == [
+        {"title": "Renamed photo", "file_replaced": False},
+        {"title": "New photo", "file_replaced": True},
+    ]
 
 
 def test_file_replaced_by_an_image_becomes_an_image(learner, django_capture_on_commit_callbacks):

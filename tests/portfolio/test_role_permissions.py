@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from portfolio import permissions
 from portfolio.permissions import role_admin_permissions
@@ -90,3 +91,22 @@ def test_the_ground_floor_names_no_upper_app_permission():
     assert "credentials." not in source
     assert "assessments." not in source
     assert "portfolio.view_skill" in source
+
+
+@pytest.mark.parametrize(
+    ("rule", "codename"),
+    [
+        (permissions.can_manage_accounts, "change_user"),
+        (permissions.can_unpublish_evidence, "change_evidenceitem"),
+    ],
+)
+def test_a_granted_permission_is_enough_without_being_a_superuser(db, rule, codename):
+    # A site may hand one administrator's task to a staff member through a group or a grant.
+    granted = UserFactory(email="granted@example.org", is_staff=True)
+    granted.user_permissions.add(Permission.objects.get(codename=codename))
+    plain_staff = UserFactory(email="plain@example.org", is_staff=True)
+    superuser = UserFactory(email="root@example.org", is_staff=True, is_superuser=True)
+
+    assert rule(granted) is True
+    assert rule(superuser) is True
+    assert rule(plain_staff) is False

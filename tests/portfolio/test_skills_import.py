@@ -330,6 +330,24 @@ def test_an_unclosed_quote_is_reported_where_its_row_starts():
 
 
 @pytest.mark.django_db
+def test_rows_before_broken_csv_are_reported_in_line_order_with_it():
+    text = (
+        HEADER
+        + "Digital and Data Skills,Data cleaning,ok,,not a url\n"  # line 2
+        + 'Digital,"Never closed,,,\n\n'  # line 3
+    )
+
+    result = run_import(text)
+
+    # In line order, though the later message sorts first alphabetically.
+    assert result.errors == [
+        (2, 'uri must be an http or https URL; "not a url" is not'),
+        (3, "this is not valid CSV (unexpected end of data)"),
+    ]
+    assert Skill.objects.count() == 0
+
+
+@pytest.mark.django_db
 def test_slugs_stay_unique_across_frameworks():
     SkillFactory(framework=SkillFrameworkFactory(name="Other", slug="other"), slug="data-cleaning")
 
