@@ -63,6 +63,7 @@ class CredentialsConfig(AppConfig):
         connect_catalogue_signals()
 
         # The directory's search document follows the events that change what it holds.
-        from credentials.directory.subscribers import subscribe_directory
+        from credentials.directory.subscribers import connect_directory_signals, subscribe_directory
 
         subscribe_directory()
+        connect_directory_signals()

@@ -32,6 +32,8 @@ from django.core.cache import cache
 
 MAX_AGE_SECONDS = 15 * 60
 _CATALOGUE_VERSION_KEY = "catalogue-version"
+# Read by the directory's cached searches (credentials.directory.cache), which show the catalogue.
+CATALOGUE_VERSION_KEY = _CATALOGUE_VERSION_KEY
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch, TextField, Value
 from django.utils import timezone
 
+from credentials.directory.cache import bump_after_commit
 from credentials.directory.models import DirectoryCredential, DirectoryEntry, DirectorySkill
 from credentials.public import listable_credentials
 from portfolio.models import LearnerProfile, Skill
@@ -45,6 +46,8 @@ def refresh_directory_entry(
         )
         if profile is None:
             return None
+        # Cached searches go stale when this commits: never later than the entry itself.
+        bump_after_commit()
         claimed = {
             skill.pk: skill
             for item in list_public_evidence(owner=profile.user)

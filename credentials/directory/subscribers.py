@@ -7,6 +7,9 @@ entry a failure left behind. Subscribed from CredentialsConfig.ready().
 
 from __future__ import annotations
 
+from django.db.models.signals import post_delete, post_save
+
+from credentials.directory.cache import bump_after_commit
 from credentials.directory.documents import profile_ids_of_learners, refresh_directory_entry
 from credentials.models import IssuedCredential
 from credentials.verbs import (
@@ -18,7 +21,7 @@ from credentials.verbs import (
     MICRO_CREDENTIAL_UPDATED,
 )
 from portfolio.events import Phase, subscribe
-from portfolio.models import Event
+from portfolio.models import Event, LearnerProfile, User
 from portfolio.verbs import (
     EVIDENCE_CREATED,
     EVIDENCE_DELETED,
@@ -60,3 +63,25 @@ def subscribe_directory() -> None:
     subscribe(MICRO_CREDENTIAL_RETIRED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)
     # Its title, skills and level are in each holder's document.
     subscribe(MICRO_CREDENTIAL_UPDATED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)
+
+
+def _account_or_profile_saved(sender: type[object], **kwargs: object) -> None:
+    # A sign-in saves the account's last_login alone, which no search shows.
+    if kwargs.get("update_fields") == frozenset({"last_login"}):
+        return
+    bump_after_commit()
+
+
+def connect_directory_signals() -> None:
+    """Cached searches (credentials.directory.cache) follow saves of profiles and accounts.
+
+    Services record events that refresh the entry, which bumps the version; an account
+    deactivated or a profile edited in the admin records none, and search reads both live.
+    """
+    for model in (LearnerProfile, User):
+        post_save.connect(
+            _account_or_profile_saved, sender=model, dispatch_uid=f"directory-save-{model}"
+        )
+        post_delete.connect(
+            _account_or_profile_saved, sender=model, dispatch_uid=f"directory-delete-{model}"
+        )

@@ -6,13 +6,22 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.vary import vary_on_cookie
 
+from credentials import saved_searches
+from credentials.directory import cache as search_cache
 from credentials.directory.forms import DirectorySearchForm
 from credentials.directory.search import CursorError, Facet, search_directory
-from credentials.permissions import can_search_directory, visible_micro_credentials
+from credentials.forms import SavedSearchForm
+from credentials.permissions import (
+    can_save_searches,
+    can_search_directory,
+    visible_micro_credentials,
+)
 from credentials.selectors.catalogue import list_catalogue_issuers
-from credentials.views.saved_searches import save_search_offer
 from portfolio.models import Skill
 
 # What the search is about; "after" and "before" only say which page.
@@ -37,13 +46,49 @@ def _with_links(facets: list[Facet], params: QueryDict, name: str) -> list[tuple
     ]
 
 
+# Where the per-user "Save this search" form goes in the cached part.
+_SAVE_SEARCH_SLOT = "<!-- save-search -->"
+
+
+@vary_on_cookie
 def directory(request: HttpRequest) -> HttpResponse:
     if not can_search_directory(request.user):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         raise PermissionDenied
+    key = search_cache.search_key(request.GET)
+    lookup = search_cache.get_search(key)
+    search = lookup.search or _render_search(request.GET, key=key, version=lookup.version)
+    # The cached part is the same for every searcher; the save form is theirs alone.
+    save_search_form = (
+        SavedSearchForm(initial=search.save_offer)
+        if search.save_offer is not None and can_save_searches(request.user)
+        else None
+    )
+    etag = f'"{search.etag}-{"s" if save_search_form else "n"}"'
+    if save_search_form is None and etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = render(
+            request,
+            "credentials/directory.html",
+            {
+                "search_head": mark_safe(search.head),  # noqa: S308  # rendered by the template below
+                "search_tail": mark_safe(search.tail),  # noqa: S308
+                "save_search_form": save_search_form,
+            },
+        )
+    if save_search_form is None:
+        # With a save form the page holds a CSRF token: no validator, never a 304.
+        response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _render_search(params: QueryDict, *, key: str, version: str) -> search_cache.CachedSearch:
+    """Search, render the part of the page the search decides, and keep it."""
     form = DirectorySearchForm(
-        request.GET,
+        params,
         skills=Skill.objects.only("id", "name", "slug").order_by("name"),
         issuers=list_catalogue_issuers(),
         micro_credentials=visible_micro_credentials().order_by("title"),
@@ -59,7 +104,13 @@ def directory(request: HttpRequest) -> HttpResponse:
             )
         except CursorError:
             form.add_error("after", "This page link is broken; start again from the first page.")
-    params = request.GET
+    save_offer = None
+    if page is not None and form.is_valid():
+        filters = form.filters()
+        save_offer = {
+            "query": saved_searches.normalise_query(filters),
+            "name": saved_searches.suggest_name(filters),
+        }
     context = {
         "form": form,
         "page": page,
@@ -77,6 +128,11 @@ def directory(request: HttpRequest) -> HttpResponse:
         "recent_sort_url": _link(params, sort=["recent"]),
         "skill_facets": _with_links(page.skill_facets, params, "skill") if page else [],
         "issuer_facets": _with_links(page.issuer_facets, params, "issuer") if page else [],
-        "save_search_form": save_search_offer(request.user, form) if page else None,
+        "save_search_slot": mark_safe(_SAVE_SEARCH_SLOT),  # noqa: S308  # a constant
     }
-    return render(request, "credentials/directory.html", context)
+    # No request: nothing of the searcher's may reach the shared part.
+    html = render_to_string("credentials/_directory_search.html", context)
+    head, _slot, tail = html.partition(_SAVE_SEARCH_SLOT)
+    return search_cache.store_search(
+        key, version=version, head=head, tail=tail, save_offer=save_offer
+    )
