@@ -40,8 +40,9 @@ class CachedSearch:
     # The rendered part before and after the per-user "Save this search" form.
     head: str
     tail: str
-    # The saved-search form's initial values for this search, if it may be saved.
-    save_offer: dict[str, str] | None
+    # The fields of the "Save this search" form for this search ("" if it may not be saved):
+    # the form's CSRF token is added per request.
+    save_form_fields: str
     etag: str
     version: str
 
@@ -82,10 +83,12 @@ def get_search(key: str) -> SearchLookup:
 
 
 def store_search(
-    key: str, *, version: str, head: str, tail: str, save_offer: dict[str, str] | None
+    key: str, *, version: str, head: str, tail: str, save_form_fields: str
 ) -> CachedSearch:
-    digest = hashlib.sha256(f"{head}\0{tail}\0{save_offer!r}".encode()).hexdigest()[:32]
-    search = CachedSearch(head=head, tail=tail, save_offer=save_offer, etag=digest, version=version)
+    digest = hashlib.sha256(f"{head}\0{tail}\0{save_form_fields}".encode()).hexdigest()[:32]
+    search = CachedSearch(
+        head=head, tail=tail, save_form_fields=save_form_fields, etag=digest, version=version
+    )
     cache.set(key, search, timeout=MAX_AGE_SECONDS)
     return search
 

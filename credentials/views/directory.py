@@ -60,9 +60,10 @@ def directory(request: HttpRequest) -> HttpResponse:
     lookup = search_cache.get_search(key)
     search = lookup.search or _render_search(request.GET, key=key, version=lookup.version)
     # The cached part is the same for every searcher; the save form is theirs alone.
+    # Its fields are rendered with the rest; only the CSRF token is added per request.
     save_search_form = (
-        SavedSearchForm(initial=search.save_offer)
-        if search.save_offer is not None and can_save_searches(request.user)
+        mark_safe(search.save_form_fields)  # noqa: S308  # rendered by Django's form
+        if search.save_form_fields and can_save_searches(request.user)
         else None
     )
     etag = f'"{search.etag}-{"s" if save_search_form else "n"}"'
@@ -104,13 +105,18 @@ def _render_search(params: QueryDict, *, key: str, version: str) -> search_cache
             )
         except CursorError:
             form.add_error("after", "This page link is broken; start again from the first page.")
-    save_offer = None
+    save_form_fields = ""
     if page is not None and form.is_valid():
         filters = form.filters()
-        save_offer = {
-            "query": saved_searches.normalise_query(filters),
-            "name": saved_searches.suggest_name(filters),
-        }
+        offer = SavedSearchForm(
+            initial={
+                "query": saved_searches.normalise_query(filters),
+                "name": saved_searches.suggest_name(filters),
+            }
+        )
+        save_form_fields = render_to_string(
+            "credentials/_save_search_fields.html", {"save_search_form": offer}
+        )
     context = {
         "form": form,
         "page": page,
@@ -134,5 +140,5 @@ def _render_search(params: QueryDict, *, key: str, version: str) -> search_cache
     html = render_to_string("credentials/_directory_search.html", context)
     head, _slot, tail = html.partition(_SAVE_SEARCH_SLOT)
     return search_cache.store_search(
-        key, version=version, head=head, tail=tail, save_offer=save_offer
+        key, version=version, head=head, tail=tail, save_form_fields=save_form_fields
     )
