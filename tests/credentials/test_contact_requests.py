@@ -8,8 +8,10 @@ from django.core import mail
 from django.utils import timezone
 
 from credentials import services
+from credentials.activity import describe_contact_requests
 from credentials.exceptions import ContactNotAllowed
 from credentials.models import ContactRequest
+from portfolio.activity import TargetLink
 from portfolio.models import Event, Notification
 from tests.factories import LearnerProfileFactory, UserFactory
 
@@ -230,3 +232,20 @@ def test_fields_are_checked(employer, learner, field, value, code):
         send(employer, learner, **{field: value})
     assert (refused.value.code, refused.value.field) == (code, field)
     assert not ContactRequest.objects.exists()
+
+
+def test_the_activity_log_links_a_request_only_for_the_two_it_is_between(employer, learner):
+    request = send(employer, learner)
+    other_employer = UserFactory(employer=True)
+    other_learner = UserFactory()
+    page = f"/me/contact-requests/{request.pk}/"
+
+    for reader, url in [
+        (employer, page),
+        (learner, page),
+        (other_employer, ""),
+        (other_learner, ""),
+    ]:
+        assert describe_contact_requests(reader, [request.pk]) == {
+            request.pk: TargetLink(name="A data role", url=url)
+        }

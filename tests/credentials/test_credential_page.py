@@ -7,6 +7,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.core.files.base import ContentFile
 
+from credentials.activity import describe_credentials
 from credentials.models import IssuedCredential
 from credentials.records import EvidenceRecord
 from credentials.services import issue_credential
@@ -483,3 +484,19 @@ def test_the_page_costs_four_queries_then_one_however_much_it_shows(
     assert all(link for link, _ in cited(text))
     assert text.count('<li class="chip">') == n
     assert text.count('<td data-label="Level reached">Meets</td>') == n
+
+
+def test_the_activity_log_links_a_credential_only_for_a_reader_who_may_open_it(
+    micro_credential,
+):
+    shown = issue(UserFactory(), micro_credential)
+    hidden = issue(UserFactory(), micro_credential)
+    hidden.learner.is_active = False  # a deactivated holder's credential page is a 404
+    hidden.learner.save()
+    reader = UserFactory()
+
+    links = describe_credentials(reader, [shown.pk, hidden.pk])
+
+    assert links[shown.pk].name == links[hidden.pk].name == "Data Storytelling"
+    assert links[shown.pk].url == f"/c/{shown.public_id}/"
+    assert links[hidden.pk].url == ""

@@ -10,7 +10,11 @@ from credentials import services
 from credentials.exceptions import InvitationNotAllowed
 from credentials.models import IssuerInvitation, MicroCredential
 from credentials.notification_kinds import ISSUER_INVITATION
-from credentials.permissions import people_choosable_for, visible_invitations
+from credentials.permissions import (
+    can_accept_invitation,
+    people_choosable_for,
+    visible_invitations,
+)
 from portfolio.models import Notification, User
 from tests.credentials.test_admin import form_data, options
 from tests.factories import UserFactory
@@ -453,3 +457,20 @@ def test_the_dashboard_points_to_open_invitations(client, issuer_a, issuer_b, st
 
     assert "1 organisation invites you to join it." in text
     assert f'<a href="{INVITATIONS}">See your invitations</a>' in text
+
+
+def test_an_invitation_is_for_its_address_and_its_role_both(issuer_b):
+    invitation = IssuerInvitation.objects.create(
+        issuer=issuer_b,
+        email="person@c.example.org",
+        role="assessor",
+        expires_at=timezone.now() + timezone.timedelta(days=1),
+    )
+    invitee = UserFactory(email="person@c.example.org", assessor=True)
+    wrong_role = UserFactory(email="other@c.example.org", issuer_staff=True)
+    wrong_role.email = "person@c.example.org"  # the same address, as a staff account
+    wrong_address = UserFactory(email="someone@c.example.org", assessor=True)
+
+    assert can_accept_invitation(invitee, invitation)
+    assert not can_accept_invitation(wrong_role, invitation)
+    assert not can_accept_invitation(wrong_address, invitation)

@@ -1,10 +1,12 @@
 import logging
+from datetime import timedelta
 
 from django.core import mail
 
 from credentials import subscribers
 from credentials.notification_kinds import CREDENTIAL_ISSUED, CREDENTIAL_REVOKED
 from credentials.services import invite_to_issuer
+from credentials.verbs import InvitationSent
 from portfolio.models import Event, Notification
 from tests.credentials.conftest import issue, revoke
 from tests.factories import IssuerFactory, UserFactory
@@ -80,3 +82,35 @@ def test_an_invitation_is_told_by_its_subscriber_and_a_failure_leaves_the_invita
     assert "/invitations/" in message.body
     invitation.refresh_from_db()
     assert invitation.token_hash is not None
+
+
+def test_the_invitation_names_its_inviter_and_is_sent_without_one(
+    db, django_capture_on_commit_callbacks
+):
+    issuer = IssuerFactory(name="Issuer B")
+    staff = UserFactory(email="staff@b.example.org", issuer_staff=True, first_name="Ada")
+    issuer.staff.add(staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invite_to_issuer(
+            issuer_id=issuer.pk, email="newcomer@c.example.org", role="assessor", by=staff
+        )
+    [message] = mail.outbox
+    assert "Ada" in message.body
+
+    # An invitation whose inviter's account is gone is still told, naming nobody.
+    mail.outbox.clear()
+    invitation.invited_by = None
+    invitation.save()
+    event = Event.objects.get(verb="issuer.invitation_sent", target_id=invitation.pk)
+    later = invitation.expires_at + timedelta(days=1)  # a new sending, not deduplicated
+    with django_capture_on_commit_callbacks(execute=True):
+        subscribers.tell_invitee(
+            event,
+            InvitationSent(
+                email="newcomer@c.example.org", role="assessor", expires_at=later, is_renewal=True
+            ),
+        )
+    [message] = mail.outbox
+    assert message.to == ["newcomer@c.example.org"]
+    assert " of Issuer B invites you to join Issuer B as assessor" in message.body
+    assert "Ada" not in message.body

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from credentials.selectors.portfolio_page import safe_link
 from credentials.services import create_share_link
 from portfolio.models import LearnerProfile
 from portfolio.services.curation import curate_portfolio
@@ -279,3 +280,16 @@ def test_a_share_link_to_a_private_page_offers_no_transcript(client, public_lear
     assert "<h1>Public Learner</h1>" in text
     assert "transcript.pdf" not in text
     assert client.get("/p/public-learner/transcript.pdf").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org:8443/me",
+        "https://someone:secret@example.org/me",
+        "https://someone@example.org:8443/me",
+    ],
+)
+def test_a_links_port_and_user_info_are_not_shown_as_its_host(url):
+    # Only the bare host is shown beside a link, never a port or a name and password.
+    assert safe_link(url) == (url, "example.org")

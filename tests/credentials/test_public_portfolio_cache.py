@@ -5,7 +5,12 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 
-from credentials.services import set_credential_visibility
+from credentials import page_cache
+from credentials.services import (
+    publish_micro_credential,
+    retire_micro_credential,
+    set_credential_visibility,
+)
 from portfolio.services.curation import curate_portfolio
 from portfolio.services.profiles import update_profile
 from tests.credentials.conftest import issue, revoke
@@ -223,3 +228,22 @@ def test_admin_edits_of_the_catalogue_reach_the_cached_page(
     text = client.get(URL).text
     assert "Renamed in the admin" in text
     assert "Credential 00" not in text
+
+
+def test_retiring_or_republishing_a_micro_credential_forgets_its_holders_pages(
+    public_learner, monkeypatch, django_capture_on_commit_callbacks
+):
+    # The admin's save also replaces the catalogue's version; this pins the event's own
+    # reaction, which names each holder so that their pages are made stale.
+    credential = issue(public_learner, MicroCredentialFactory(title="Careful Charts"))
+    staff = credential.micro_credential.issuer.staff.first()
+    forgotten = []
+    monkeypatch.setattr(
+        page_cache, "forget_pages", lambda *, user_ids: forgotten.append(sorted(user_ids))
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        retire_micro_credential(micro_credential_id=credential.micro_credential_id, by=staff)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish_micro_credential(micro_credential_id=credential.micro_credential_id, by=staff)
+
+    assert forgotten == [[public_learner.pk], [public_learner.pk]]
