@@ -16,6 +16,7 @@ from assessments.services import applying, reviewing
 from credentials import services as credentials
 from portfolio.models import Event
 from portfolio.services import curation, evidence, notifications, skills
+from tests.factories import EvidenceItemFactory, UserFactory
 from tests.test_events_recorded import SCENARIOS
 
 SERVICES_OWNING_THEIR_TRANSACTION = [
@@ -92,3 +93,16 @@ def test_an_admin_service_joins_the_admins_transaction(db, service):
     assert recorded == [1]
     assert Event.objects.count() == before
     assert not Event.objects.filter(verb=case.verb).exists()
+
+
+def test_evidence_edits_own_their_transaction_after_checking_the_upload(db):
+    # create_evidence and update_evidence process an upload before their durable block, so
+    # they cannot refuse before reading arguments; with real ones they refuse all the same.
+    learner = UserFactory(email="learner@example.com")
+    item = EvidenceItemFactory(owner=learner, title="Before")
+    with transaction.atomic(), pytest.raises(RuntimeError, match="durable atomic block"):
+        evidence.update_evidence(item_id=item.pk, by=learner, title="After", body="Still here.")
+    with transaction.atomic(), pytest.raises(RuntimeError, match="durable atomic block"):
+        evidence.create_evidence(by=learner, kind="link", title="Site", url="https://example.org")
+    item.refresh_from_db()
+    assert item.title == "Before"

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from assessments.services import applying, reviewing
 from credentials.services import publish_micro_credential, retire_micro_credential
-from portfolio.activity import list_verb_choices
+from portfolio.activity import TargetLink, describe_profiles, list_verb_choices
 from portfolio.events import declare_event, events_recorded_at, list_declared_events, record_event
 from portfolio.models import User
 from portfolio.services.accounts import change_role
@@ -340,3 +340,21 @@ def test_issuer_staff_read_their_publishing_linked_to_the_page_and_others_do_not
     assert mine == [(a["staff"].email, "published a micro-credential", draft.title, page_of)]
     assert draft.title not in theirs.text
     assert "Credential B" in theirs.text
+
+
+def test_a_profile_reads_by_its_name_and_links_only_its_owner_to_editing_it(learner):
+    learner.profile.display_name = "Sam Rivers"
+    learner.profile.save()
+    nameless = UserFactory(email="nameless@example.com")
+    nameless.profile.display_name = ""
+    nameless.profile.save()
+    ids = [learner.profile.pk, nameless.profile.pk]
+
+    for_owner = describe_profiles(learner, ids)
+    for_other = describe_profiles(nameless, ids)
+
+    assert for_owner[learner.profile.pk] == TargetLink(
+        name="Sam Rivers", url=reverse("portfolio:profile-edit")
+    )
+    assert for_other[learner.profile.pk] == TargetLink(name="Sam Rivers", url="")
+    assert for_owner[nameless.profile.pk] == TargetLink(name="a profile", url="")
