@@ -1,4 +1,8 @@
+from collections.abc import Iterator
+
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from tests.factories import LearnerProfileFactory, UserFactory
 
@@ -49,3 +53,12 @@ def _clear_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def migration_executor(transactional_db: None) -> Iterator[MigrationExecutor]:
+    executor = MigrationExecutor(connection)
+    yield executor
+    # Leave the database fully migrated for the tests that follow.
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())

@@ -3,29 +3,16 @@ log, as the events its transitions record today, and back."""
 
 from datetime import UTC, datetime
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 BEFORE = [("assessments", "0001_initial"), ("portfolio", "0008_event_log")]
 AFTER = [("assessments", "0002_history_into_event_log")]
 
 T = [datetime(2026, 1, day, 9, 30, tzinfo=UTC) for day in range(1, 8)]
 
 
-@pytest.fixture
-def executor(transactional_db):
-    executor = MigrationExecutor(connection)
-    yield executor
-    # Leave the database fully migrated for the tests that follow.
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def _history_before(executor):
+def _history_before(migration_executor):
     """Two applications' histories as the old table held them; returns what to expect."""
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+    migration_executor.migrate(BEFORE)
+    apps = migration_executor.loader.project_state(BEFORE).apps
     User = apps.get_model("portfolio", "User")
     Issuer = apps.get_model("credentials", "Issuer")
     MicroCredential = apps.get_model("credentials", "MicroCredential")
@@ -104,12 +91,12 @@ def _history_before(executor):
     return expected, withdrawn, learner
 
 
-def test_each_history_row_becomes_the_event_its_transition_records(executor):
-    expected, withdrawn, learner = _history_before(executor)
+def test_each_history_row_becomes_the_event_its_transition_records(migration_executor):
+    expected, withdrawn, learner = _history_before(migration_executor)
 
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    apps = executor.loader.project_state(AFTER).apps
+    migration_executor.loader.build_graph()
+    migration_executor.migrate(AFTER)
+    apps = migration_executor.loader.project_state(AFTER).apps
     Event = apps.get_model("portfolio", "Event")
 
     events = Event.objects.filter(target_type="assessments.application")
@@ -134,15 +121,15 @@ def test_each_history_row_becomes_the_event_its_transition_records(executor):
     )
 
 
-def test_reversing_puts_the_history_back_and_takes_it_out_of_the_log(executor):
-    expected, withdrawn, _learner = _history_before(executor)
+def test_reversing_puts_the_history_back_and_takes_it_out_of_the_log(migration_executor):
+    expected, withdrawn, _learner = _history_before(migration_executor)
     # All the way: the old table is dropped, then made again (empty) on the way back.
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migration_executor.loader.build_graph()
+    migration_executor.migrate(migration_executor.loader.graph.leaf_nodes())
 
-    executor.loader.build_graph()
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+    migration_executor.loader.build_graph()
+    migration_executor.migrate(BEFORE)
+    apps = migration_executor.loader.project_state(BEFORE).apps
     ApplicationEvent = apps.get_model("assessments", "ApplicationEvent")
     Event = apps.get_model("portfolio", "Event")
 

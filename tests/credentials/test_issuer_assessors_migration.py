@@ -1,26 +1,13 @@
 """The data migration that makes every assessor already assigned to an issuer's
 micro-credential one of that issuer's assessors, so existing assignments stay valid."""
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 BEFORE = [("credentials", "0003_issuer_assessors_and_invitations")]
 AFTER = [("credentials", "0004_issuer_assessors_from_assignments")]
 
 
-@pytest.fixture
-def executor(transactional_db):
-    executor = MigrationExecutor(connection)
-    yield executor
-    # Leave the database fully migrated for the tests that follow.
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def test_assigned_assessors_become_their_issuers_assessors(executor):
-    executor.migrate(BEFORE)
-    apps = executor.loader.project_state(BEFORE).apps
+def test_assigned_assessors_become_their_issuers_assessors(migration_executor):
+    migration_executor.migrate(BEFORE)
+    apps = migration_executor.loader.project_state(BEFORE).apps
     User = apps.get_model("portfolio", "User")
     Issuer = apps.get_model("credentials", "Issuer")
     MicroCredential = apps.get_model("credentials", "MicroCredential")
@@ -51,9 +38,9 @@ def test_assigned_assessors_become_their_issuers_assessors(executor):
     micro_credential("a-2", a, [both])
     micro_credential("b-1", b, [both])
 
-    executor.loader.build_graph()
-    executor.migrate(AFTER)
-    apps = executor.loader.project_state(AFTER).apps
+    migration_executor.loader.build_graph()
+    migration_executor.migrate(AFTER)
+    apps = migration_executor.loader.project_state(AFTER).apps
     Issuer = apps.get_model("credentials", "Issuer")
 
     members = {

@@ -3,31 +3,14 @@ revocation list, now that indexes are unique per list rather than across all iss
 
 from datetime import UTC, datetime
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+from tests.migrations import migrate
 
 BEFORE = [("credentials", "0005_status_lists")]
 AFTER = [("credentials", "0006_credentials_into_status_lists")]
 
 
-@pytest.fixture
-def executor(transactional_db):
-    executor = MigrationExecutor(connection)
-    yield executor
-    # Leave the database fully migrated for the tests that follow.
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def migrate(executor, target):
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-def test_every_credential_gets_a_bit_in_its_issuers_list(executor):
-    apps = migrate(executor, BEFORE)
+def test_every_credential_gets_a_bit_in_its_issuers_list(migration_executor):
+    apps = migrate(migration_executor, BEFORE)
     User = apps.get_model("portfolio", "User")
     Issuer = apps.get_model("credentials", "Issuer")
     MicroCredential = apps.get_model("credentials", "MicroCredential")
@@ -69,7 +52,7 @@ def test_every_credential_gets_a_bit_in_its_issuers_list(executor):
     credential(b, "b-new@x.org", day=3)
     credential(a, "a-indexed@x.org", day=5, index=7)
 
-    apps = migrate(executor, AFTER)
+    apps = migrate(migration_executor, AFTER)
     StatusList = apps.get_model("credentials", "StatusList")
     IssuedCredential = apps.get_model("credentials", "IssuedCredential")
 
@@ -90,7 +73,7 @@ def test_every_credential_gets_a_bit_in_its_issuers_list(executor):
         "b-new@x.org": ("issuer-b", 5),
     }
 
-    apps = migrate(executor, BEFORE)
+    apps = migrate(migration_executor, BEFORE)
     IssuedCredential = apps.get_model("credentials", "IssuedCredential")
     assert not apps.get_model("credentials", "StatusList").objects.exists()
     assert set(IssuedCredential.objects.values_list("status_list", "status_list_index")) == {

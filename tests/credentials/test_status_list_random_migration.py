@@ -3,34 +3,17 @@ their credentials keep their indexes, the lists stay published, the next issue o
 
 from datetime import UTC, datetime
 
-import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-
 from credentials.models import IssuedCredential, MicroCredential, StatusList
 from tests.credentials.conftest import issue
 from tests.factories import UserFactory
+from tests.migrations import migrate
 
 BEFORE = [("credentials", "0016_directory_skill_ids")]
 AFTER = [("credentials", "0017_status_lists_random_allocation")]
 
 
-@pytest.fixture
-def executor(transactional_db):
-    executor = MigrationExecutor(connection)
-    yield executor
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
-def migrate(executor, target):
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return executor.loader.project_state(target).apps
-
-
-def test_sequential_lists_are_closed_and_keep_their_credentials(executor):
-    apps = migrate(executor, BEFORE)
+def test_sequential_lists_are_closed_and_keep_their_credentials(migration_executor):
+    apps = migrate(migration_executor, BEFORE)
     User = apps.get_model("portfolio", "User")
     Issuer = apps.get_model("credentials", "Issuer")
     old_micro_credentials = apps.get_model("credentials", "MicroCredential")
@@ -60,7 +43,7 @@ def test_sequential_lists_are_closed_and_keep_their_credentials(executor):
             status_list_index=index,
         )
 
-    apps = migrate(executor, AFTER)
+    apps = migrate(migration_executor, AFTER)
     migrated = apps.get_model("credentials", "StatusList").objects.get()
     assert (migrated.number, migrated.size, migrated.allocated) == (1, 131_072, 2)
     assert (migrated.is_open, migrated.permutation_key) == (False, "")
@@ -71,8 +54,8 @@ def test_sequential_lists_are_closed_and_keep_their_credentials(executor):
     ) == {(old_list.pk, 0), (old_list.pk, 1)}
 
     # Fully migrated, the issuer's next credential opens list 2.
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migration_executor.loader.build_graph()
+    migration_executor.migrate(migration_executor.loader.graph.leaf_nodes())
     new = issue(UserFactory(), MicroCredential.objects.get(slug="old"))
     assert new.status_list.number == 2
     assert StatusList.objects.filter(is_open=True).get() == new.status_list
