@@ -16,13 +16,14 @@ hours on a shared machine:
   written to disk and tested in a fresh interpreter instead, as Cosmic Ray itself does.
   A mutant no test covers is recorded as surviving without running anything.
 * `report` prints the kill rate per module and every survivor with its diff.
-* The ledger (ledger.json, committed) carries outcomes from one run to the next: a whole run
-  takes longer than one working session on a shared two-core machine. Each module's entries
-  hold only for the source they were measured on (its SHA-256); `exec` takes a killed or
-  incompetent mutant of an unchanged module from the ledger instead of running it again, and
-  always runs survivors again, since tests added since may kill them. Tests are only ever
-  added, so a kill stays a kill; `exec --fresh` ignores the ledger if that is in doubt.
-  `save-ledger` writes a session's outcomes into it (exec also does, as it goes).
+* The ledger (ledger.json, committed; see ledger.py) carries outcomes from one run to the
+  next: a whole run takes longer than one working session on a shared two-core machine.
+  Outcomes are kept per function, each valid only for the source it was measured on;
+  `exec` takes a killed or incompetent mutant of an unchanged function from the ledger
+  instead of running it again, and always runs survivors again, since tests added since may
+  kill them. Tests are only ever added, so a kill stays a kill; `exec --fresh` ignores the
+  ledger if that is in doubt. `save-ledger` writes a session's outcomes into it (exec also
+  does, as it goes).
 
 Run it through benchmarks/mutation/run, which sets the environment up.
 """
@@ -32,7 +33,6 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
-import hashlib
 import importlib
 import inspect
 import json
@@ -47,7 +47,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import FunctionType, ModuleType
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
+
+from benchmarks.mutation.ledger import Ledger
 
 if TYPE_CHECKING:
     from cosmic_ray.work_item import WorkItem
@@ -59,8 +61,6 @@ COVERAGE_MAP = STATE_DIR / "coverage-map.json"
 LOG_DIR = STATE_DIR / "logs"
 SETTINGS = "benchmarks.mutation.settings"
 LEDGER = Path(__file__).with_name("ledger.json")
-# Outcomes the ledger may stand in for; a survivor is always run again.
-SETTLED_OUTCOMES = frozenset({"killed", "incompetent"})
 
 # The modules mutated: cosmic-ray.toml's module-path, the one list both tools read.
 TARGETS: list[str] = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["cosmic-ray"]["module-path"]
@@ -237,8 +237,8 @@ class Mutant:
     job_id: str
     module_path: str
     operator_name: str
+    operator_args: dict[str, object] | None
     occurrence: int
-    key: str
     start_line: int
     end_line: int
     original: str
@@ -527,8 +527,8 @@ def mutants_of(items: list[WorkItem]) -> Iterator[Mutant]:
             job_id=item.job_id,
             module_path=path,
             operator_name=spec.operator_name,
+            operator_args=spec.operator_args,
             occurrence=spec.occurrence,
-            key=mutant_key(spec.operator_name, spec.operator_args, spec.occurrence),
             start_line=spec.start_pos[0],
             end_line=spec.end_pos[0],
             original=source,
@@ -574,11 +574,17 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool, fres
     coverage_map = json.loads(COVERAGE_MAP.read_text())
     killers = known_killers()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger()
+    ledger = open_ledger()
 
     def settle(mutant: Mutant, outcome: str, output: str) -> None:
         record(mutant.job_id, mutant, outcome, output)
-        ledger.note(mutant.module_path, mutant.key, outcome)
+        ledger.note(
+            mutant.module_path,
+            mutant.operator_name,
+            mutant.operator_args,
+            mutant.occurrence,
+            outcome,
+        )
         ledger.save()
 
     on_disk: list[tuple[Mutant, list[str]]] = []
@@ -618,8 +624,12 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool, fres
     for index, mutant in enumerate(mutants_of(session_items(survivors=survivors))):
         if limit is not None and index >= limit:
             break
-        if not fresh and (known := ledger.settled(mutant.module_path, mutant.key)):
-            record(mutant.job_id, mutant, known, "From the ledger: this module is unchanged.")
+        if not fresh and (
+            known := ledger.settled(
+                mutant.module_path, mutant.operator_name, mutant.operator_args, mutant.occurrence
+            )
+        ):
+            record(mutant.job_id, mutant, known, "From the ledger: this function is unchanged.")
             continue
         if mutant.mutated == mutant.original:
             settle(mutant, "incompetent", "Cosmic Ray made no change here.")
@@ -663,71 +673,20 @@ def execute(slots: int, timeout: float, limit: int | None, survivors: bool, fres
 # --- ledger ------------------------------------------------------------------------------
 
 
-def source_digest(path: str) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def mutant_key(operator_name: str, operator_args: dict[str, object] | None, occurrence: int) -> str:
-    """Names one mutant of a module for as long as the module's source is unchanged."""
-    args = json.dumps(operator_args, sort_keys=True) if operator_args else ""
-    return f"{operator_name}{args}#{occurrence}"
-
-
-class LedgerEntry(TypedDict):
-    sha256: str
-    outcomes: dict[str, str]
-
-
-class Ledger:
-    """Outcomes per module, each module's valid only for the source digest it records."""
-
-    def __init__(self, path: Path = LEDGER) -> None:
-        self.path = path
-        self.modules: dict[str, LedgerEntry] = (
-            json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        )
-        self.digests: dict[str, str] = {}
-
-    def digest(self, module_path: str) -> str:
-        if module_path not in self.digests:
-            self.digests[module_path] = source_digest(module_path)
-        return self.digests[module_path]
-
-    def _current(self, module_path: str) -> LedgerEntry | None:
-        entry = self.modules.get(module_path)
-        return entry if entry and entry["sha256"] == self.digest(module_path) else None
-
-    def settled(self, module_path: str, key: str) -> str | None:
-        entry = self._current(module_path)
-        outcome = entry["outcomes"].get(key) if entry else None
-        return outcome if outcome in SETTLED_OUTCOMES else None
-
-    def note(self, module_path: str, key: str, outcome: str) -> None:
-        entry = self._current(module_path)
-        if entry is None:
-            # The first outcome for this source: what was recorded for an older one is void.
-            entry = {"sha256": self.digest(module_path), "outcomes": {}}
-            self.modules[module_path] = entry
-        entry["outcomes"][key] = outcome
-
-    def save(self) -> None:
-        ordered = {
-            module: {"sha256": entry["sha256"], "outcomes": dict(sorted(entry["outcomes"].items()))}
-            for module, entry in sorted(self.modules.items())
-            # Outcomes of a module no longer mutated, or of its older source, are void.
-            if module in TARGETS and Path(module).exists() and self._current(module)
-        }
-        temporary = self.path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(ordered, indent=1) + "\n", encoding="utf-8")
-        temporary.replace(self.path)
+def open_ledger() -> Ledger:
+    return Ledger(LEDGER, TARGETS)
 
 
 def save_ledger() -> None:
-    """Write this session's outcomes into the ledger (files must be as committed)."""
+    """Write this session's outcomes into the ledger (files must be as they were mutated).
+
+    The session holds every outcome of the run, those taken from the ledger included, so the
+    ledger can be written afresh from it.
+    """
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome
 
-    ledger = Ledger()
+    ledger = open_ledger()
     saved = 0
     with use_db(str(SESSION), WorkDB.Mode.open) as work_db:
         for item, result in work_db.completed_work_items:
@@ -735,8 +694,13 @@ def save_ledger() -> None:
                 continue
             spec = item.mutations[0]
             path = Path(spec.module_path).as_posix()
-            key = mutant_key(spec.operator_name, spec.operator_args, spec.occurrence)
-            ledger.note(path, key, str(result.test_outcome.value))
+            ledger.note(
+                path,
+                spec.operator_name,
+                spec.operator_args,
+                spec.occurrence,
+                str(result.test_outcome.value),
+            )
             saved += 1
     ledger.save()
     print(f"{saved} outcomes written to {LEDGER}")

@@ -1,13 +1,29 @@
-"""The mutation ledger carries outcomes between runs only while a module's source is unchanged."""
+"""The mutation ledger carries outcomes between runs only while a function's source is unchanged."""
 
 from pathlib import Path
 
 import pytest
 
-from benchmarks.mutation.mutate import TARGETS, Ledger, mutant_key
+from benchmarks.mutation.ledger import MODULE_SCOPE, Ledger, ModuleScopes, mutant_key
 
-MODULE = TARGETS[0]
-KEY = mutant_key("core/ReplaceComparisonOperator_Lt_Gt", None, 3)
+MODULE = "portfolio/mutated.py"
+TARGETS = [MODULE]
+LT_GT = "core/ReplaceComparisonOperator_Lt_Gt"
+SOURCE = """\
+LIMIT = 3
+
+
+def first(a, b):
+    return a < b
+
+
+class Box:
+    size = 1 < 2
+
+    @staticmethod
+    def second(a, b):
+        return a < b or b < a
+"""
 
 
 @pytest.fixture
@@ -15,72 +31,101 @@ def module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     source = tmp_path / MODULE
     source.parent.mkdir(parents=True)
-    source.write_text("def f(a, b):\n    return a < b\n")
+    source.write_text(SOURCE)
     return source
 
 
-def test_a_kill_on_unchanged_source_is_taken_from_the_saved_ledger(module: Path) -> None:
-    ledger = Ledger(module.parent / "ledger.json")
-    ledger.note(MODULE, KEY, "killed")
+def reopen(ledger: Ledger) -> Ledger:
     ledger.save()
+    return Ledger(ledger.path, TARGETS)
 
-    reopened = Ledger(ledger.path)
 
-    assert reopened.settled(MODULE, KEY) == "killed"
-    assert (
-        reopened.settled(MODULE, mutant_key("core/ReplaceComparisonOperator_Lt_Gt", None, 4))
-        is None
-    )
+def test_occurrences_are_named_within_their_function(module: Path) -> None:
+    scopes = ModuleScopes(SOURCE)
+
+    # Cosmic Ray numbers the four `<` of the module 0 to 3, in source order.
+    assert [scopes.locate(LT_GT, None, occurrence) for occurrence in range(4)] == [
+        ("first", f"{LT_GT}#0"),
+        (MODULE_SCOPE, f"{LT_GT}#0"),
+        ("Box.second", f"{LT_GT}#0"),
+        ("Box.second", f"{LT_GT}#1"),
+    ]
+
+
+def test_a_kill_in_an_unchanged_function_is_taken_from_the_saved_ledger(module: Path) -> None:
+    ledger = Ledger(module.parent / "ledger.json", TARGETS)
+    ledger.note(MODULE, LT_GT, None, 2, "killed")
+
+    reopened = reopen(ledger)
+
+    assert reopened.settled(MODULE, LT_GT, None, 2) == "killed"
+    assert reopened.settled(MODULE, LT_GT, None, 3) is None
 
 
 def test_a_survivor_is_never_settled(module: Path) -> None:
-    ledger = Ledger(module.parent / "ledger.json")
-    ledger.note(MODULE, KEY, "survived")
-    ledger.note(MODULE, "core/AddNot#0", "incompetent")
+    ledger = Ledger(module.parent / "ledger.json", TARGETS)
+    ledger.note(MODULE, LT_GT, None, 0, "survived")
+    ledger.note(MODULE, LT_GT, None, 1, "incompetent")
 
-    assert ledger.settled(MODULE, KEY) is None
-    assert ledger.settled(MODULE, "core/AddNot#0") == "incompetent"
+    assert ledger.settled(MODULE, LT_GT, None, 0) is None
+    assert ledger.settled(MODULE, LT_GT, None, 1) == "incompetent"
 
 
-def test_changing_the_source_voids_its_outcomes(module: Path) -> None:
-    ledger = Ledger(module.parent / "ledger.json")
-    ledger.note(MODULE, KEY, "killed")
+def test_editing_one_function_voids_only_its_outcomes(module: Path) -> None:
+    ledger = Ledger(module.parent / "ledger.json", TARGETS)
+    ledger.note(MODULE, LT_GT, None, 0, "killed")
+    ledger.note(MODULE, LT_GT, None, 2, "killed")
     ledger.save()
-    module.write_text("def f(a, b):\n    return a <= b\n")
+    module.write_text(SOURCE.replace("return a < b\n", "return a <= b\n", 1))
 
-    reopened = Ledger(ledger.path)
-    assert reopened.settled(MODULE, KEY) is None
+    reopened = Ledger(ledger.path, TARGETS)
 
-    reopened.note(MODULE, "core/AddNot#0", "killed")
-    reopened.save()
-    assert Ledger(ledger.path).modules[MODULE]["outcomes"] == {"core/AddNot#0": "killed"}
+    # `first` lost its only `<`; `Box.second`'s first `<` is now the module's occurrence 1.
+    assert reopened.settled(MODULE, LT_GT, None, 1) == "killed"
+    assert reopened.modules[MODULE]["first"]["outcomes"] == {f"{LT_GT}#0": "killed"}
+    assert set(Ledger(reopen(reopened).path, TARGETS).modules[MODULE]) == {"Box.second"}
+
+
+def test_moving_a_function_keeps_its_outcomes(module: Path) -> None:
+    ledger = Ledger(module.parent / "ledger.json", TARGETS)
+    ledger.note(MODULE, LT_GT, None, 0, "killed")
+    ledger.save()
+    added = "def zeroth(a, b):\n    return a < b\n\n\n"
+    module.write_text(added + SOURCE)
+
+    reopened = Ledger(ledger.path, TARGETS)
+
+    # `first`'s `<` is now the module's occurrence 1, and the new function's is unknown.
+    assert reopened.settled(MODULE, LT_GT, None, 1) == "killed"
+    assert reopened.settled(MODULE, LT_GT, None, 0) is None
+
+
+def test_module_level_code_is_a_scope_of_its_own(module: Path) -> None:
+    ledger = Ledger(module.parent / "ledger.json", TARGETS)
+    ledger.note(MODULE, LT_GT, None, 1, "killed")
+    ledger.note(MODULE, LT_GT, None, 0, "killed")
+    ledger.save()
+    module.write_text(SOURCE.replace("LIMIT = 3", "LIMIT = 4"))
+
+    reopened = Ledger(ledger.path, TARGETS)
+
+    assert reopened.settled(MODULE, LT_GT, None, 1) is None
+    assert reopened.settled(MODULE, LT_GT, None, 0) == "killed"
 
 
 def test_modules_no_longer_mutated_are_dropped_on_save(module: Path, tmp_path: Path) -> None:
-    # Paths are relative to the working directory (tmp_path), however deep MODULE lies.
     gone = "portfolio/removed_module.py"
-    (tmp_path / gone).parent.mkdir(parents=True, exist_ok=True)
-    (tmp_path / gone).write_text("X = 1\n")
-    ledger = Ledger(module.parent / "ledger.json")
-    ledger.note(gone, KEY, "killed")
-    ledger.note(MODULE, KEY, "killed")
-    ledger.save()
+    (tmp_path / gone).write_text("def f(a, b):\n    return a < b\n")
+    ledger = Ledger(module.parent / "ledger.json", TARGETS)
+    ledger.note(gone, LT_GT, None, 0, "killed")
+    ledger.note(MODULE, LT_GT, None, 0, "killed")
 
-    assert set(Ledger(ledger.path).modules) == {MODULE}
+    assert set(reopen(ledger).modules) == {MODULE}
 
 
 def test_operator_arguments_are_part_of_the_key() -> None:
-    assert mutant_key("core/NumberReplacer", {"offset": 1}, 0) != mutant_key(
-        "core/NumberReplacer", {"offset": -1}, 0
+    replacer = "core/VariableReplacer"
+
+    assert mutant_key(replacer, {"cause_variable": "a"}, 0) != mutant_key(
+        replacer, {"cause_variable": "b"}, 0
     )
-
-
-def test_saving_drops_outcomes_of_an_older_source(module: Path) -> None:
-    ledger = Ledger(module.parent / "ledger.json")
-    ledger.note(MODULE, KEY, "killed")
-    ledger.save()
-    module.write_text("def f(a, b):\n    return b > a\n")
-
-    Ledger(ledger.path).save()
-
-    assert Ledger(ledger.path).modules == {}
