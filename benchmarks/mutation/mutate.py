@@ -64,10 +64,15 @@ LEDGER = Path(__file__).with_name("ledger.json")
 
 # The modules mutated: cosmic-ray.toml's module-path, the one list both tools read.
 TARGETS: list[str] = tomllib.loads(CONFIG.read_text(encoding="utf-8"))["cosmic-ray"]["module-path"]
-# The browser journeys and the real-worker tests are left out of the map: they need
-# Chromium or a Celery worker per run, and everything they reach is also reached by the
-# service, permission and view tests.
-MAP_TESTS = ["tests", "--ignore=tests/browser", "--ignore=tests/integration"]
+# The browser journeys, the real-worker tests and the JavaScript interoperability tests are
+# left out of the map: they need Chromium, a Celery worker or Node.js packages per run, and
+# everything they reach is also reached by the service, permission and view tests.
+MAP_TESTS = [
+    "tests",
+    "--ignore=tests/browser",
+    "--ignore=tests/integration",
+    "--ignore=tests/interop",
+]
 # Tests of what decorators set up (a service's own transaction): coverage cannot tie them to a
 # decorator line, which runs at import, so they run for every import-time mutant.
 IMPORT_TIME_TESTS = ["tests/test_service_transactions.py"]
