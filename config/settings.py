@@ -143,7 +143,7 @@ REDIS_CACHE_URL = env_str("REDIS_CACHE_URL", "") or (
 if REDIS_CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.ReusedClientRedisCache",
             "LOCATION": REDIS_CACHE_URL,
             "KEY_PREFIX": "unbundled-cache",
         }

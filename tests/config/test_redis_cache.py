@@ -50,7 +50,7 @@ def redis_cache(redis_server_url, settings, monkeypatch, tmp_path) -> Iterator[r
     env = {**production_environment(tmp_path), "CELERY_BROKER_URL": redis_server_url}
     with monkeypatch.context() as environment:
         configured = load_settings(environment, env)["CACHES"]
-    assert configured["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert configured["default"]["BACKEND"] == "config.cache.ReusedClientRedisCache"
     # A prefix of this test's own, so parallel test processes sharing the server never meet.
     prefix = f"{configured['default']['KEY_PREFIX']}-test-{uuid.uuid4().hex[:12]}"
     settings.CACHES = {"default": {**configured["default"], "KEY_PREFIX": prefix}}
@@ -111,3 +111,14 @@ def test_a_right_password_still_works_below_the_limit(client, redis_cache, verif
 
     assert response.url == reverse("dashboard")
     assert keys_of(redis_cache) != []
+
+
+def test_one_redis_client_serves_every_cache_call(redis_cache):
+    # Django's own backend builds a redis.Redis per call (config/cache.py says why not).
+    backend = caches["default"]
+    cache.set_many({"a": 1, "b": 2}, 60)
+
+    assert cache.get_many(["a", "b", "missing"]) == {"a": 1, "b": 2}
+    assert cache.add("a", 3, 60) is False
+    assert backend._cache.get_client(write=True) is backend._cache.get_client(write=False)
+    assert backend._cache.get_client(write=True).ping() is True

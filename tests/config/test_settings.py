@@ -310,7 +310,7 @@ def test_a_redis_broker_without_a_cache_url_shares_its_redis_for_the_cache(monke
     settings = load_settings(monkeypatch, env)
 
     cache = settings["CACHES"]["default"]
-    assert cache["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert cache["BACKEND"] == "config.cache.ReusedClientRedisCache"
     assert cache["LOCATION"] == "redis://redis.internal:6379/0"
     # Its own key prefix keeps cache entries apart from the broker's keys.
     assert cache["KEY_PREFIX"] == "unbundled-cache"
