@@ -14,24 +14,42 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Field, QuerySet
 
 # Stands for the looked-up value while the SQL is built; replaced in the parameters.
 PLACEHOLDER = "\x00prepared-lookup-value\x00"
 
 
 class PreparedLookup:
-    """``build(PLACEHOLDER)``, a values_list() QuerySet, run for other values than PLACEHOLDER."""
+    """``build(placeholder)``, a values_list() QuerySet, run for other values than it.
 
-    def __init__(self, build: Callable[[Any], QuerySet[Any]]) -> None:
+    The placeholder is PLACEHOLDER for text. A field that does not take any text (a UUID, say)
+    needs a ``placeholder`` value of its own type and the ``field`` the value is compared with,
+    which turns each looked-up value into its database form as the QuerySet would.
+    """
+
+    def __init__(
+        self,
+        build: Callable[[Any], QuerySet[Any]],
+        *,
+        placeholder: object = PLACEHOLDER,
+        field: Field[Any, Any] | None = None,
+    ) -> None:
         self._build = build
+        self._placeholder = placeholder
+        self._field = field
         self._compiled: dict[str, tuple[str, tuple[Any, ...], Any, Any]] = {}
+
+    def _database_value(self, value: object, alias: str) -> object:
+        if self._field is None:
+            return value
+        return self._field.get_db_prep_value(value, connections[alias], prepared=False)
 
     def _compile(self, alias: str) -> tuple[str, tuple[Any, ...], Any, Any]:
         if alias not in self._compiled:
-            compiler = self._build(PLACEHOLDER).query.get_compiler(using=alias)
+            compiler = self._build(self._placeholder).query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
-            if params.count(PLACEHOLDER) != 1:
+            if params.count(self._database_value(self._placeholder, alias)) != 1:
                 raise ValueError("The looked-up value must be exactly one parameter.")
             fields = [select[0] for select in compiler.select[: compiler.col_count]]
             self._compiled[alias] = (sql, tuple(params), compiler, compiler.get_converters(fields))
@@ -40,8 +58,10 @@ class PreparedLookup:
     def first(self, value: object, *, using: str = "default") -> tuple[Any, ...] | None:
         """The first row for ``value``, or None."""
         sql, params, compiler, converters = self._compile(using)
+        placeholder = self._database_value(self._placeholder, using)
+        value = self._database_value(value, using)
         with connections[using].cursor() as cursor:
-            values: list[Any] = [value if param == PLACEHOLDER else param for param in params]
+            values: list[Any] = [value if param == placeholder else param for param in params]
             cursor.execute(sql, values)
             row = cursor.fetchone()
         if row is None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.http import Http404
 from django.urls import reverse
@@ -34,6 +36,7 @@ from credentials.records import (
 )
 from portfolio.models import LearnerProfile, Skill, User
 from portfolio.permissions import AnyUser
+from portfolio.prepared import PreparedLookup
 
 
 @dataclass(frozen=True)
@@ -129,17 +132,30 @@ class CredentialCheck:
     checked_at: datetime
 
 
+def _check_row(visible: QuerySet[IssuedCredential], public_id: UUID) -> QuerySet[Any]:
+    return visible.filter(public_id=public_id).values_list(
+        "pk", "learner_id", "revoked_at", "expires_at", "learner__profile__updated_at"
+    )
+
+
+# Made for every anonymous visit to a cached credential page: its SQL is built once
+# (portfolio.prepared says why), from the same rule as every other viewer's.
+_anonymous_check = PreparedLookup(
+    lambda public_id: _check_row(visible_credentials(AnonymousUser()), public_id),
+    placeholder=UUID(int=0),
+    field=IssuedCredential._meta.get_field("public_id"),
+)
+
+
 def check_credential(*, public_id: UUID, viewer: AnyUser) -> CredentialCheck:
     """Whether the viewer may see this credential's page, and its status now; one query.
 
     Raises Http404 exactly as get_credential_page does (visible_credentials decides both).
     """
-    row = (
-        visible_credentials(viewer)
-        .filter(public_id=public_id)
-        .values_list("pk", "learner_id", "revoked_at", "expires_at", "learner__profile__updated_at")
-        .first()
-    )
+    if viewer.is_authenticated:
+        row = _check_row(visible_credentials(viewer), public_id).first()
+    else:
+        row = _anonymous_check.first(public_id)
     if row is None:
         raise Http404("No such credential.")
     pk, learner_id, revoked_at, expires_at, profile_updated_at = row

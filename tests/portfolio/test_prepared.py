@@ -1,11 +1,13 @@
 """A lookup whose SQL is built once answers as its QuerySet would."""
 
+import uuid
+
 import pytest
 
-from portfolio.models import LearnerProfile, User
+from portfolio.models import EvidenceItem, LearnerProfile, User
 from portfolio.permissions import get_public_profile_stamp
 from portfolio.prepared import PLACEHOLDER, PreparedLookup
-from tests.factories import LearnerProfileFactory, UserFactory
+from tests.factories import EvidenceItemFactory, LearnerProfileFactory, UserFactory
 
 
 @pytest.fixture
@@ -43,3 +45,16 @@ def test_the_looked_up_value_must_be_one_parameter(db):
     )
     with pytest.raises(ValueError, match="exactly one parameter"):
         lookup.first("shown")
+
+
+def test_a_uuid_is_looked_up_in_its_database_form(db):
+    # SQLite keeps a UUID as hex text, PostgreSQL as uuid: the lookup converts as the field does.
+    item = EvidenceItemFactory(submission_token=uuid.uuid4())
+    lookup = PreparedLookup(
+        lambda token: EvidenceItem.objects.filter(submission_token=token).values_list("pk"),
+        placeholder=uuid.UUID(int=0),
+        field=EvidenceItem._meta.get_field("submission_token"),
+    )
+
+    assert lookup.first(item.submission_token) == (item.pk,)
+    assert lookup.first(uuid.uuid4()) is None
