@@ -88,6 +88,20 @@ def test_the_check_time_is_the_requests_though_the_page_is_cached(
     assert "ETag" not in client.get(url(credential))
 
 
+def test_the_check_time_is_to_the_minute_and_moves_with_it(
+    client, credential, time_machine, django_assert_num_queries
+):
+    client.get(url(credential))
+    time_machine.move_to(NOW.replace(minute=10, second=45, microsecond=5), tick=False)
+    first = cached_view(client, credential, django_assert_num_queries)
+    time_machine.move_to(NOW.replace(minute=11, second=1), tick=False)
+    second = cached_view(client, credential, django_assert_num_queries)
+
+    assert '<time datetime="2026-03-01T12:10:00+00:00">1 March 2026, 12:10 UTC</time>' in first
+    assert '<time datetime="2026-03-01T12:11:00+00:00">1 March 2026, 12:11 UTC</time>' in second
+    assert "12:10 UTC" not in second
+
+
 def test_a_deactivated_holders_credential_is_gone_at_once_though_cached(client, credential):
     client.get(url(credential))
     User.objects.filter(pk=credential.learner_id).update(is_active=False)
