@@ -1,6 +1,7 @@
 from django.urls import path
 
 from credentials.views import (
+    baked_badges,
     catalogue,
     contact,
     credential_page,
@@ -63,6 +64,9 @@ urlpatterns = [
         credential_page.credential_document,
         name="credential-document",
     ),
+    # The badge image with the signed credential baked in (credentials.vc.baking).
+    path("c/<uuid:public_id>/badge.png", baked_badges.baked_png, name="credential-baked-png"),
+    path("c/<uuid:public_id>/badge.svg", baked_badges.baked_svg, name="credential-baked-svg"),
     path(
         "c/<uuid:public_id>/certificate.pdf",
         documents.credential_certificate,

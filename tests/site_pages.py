@@ -65,6 +65,9 @@ NOT_PAGES = {
     # The signed credential and our JSON-LD context, JSON (tests/credentials/test_open_badges.py).
     "credentials:credential-document",
     "credentials:context-micro-credential",
+    # Baked badge images, PNG and SVG (tests/credentials/test_baked_badges.py).
+    "credentials:credential-baked-png",
+    "credentials:credential-baked-svg",
     # allauth steps that need a code or key sent by e-mail first.
     "account_confirm_email",
     "account_reset_password_from_key",

@@ -270,3 +270,45 @@ def get_own_credential(*, learner: User, public_id: UUID) -> IssuedCredential:
         )
     except IssuedCredential.DoesNotExist:
         raise Http404("No such credential.") from None
+
+
+@dataclass(frozen=True)
+class BadgeToBake:
+    """What a baked badge of one credential is made from."""
+
+    # The signed document, as stored (CredentialDocument.content).
+    document: str
+    # The micro-credential's badge image (a storage name), "" if it has none.
+    badge_image: str
+    title: str
+    micro_credential_id: int
+
+
+def get_badge_to_bake(*, public_id: UUID, viewer: AnyUser) -> BadgeToBake:
+    """The signed document and badge image of a credential, for a baked badge.
+
+    One query, with the same access as get_signed_document: Http404 where the credential's
+    page is a 404, and for a credential that is not signed yet.
+    """
+    row = (
+        CredentialDocument.objects.filter(
+            credential__in=visible_credentials(viewer).filter(public_id=public_id),
+            format=CredentialDocument.Format.OPEN_BADGES_3_0,
+        )
+        .values_list(
+            "content",
+            "credential__micro_credential__badge_image",
+            "credential__micro_credential__title",
+            "credential__micro_credential_id",
+        )
+        .first()
+    )
+    if row is None:
+        raise Http404("No signed document for this credential.")
+    document, badge_image, title, micro_credential_id = row
+    return BadgeToBake(
+        document=document,
+        badge_image=badge_image or "",
+        title=title,
+        micro_credential_id=micro_credential_id,
+    )

@@ -86,6 +86,8 @@ NOT_PAGES = {
     "credentials:issuer-did": "a DID document (JSON)",
     "credentials:status-list": "a signed status list credential (JSON)",
     "credentials:credential-document": "a signed credential (JSON)",
+    "credentials:credential-baked-png": "a baked badge image (PNG)",
+    "credentials:credential-baked-svg": "a baked badge image (SVG)",
     "credentials:context-micro-credential": "a JSON-LD context",
     "account_inactive": "only shown to a deactivated account right after it signs in",
     "account_reauthenticate": "only reached from a sensitive action of a signed-in user",
