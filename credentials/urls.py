@@ -77,6 +77,7 @@ urlpatterns = [
     path("me/share-links/", share_links.share_link_list, name="share-links"),
     path("me/share-links/revoke/", share_links.share_link_revoke, name="share-link-revoke"),
     path("me/transcript.pdf", documents.my_transcript, name="my-transcript"),
+    path("me/clr.json", documents.my_learner_record, name="my-learner-record"),
     path("me/invitations/", invitations.invitation_list, name="invitation-list"),
     path(
         "me/invitations/<int:pk>/accept/",

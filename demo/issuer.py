@@ -193,11 +193,13 @@ def retire_demo_micro_credentials(*, data: DemoData, demo: DemoIssuer, by: User)
 
 
 def sign_demo_credentials() -> int:
-    """Give every issuer a signing key (if it has none) and sign every unsigned credential.
+    """Give every issuer and the site a signing key (if it has none), and sign every unsigned
+    credential. The site's key signs learners' records (credentials.vc.clr).
 
-    Idempotent: issuers keep their keys and signed credentials their documents. Returns how
+    Idempotent: owners keep their keys and signed credentials their documents. Returns how
     many credentials were signed now.
     """
+    generate_signing_key(issuer_id=None, by=None)
     for issuer_id in Issuer.objects.values_list("pk", flat=True):
         generate_signing_key(issuer_id=issuer_id, by=None)
     unsigned = IssuedCredential.objects.exclude(

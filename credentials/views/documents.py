@@ -1,7 +1,8 @@
-"""PDF documents: a learner's transcript (their own, and the public one) and a credential's certificate.
+"""A learner's documents: their transcript (their own PDF, and the public one), a credential's
+certificate, and their whole record as a signed CLR 2.0 credential.
 
-Each response carries the document's content hash as its ETag, so a reader who already has
-this exact document gets a 304 before anything is rendered.
+Each PDF response carries the document's content hash as its ETag, so a reader who already
+has this exact document gets a 304 before anything is rendered.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from django.views.decorators.http import require_safe
 from credentials import transcripts
 from credentials.pdfs import choose_page_size
 from credentials.selectors import transcripts as documents
+from credentials.vc.clr import EmptyRecordError, sign_learner_record
+from credentials.vc.open_badges import serialize_document
+from credentials.vc.status_list import SIGNING_UNAVAILABLE
 from portfolio.http import AuthenticatedHttpRequest
 from portfolio.permissions import can_keep_portfolio
 
@@ -101,3 +105,35 @@ def credential_certificate(request: HttpRequest, public_id: UUID) -> HttpRespons
     pdf = transcripts.get_certificate_pdf(certificate)
     # Private: the issuer's staff may see a certificate nobody else can (a deactivated holder).
     return _pdf(pdf, filename=f"certificate-{public_id}.pdf", etag=etag, private=True)
+
+
+@login_required
+@require_safe
+def my_learner_record(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """/me/clr.json: the learner's whole record, a ClrCredential signed for this download."""
+    # Only learners hold credentials; for other roles there is no record.
+    if not can_keep_portfolio(request.user):
+        raise Http404("No learner record here.")
+    try:
+        record = sign_learner_record(learner=request.user)
+    except EmptyRecordError:
+        messages.info(request, _("You have no signed credential to put in a learner record yet."))
+        return redirect("credentials:my-credentials")
+    except SIGNING_UNAVAILABLE:
+        response = HttpResponse(
+            _(
+                "Your learner record cannot be signed right now (this site has no usable "
+                "signing key). Try again later.\n"
+            ),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "300"
+        return response
+    response = HttpResponse(
+        serialize_document(record).encode("utf-8"), content_type="application/vc+ld+json"
+    )
+    response["Content-Disposition"] = 'attachment; filename="learner-record.json"'
+    # Signed for this request, and theirs alone: a revocation leaves the next one at once.
+    patch_cache_control(response, no_store=True, private=True)
+    return response

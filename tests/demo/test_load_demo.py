@@ -29,6 +29,7 @@ from credentials.models import (
     SigningKey,
 )
 from credentials.public import public_credentials
+from credentials.vc.clr import sign_learner_record
 from credentials.vc.identity import resolve_verification_method
 from credentials.vc.proofs import format_created, verify
 from demo.directory import read_directory_data
@@ -158,6 +159,11 @@ def test_load_demo_twice_duplicates_nothing():
     assert "  Signed credentials (Open Badges 3.0): 77 (77 signed just now)\n" in first_output
     assert "  Signed credentials (Open Badges 3.0): 77 (0 signed just now)\n" in second_output
     assert SigningKey.objects.filter(issuer__isnull=False).count() == 2
+    # The site's own key signs the demo learner's record of their credentials.
+    assert SigningKey.objects.filter(issuer__isnull=True).count() == 1
+    record = sign_learner_record(learner=User.objects.get(email="learner@example.com"))
+    assert verify(record, resolve_key=resolve_verification_method).verified
+    assert record["credentialSubject"]["verifiableCredential"]
     for credential in IssuedCredential.objects.select_related("issuer")[:77:19]:
         document = json.loads(credential.documents.get(format="ob3").content)
         assert verify(document, resolve_key=resolve_verification_method).verified

@@ -13,6 +13,9 @@
 //   node vc.mjs verify        < {"credential", "didDocuments"?: [...], "site"?: {...},
 //                                "now"?, "ignoreStatus"?}
 //       -> {"verified": bool, "errors": ["..."]}
+//   node vc.mjs verifyClr     < {"credential": a ClrCredential, ...as verify}
+//       -> {"verified": bool, "errors": ["..."], "credentials": [verify's answer for each
+//          credential in credentialSubject.verifiableCredential, in order]}
 //   node vc.mjs bench         < {"operation": "sign"|"verify", "count", ...as sign/verify}
 //       -> {"seconds": total time of `count` operations}
 //   node vc.mjs serve         one JSON request a line on stdin ({"command": ..., ...}), one JSON
@@ -242,6 +245,26 @@ export async function verify(request, documentLoader = null) {
   return outcome;
 }
 
+// CLR 2.0 (standards digest §2): the record's own proof first, then each credential it holds,
+// independently, with its own proof and status; the record verifies only if all of them do.
+export async function verifyClr(request) {
+  const documentLoader = makeDocumentLoader(request);
+  const record = await verify(request, documentLoader);
+  const held = request.credential?.credentialSubject?.verifiableCredential;
+  const inner = Array.isArray(held) ? held : (held ? [held] : []);
+  const credentials = [];
+  for(const credential of inner) {
+    credentials.push(await verify({...request, credential}, documentLoader));
+  }
+  const errors = [...record.errors];
+  if(inner.length === 0) {
+    errors.push('The record holds no credential.');
+  }
+  const verified = record.verified && inner.length > 0 &&
+    credentials.every(result => result.verified && !result.revoked);
+  return {verified, errors, credentials};
+}
+
 async function bench(request) {
   const count = request.count;
   let seconds;
@@ -281,7 +304,7 @@ async function canonicalizeAll(request) {
   return {results};
 }
 
-const COMMANDS = {canonicalize: canonicalizeAll, sign, verify, bench};
+const COMMANDS = {canonicalize: canonicalizeAll, sign, verify, verifyClr, bench};
 
 async function answer(command, request) {
   const handler = COMMANDS[command];
