@@ -148,8 +148,13 @@ if REDIS_CACHE_URL:
             "KEY_PREFIX": "unbundled-cache",
         }
     }
+    # Every signed-in request reads its session: from Redis, with the database behind it
+    # (written through, so a Redis restart signs nobody out). Only with a shared cache: a
+    # per-process one would keep a session in one process after signing out in another.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # --- Accounts
 AUTH_USER_MODEL = "portfolio.User"

@@ -336,3 +336,14 @@ def test_without_redis_the_cache_is_per_process_memory(monkeypatch, tmp_path):
     assert settings["CACHES"]["default"]["BACKEND"] == (
         "django.core.cache.backends.locmem.LocMemCache"
     )
+    # Sessions then stay in the database alone: one process's memory must not keep a
+    # session another process has ended.
+    assert settings["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+def test_with_a_shared_redis_cache_sessions_are_read_from_it(monkeypatch, tmp_path):
+    env = {**production_environment(tmp_path), "REDIS_CACHE_URL": "redis://cache.internal:6379/1"}
+
+    settings = load_settings(monkeypatch, env)
+
+    assert settings["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
