@@ -15,6 +15,7 @@ from portfolio.models import (
     User,
 )
 from portfolio.notification_kinds import list_kinds_for_role
+from portfolio.prepared import PreparedLookup
 
 
 def get_profile_for_owner(*, user: User) -> LearnerProfile:
@@ -70,9 +71,25 @@ def list_notifications(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
 
 
+# Counted for the header on every page a signed-in user opens: its SQL is built once per
+# process (portfolio.prepared says why).
+_unread_count = PreparedLookup(
+    lambda recipient_id: (
+        Notification.objects.filter(recipient_id=recipient_id, read_at__isnull=True)
+        .order_by()
+        .values("recipient_id")
+        .annotate(unread=Count("pk"))
+        .values_list("unread")
+    ),
+    placeholder=-1,
+    field=Notification._meta.get_field("recipient"),
+)
+
+
 def count_unread_notifications(*, user: User) -> int:
     """How many of the user's notifications are unread: one COUNT query."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+    row = _unread_count.first(user.pk)
+    return int(row[0]) if row is not None else 0
 
 
 def list_email_kinds(*, user: User) -> tuple[str, ...]:

@@ -13,7 +13,9 @@ from config.context_processors import unread_notifications
 from credentials.notification_kinds import CREDENTIAL_ISSUED, ISSUER_INVITATION
 from portfolio.models import EmailPreference, Notification
 from portfolio.notification_kinds import get_notification_kind, list_kinds_for_role
+from portfolio.selectors import count_unread_notifications
 from portfolio.services import notifications
+from tests.factories import UserFactory
 
 INBOX = "/notifications/"
 MARK_READ = "/notifications/read/"
@@ -165,6 +167,16 @@ def test_unread_count_costs_one_query(learner, django_assert_num_queries):
     request.user = learner
     with django_assert_num_queries(1):
         assert unread_notifications(request) == {"unread_notification_count": 1}
+
+
+def test_unread_count_is_of_the_users_own_unread_notifications_only(learner):
+    assert count_unread_notifications(user=learner) == 0
+    note_for(learner, "One")
+    note_for(learner, "Two")
+    note_for(UserFactory(), "Someone else's")
+    note_for(learner, "Read", read=True)
+
+    assert count_unread_notifications(user=learner) == 2
 
 
 def test_unread_count_costs_nothing_for_anonymous_visitors(db, django_assert_num_queries):
