@@ -167,6 +167,9 @@ class SubmittedEvidence(models.Model):
     original_filename = models.CharField(max_length=255, blank=True)
     content_type = models.CharField(max_length=100, blank=True)
     skill_names = models.JSONField(default=list, blank=True)
+    # Hex SHA-256 of `file` as frozen, so anyone holding the file can check it against the
+    # credential that cites it. Blank for evidence without a file.
+    sha256 = models.CharField(max_length=64, blank=True)
 
     class Meta:
         indexes = [

@@ -8,6 +8,7 @@ the only code that writes or reads that JSON, so what is read back is what was c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,9 @@ from portfolio.models import EvidenceItem
 
 class InvalidCredentialRecord(ValueError):
     """A record that does not have the shape a credential stores: a programming error."""
+
+
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def _require_text(value: object, name: str) -> None:
@@ -52,6 +56,9 @@ class EvidenceRecord:
     # to it while the learner shows it publicly. None when the item is gone, and for
     # credentials issued before this was recorded.
     library_item_id: int | None = None
+    # Hex SHA-256 of the frozen file (portfolio.digests), None for evidence without a file
+    # and for credentials issued before digests were recorded.
+    sha256: str | None = None
 
     def __post_init__(self) -> None:
         _require_identifier(self.submitted_evidence_id, "submitted_evidence_id")
@@ -64,6 +71,12 @@ class EvidenceRecord:
         _require_text(self.url, "url")
         if self.library_item_id is not None:
             _require_identifier(self.library_item_id, "library_item_id")
+        if self.sha256 is not None:
+            _require_text(self.sha256, "sha256")
+            if not _SHA256_HEX.fullmatch(self.sha256):
+                raise InvalidCredentialRecord(
+                    f"sha256 must be 64 lowercase hexadecimal digits, not {self.sha256!r}."
+                )
 
     @property
     def kind_label(self) -> str:
@@ -91,8 +104,9 @@ class RubricResultRecord:
 
 # --- The codec ------------------------------------------------------------------------
 # The stored JSON is a list of objects, one per record, under these keys. The shape is the
-# one credentials were issued with from the start, so every stored row reads as it is; a key
-# added since ("library_item") is optional, written only when there is something to say.
+# one credentials were issued with from the start, so every stored row reads as it is; keys
+# added since ("library_item", "sha256") are optional, written only when there is something
+# to say.
 
 type JsonList = list[dict[str, object]]
 
@@ -107,6 +121,8 @@ def _dump_evidence_record(record: EvidenceRecord) -> dict[str, object]:
     }
     if record.library_item_id is not None:
         entry["library_item"] = record.library_item_id
+    if record.sha256 is not None:
+        entry["sha256"] = record.sha256
     return entry
 
 
@@ -127,7 +143,7 @@ def dump_rubric_results(records: Sequence[RubricResultRecord]) -> JsonList:
 
 
 _EVIDENCE_KEYS = frozenset({"id", "title", "kind", "description", "url"})
-_EVIDENCE_OPTIONAL_KEYS = frozenset({"library_item"})
+_EVIDENCE_OPTIONAL_KEYS = frozenset({"library_item", "sha256"})
 _RESULT_KEYS = frozenset({"criterion", "level", "required_level", "comment"})
 
 
@@ -172,6 +188,7 @@ def load_evidence(data: object) -> list[EvidenceRecord]:
             description=entry["description"],
             url=entry["url"],
             library_item_id=entry.get("library_item"),
+            sha256=entry.get("sha256"),
         )
         for position, entry in enumerate(
             _entries(data, _EVIDENCE_KEYS, "evidence_snapshot", _EVIDENCE_OPTIONAL_KEYS)

@@ -271,6 +271,7 @@ def approve_application(
                     description=evidence.description,
                     url=evidence.url,
                     library_item_id=evidence.source_item_id,
+                    sha256=evidence.sha256 or None,
                 )
                 for evidence in application.submitted_evidence.filter(
                     round=application.round

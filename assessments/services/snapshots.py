@@ -10,6 +10,7 @@ from django.core.files.storage import Storage
 from django.utils import timezone
 
 from assessments.models import Application, CriterionResponse, SubmittedEvidence, SubmittedStatement
+from portfolio.digests import sha256_of_stored_file
 from portfolio.models import EvidenceItem
 from portfolio.storage import private_storage
 
@@ -75,11 +76,16 @@ def freeze_round(application: Application, responses: list[CriterionResponse]) -
                     # Same content as last round: share the frozen copy rather than copy again.
                     snapshot.file = unchanged.file
                     snapshot.thumbnail = unchanged.thumbnail
+                    snapshot.sha256 = unchanged.sha256
                 else:
                     if item.file.name:
                         snapshot.file = _copy_file(storage, item.file.name, saved_files)
                     if item.thumbnail.name:
                         snapshot.thumbnail = _copy_file(storage, item.thumbnail.name, saved_files)
+                if snapshot.file.name and not snapshot.sha256:
+                    # The frozen copy itself is hashed, read back from storage: what the
+                    # assessor opens is what the digest vouches for.
+                    snapshot.sha256 = sha256_of_stored_file(storage, snapshot.file.name)
                 snapshot.save()
                 frozen[item.pk] = snapshot
         for response in responses:

@@ -12,6 +12,9 @@ What goes where (standards digest §1.2):
   pointing at the `resultDescription` of the achievement that lists that criterion's levels.
 - `evidence` lists only the items the holder shows on their public page, linked there, by
   title and kind: what the public credential page shows, nothing the assessor alone saw.
+- `relatedResource` (VC 2.0 §5.3) gives, for each of those items that has a file, the file's
+  address and the SHA-256 of its copy frozen at submission (`digestMultibase`, a multihash in
+  base64url), so anyone holding the file can confirm it is what was assessed.
 - The micro-credential's standard elements: ECTS credits as `creditsAvailable` (Open Badges),
   the rest (level, EQF and national framework levels, type of assessment, supervision, form of
   participation, quality assurance, notional workload) under our own context
@@ -37,7 +40,7 @@ from django.urls import reverse
 
 from credentials.models import IssuedCredential, MicroCredential, RubricCriterion
 from credentials.public import get_linked_profile_slug, list_public_evidence_ids
-from credentials.records import load_evidence, load_rubric_results
+from credentials.records import EvidenceRecord, load_evidence, load_rubric_results
 from credentials.vc.canonical import JsonValue
 from credentials.vc.contexts import (
     OB_V3P0_3_0_3,
@@ -45,6 +48,7 @@ from credentials.vc.contexts import (
     VC_V2,
     micro_credential_context_url,
 )
+from credentials.vc.multibase import encode_sha256_digest
 from credentials.vc.proofs import format_created
 from credentials.vc.status_list import status_entry
 from portfolio.models import Skill
@@ -172,14 +176,19 @@ def _results(
     return results
 
 
-def _evidence(credential: IssuedCredential) -> list[dict[str, JsonValue]]:
+def _public_evidence(credential: IssuedCredential) -> tuple[str, list[EvidenceRecord]]:
+    # The holder's public page and the records of the items they show there.
     records = load_evidence(credential.evidence_snapshot)
     learner = credential.learner
     profile_slug = get_linked_profile_slug(learner)
     item_ids = {r.library_item_id for r in records if r.library_item_id is not None}
     shown = list_public_evidence_ids(learner=learner, item_ids=item_ids) if profile_slug else set()
     if not shown:
-        return []
+        return "", []
+    return profile_slug, [record for record in records if record.library_item_id in shown]
+
+
+def _evidence(profile_slug: str, records: list[EvidenceRecord]) -> list[dict[str, JsonValue]]:
     portfolio_url = absolute_url(reverse("credentials:public-portfolio", args=[profile_slug]))
     return [
         {
@@ -189,7 +198,19 @@ def _evidence(credential: IssuedCredential) -> list[dict[str, JsonValue]]:
             "genre": record.kind_label,
         }
         for record in records
-        if record.library_item_id in shown
+    ]
+
+
+def _related_resources(records: list[EvidenceRecord]) -> list[dict[str, JsonValue]]:
+    return [
+        {
+            # The item's file where its owner shows it; the digest is of the frozen copy, so
+            # a file replaced in the library since no longer matches, as it should not.
+            "id": absolute_url(reverse("portfolio:evidence-file", args=[record.library_item_id])),
+            "digestMultibase": encode_sha256_digest(record.sha256),
+        }
+        for record in records
+        if record.sha256 is not None
     ]
 
 
@@ -293,9 +314,12 @@ def build_open_badge_credential(
         document["validUntil"] = format_created(credential.expires_at)
     if achievement.get("image"):
         document["image"] = achievement["image"]
-    evidence = _evidence(credential)
-    if evidence:
-        document["evidence"] = evidence
+    profile_slug, public_evidence = _public_evidence(credential)
+    if public_evidence:
+        document["evidence"] = _evidence(profile_slug, public_evidence)
+    related = _related_resources(public_evidence)
+    if related:
+        document["relatedResource"] = related
     document["credentialSchema"] = [{"id": OB3_SCHEMA_URL, "type": SCHEMA_VALIDATOR_TYPE}]
     document["credentialStatus"] = status_entry(credential)
     return document

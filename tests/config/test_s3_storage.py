@@ -6,6 +6,7 @@ requests, which is what these tests are about. Each test gets a bucket of its ow
 storages config/settings.py builds for it, and goes through the site's own upload and file pages.
 """
 
+import hashlib
 import socket
 import subprocess
 import sys
@@ -261,6 +262,9 @@ def test_submitting_an_application_freezes_evidence_in_the_bucket_for_its_assess
     assert frozen_key in bucket.object_keys()
     assert frozen.file.name != item.file.name
     assert anonymous_get(bucket.plain_url(frozen_key))[0] == 403
+    # Its digest was read back from the bucket, in chunks, as it was frozen.
+    with frozen.file.open("rb") as stored:
+        assert frozen.sha256 == hashlib.sha256(stored.read()).hexdigest()
     # The learner deletes the library copy; the assessor still gets the frozen one.
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("portfolio:evidence-delete", args=[item.pk]))

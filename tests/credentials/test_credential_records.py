@@ -204,3 +204,27 @@ def test_a_library_item_must_be_an_identifier(value):
     assert str(refused.value) == (
         f"evidence_snapshot[0]: library_item_id must be a positive whole number, not {value!r}."
     )
+
+
+def test_a_files_digest_is_kept_when_known_and_left_out_when_not():
+    digest = "0123456789abcdef" * 4
+    with_digest = evidence(sha256=digest)
+    assert dump_evidence([with_digest])[0]["sha256"] == digest
+    assert load_evidence(dump_evidence([with_digest])) == [with_digest]
+    assert "sha256" not in dump_evidence([evidence()])[0]
+    assert load_evidence(STORED_EVIDENCE)[0].sha256 is None
+
+
+@pytest.mark.parametrize("value", ["", "ABCDEF" * 10 + "ABCD", "0" * 63, "g" * 64, "0" * 65])
+def test_a_digest_must_be_64_lowercase_hex_digits(value):
+    with pytest.raises(InvalidCredentialRecord) as refused:
+        load_evidence([STORED_EVIDENCE[0] | {"sha256": value}])
+    assert str(refused.value) == (
+        f"evidence_snapshot[0]: sha256 must be 64 lowercase hexadecimal digits, not {value!r}."
+    )
+
+
+def test_a_digest_must_be_text():
+    with pytest.raises(InvalidCredentialRecord) as refused:
+        load_evidence([STORED_EVIDENCE[0] | {"sha256": 10**63}])
+    assert str(refused.value) == "evidence_snapshot[0]: sha256 must be text, not int."

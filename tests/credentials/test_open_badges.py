@@ -5,6 +5,7 @@ tests/credentials/schemas/), signed on issue with the issuer's key and kept as t
 (credentials.services.sign_credential), and served from the credential's own page.
 """
 
+import base64
 import copy
 import hashlib
 import json
@@ -81,6 +82,11 @@ def rich_micro_credential(micro_credential):
     return micro_credential
 
 
+def file_sha256(title):
+    """The digest the records below give the file of the item with this title."""
+    return hashlib.sha256(f"the file of {title}".encode()).hexdigest()
+
+
 def issue_with_public_evidence(learner, micro_credential):
     shown = EvidenceItemFactory(owner=learner, title="Sales dashboard", public=True)
     private = EvidenceItemFactory(owner=learner, title="Private notes", is_public=False)
@@ -92,6 +98,7 @@ def issue_with_public_evidence(learner, micro_credential):
             description="Only for the assessor.",
             url="",
             library_item_id=item.pk,
+            sha256=file_sha256(item.title),
         )
         for item in (shown, private)
     ]
@@ -248,6 +255,53 @@ def test_evidence_lists_only_what_the_holder_shows_publicly(learner, rich_micro_
     assert "Only for the assessor" not in json.dumps(document)
 
 
+def test_the_files_of_public_evidence_are_listed_with_their_digests(learner, rich_micro_credential):
+    credential, shown = issue_with_public_evidence(learner, rich_micro_credential)
+
+    document = build_open_badge_credential(credential, issuer_id="did:web:x")
+
+    digest = bytes.fromhex(file_sha256("Sales dashboard"))
+    assert document["relatedResource"] == [
+        {
+            "id": f"{SITE}/evidence/{shown.pk}/file/",
+            # A sha2-256 multihash (0x12, 32 bytes), base64url without padding.
+            "digestMultibase": "u"
+            + base64.urlsafe_b64encode(b"\x12\x20" + digest).decode().rstrip("="),
+        }
+    ]
+    # The private item's digest is not published, in any encoding.
+    assert file_sha256("Private notes") not in json.dumps(document)
+    assert len(document["relatedResource"]) == len(document["evidence"]) == 1
+
+
+def test_evidence_without_a_digest_lists_no_related_resource(learner, rich_micro_credential):
+    shown = EvidenceItemFactory(owner=learner, title="Talk", public=True)
+    credential = services.issue_credential(
+        by=staff_member(rich_micro_credential.issuer),
+        learner_id=learner.pk,
+        micro_credential_id=rich_micro_credential.pk,
+        award_reference="test:no-digest",
+        assessor_id=None,
+        evidence=[
+            EvidenceRecord(
+                submitted_evidence_id=1,
+                title="Talk",
+                kind="link",
+                description="",
+                url="https://example.org/talk",
+                library_item_id=shown.pk,
+            )
+        ],
+        rubric_results=RUBRIC_RESULTS,
+        issued_at=NOW,
+    )
+
+    document = build_open_badge_credential(credential, issuer_id="did:web:x")
+
+    assert [entry["name"] for entry in document["evidence"]] == ["Talk"]
+    assert "relatedResource" not in document
+
+
 def test_every_property_is_defined_by_a_context_so_all_of_it_is_signed(credential):
     document = build_open_badge_credential(credential, issuer_id="did:web:x")
 
@@ -256,6 +310,8 @@ def test_every_property_is_defined_by_a_context_so_all_of_it_is_signed(credentia
     assert "<https://schema.org/courseMode>" in nquads
     assert "<urn:unbundled:micro-credential:eqfLevel>" in nquads
     assert "1EdTechJsonSchemaValidator2019" in nquads
+    assert "<https://www.w3.org/2018/credentials#relatedResource>" in nquads
+    assert "<https://w3id.org/security#digestMultibase>" in nquads
 
 
 def test_our_context_is_served_at_its_url_on_this_site_only(client):
@@ -308,6 +364,9 @@ CHANGES = {
     ),
     "result": lambda d: d["credentialSubject"]["result"][1].__setitem__("value", "Exceeds"),
     "evidence": lambda d: d["evidence"][0].__setitem__("name", "Someone else's dashboard"),
+    "file digest": lambda d: d["relatedResource"][0].__setitem__(
+        "digestMultibase", "uEiDjsMRCmPwcFJr79MiZb7kkJ65B5GSbk0yklZkbeFK4VQ"
+    ),
 }
 
 

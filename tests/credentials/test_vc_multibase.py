@@ -1,4 +1,6 @@
-"""Multibase base58btc and Ed25519 Multikey encoding."""
+"""Multibase base58btc and Ed25519 Multikey encoding, and SHA-256 `digestMultibase` values."""
+
+import hashlib
 
 import pytest
 
@@ -6,8 +8,10 @@ from credentials.vc.multibase import (
     MultibaseError,
     decode_base58btc,
     decode_ed25519_public_key,
+    decode_sha256_digest,
     encode_base58btc,
     encode_ed25519_public_key,
+    encode_sha256_digest,
 )
 
 # 1EdTech's Open Badges test key (standards digest §5).
@@ -48,3 +52,35 @@ def test_anything_but_an_ed25519_multikey_is_refused(value, message):
 def test_a_public_key_of_the_wrong_length_is_not_encoded():
     with pytest.raises(MultibaseError, match="32 bytes, not 33"):
         encode_ed25519_public_key(b"\x01" * 33)
+
+
+# The SHA-256 of no bytes as a multihash in base64url, as other implementations write it
+# (it is the hash that starts many did:ion documents, for one).
+EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
+EMPTY_DIGEST_MULTIBASE = "uEiDjsMRCmPwcFJr79MiZb7kkJ65B5GSbk0yklZkbeFK4VQ"
+
+
+def test_a_sha256_digest_encodes_as_a_base64url_multihash_and_back():
+    assert encode_sha256_digest(EMPTY_SHA256) == EMPTY_DIGEST_MULTIBASE
+    assert decode_sha256_digest(EMPTY_DIGEST_MULTIBASE) == EMPTY_SHA256
+
+
+def test_a_base58btc_digest_is_read_too():
+    value = encode_base58btc(b"\x12\x20" + bytes.fromhex(EMPTY_SHA256))
+    assert decode_sha256_digest(value) == EMPTY_SHA256
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("uEiDjsMRCmPwcFJr79MiZb7kkJ65B5GSbk0yklZkbeFK4V", "Not valid base64url"),
+        ("uEiD+sMRCmPwcFJr79MiZb7kkJ65B5GSbk0yklZkbeFK4VQ", "Not valid base64url"),
+        ("mEiDjsMRCmPwcFJr79MiZb7kkJ65B5GSbk0yklZkbeFK4VQ", "must start with 'z'"),
+        ("", "must start with 'z'"),
+        ("uERDjsMRCmPwcFJr79MiZb7kkJ65B5GSbk0yklZkbeFK4VQ", "not 0x1220"),
+        ("uEiDjsMRCmPwcFJr79MiZb7kkJ65B5GSbk0yklZkbeFK4", "not 0x1220"),
+    ],
+)
+def test_anything_but_a_sha256_multihash_is_refused(value, message):
+    with pytest.raises(MultibaseError, match=message):
+        decode_sha256_digest(value)
