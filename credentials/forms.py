@@ -297,6 +297,19 @@ class VerifyForm(forms.Form):
     )
 
 
+class FileCheckForm(forms.Form):
+    """A file to compare with the evidence files a credential lists; kept only to hash it.
+
+    No size check of its own: every upload is cut off at MAX_UPLOAD_BYTES as it streams in
+    (config.upload_handlers), and no evidence file is larger.
+    """
+
+    file = forms.FileField(
+        label=_("File"),
+        help_text=_("The file is compared by its SHA-256 digest and is not kept."),
+    )
+
+
 class SavedSearchForm(forms.Form):
     """Save the directory search in `query` (its query string) under a name."""
 

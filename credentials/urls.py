@@ -8,6 +8,7 @@ from credentials.views import (
     dids,
     directory,
     documents,
+    file_check,
     invitations,
     my_credentials,
     public,
@@ -71,6 +72,12 @@ urlpatterns = [
         "c/<uuid:public_id>/certificate.pdf",
         documents.credential_certificate,
         name="credential-certificate",
+    ),
+    # Anyone who may see the credential checks a file against the digests it lists.
+    path(
+        "c/<uuid:public_id>/check-file/",
+        file_check.credential_file_check,
+        name="credential-file-check",
     ),
     path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
     path("me/credentials/", my_credentials.my_credentials, name="my-credentials"),

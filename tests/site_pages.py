@@ -256,7 +256,7 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
             )
         )
     for public_id in IssuedCredential.objects.order_by("pk").values_list("public_id", flat=True):
-        for name in ["credential-detail", "credential-revoke"]:
+        for name in ["credential-detail", "credential-file-check", "credential-revoke"]:
             urls.append((f"credentials:{name}", reverse(f"credentials:{name}", args=[public_id])))
     applications = [
         application

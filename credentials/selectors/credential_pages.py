@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -34,6 +36,7 @@ from credentials.records import (
     load_evidence,
     load_rubric_results,
 )
+from credentials.vc.multibase import MultibaseError, decode_sha256_digest
 from portfolio.models import LearnerProfile, Skill, User
 from portfolio.permissions import AnyUser
 from portfolio.prepared import PreparedLookup
@@ -312,3 +315,80 @@ def get_badge_to_bake(*, public_id: UUID, viewer: AnyUser) -> BadgeToBake:
         title=title,
         micro_credential_id=micro_credential_id,
     )
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    """An evidence file whose SHA-256 the credential's signed document lists."""
+
+    title: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class PublishedFiles:
+    """What the credential's signed document lets anyone check a file against."""
+
+    title: str
+    is_signed: bool
+    files: list[PublishedFile]
+
+    def matching(self, sha256: str) -> list[PublishedFile]:
+        return [file for file in self.files if file.sha256 == sha256]
+
+
+def _listed_digests(content: str) -> set[tuple[str, str]]:
+    # (path of the file's address, hex digest) for each relatedResource of the document. It
+    # is our own signed text, but read defensively: anything unexpected lists nothing.
+    try:
+        document = json.loads(content)
+    except ValueError:
+        return set()
+    resources = document.get("relatedResource") if isinstance(document, dict) else None
+    listed: set[tuple[str, str]] = set()
+    for resource in resources if isinstance(resources, list) else []:
+        if not isinstance(resource, dict):
+            continue
+        address, digest = resource.get("id"), resource.get("digestMultibase")
+        if not isinstance(address, str) or not isinstance(digest, str):
+            continue
+        try:
+            listed.add((urlsplit(address).path, decode_sha256_digest(digest)))
+        except MultibaseError:
+            continue
+    return listed
+
+
+def get_published_files(*, public_id: UUID, viewer: AnyUser) -> PublishedFiles:
+    """The evidence files a credential's signed document lists, by title and SHA-256.
+
+    One query. Only what the signed document publishes counts (the holder's public evidence
+    at signing): a file that matches evidence nobody else was shown matches nothing here.
+    Documents signed before digests were listed list none. Raises Http404 where the
+    credential's page is a 404.
+    """
+    document = CredentialDocument.objects.filter(
+        credential=OuterRef("pk"), format=CredentialDocument.Format.OPEN_BADGES_3_0
+    ).values("content")[:1]
+    row = (
+        visible_credentials(viewer)
+        .filter(public_id=public_id)
+        .annotate(document=Subquery(document))
+        .values_list("micro_credential__title", "evidence_snapshot", "document")
+        .first()
+    )
+    if row is None:
+        raise Http404("No such credential.")
+    title, snapshot, content = row
+    if content is None:
+        return PublishedFiles(title=title, is_signed=False, files=[])
+    listed = _listed_digests(content)
+    files = [
+        PublishedFile(title=record.title, sha256=record.sha256)
+        for record in load_evidence(snapshot)
+        if record.sha256 is not None
+        and record.library_item_id is not None
+        and (reverse("portfolio:evidence-file", args=[record.library_item_id]), record.sha256)
+        in listed
+    ]
+    return PublishedFiles(title=title, is_signed=True, files=files)

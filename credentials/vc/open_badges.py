@@ -14,7 +14,8 @@ What goes where (standards digest §1.2):
   title and kind: what the public credential page shows, nothing the assessor alone saw.
 - `relatedResource` (VC 2.0 §5.3) gives, for each of those items that has a file, the file's
   address and the SHA-256 of its copy frozen at submission (`digestMultibase`, a multihash in
-  base64url), so anyone holding the file can confirm it is what was assessed.
+  base64url), so anyone holding the file can confirm it is what was assessed. The credential's
+  page checks an uploaded file against these (credentials.views.file_check).
 - The micro-credential's standard elements: ECTS credits as `creditsAvailable` (Open Badges),
   the rest (level, EQF and national framework levels, type of assessment, supervision, form of
   participation, quality assurance, notional workload) under our own context

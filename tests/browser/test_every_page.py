@@ -172,6 +172,8 @@ def _visits() -> list[Visit]:
         # Every rubric: their shapes differ, and so does their width on a phone.
         *(f"/credentials/{micro_credential.slug}/" for micro_credential in micro_credentials),
         *credential_pages,
+        # Checking a file against a credential: the form (the result is in test_file_check).
+        *(f"/c/{credential.public_id}/check-file/" for credential in credentials[:1]),
         *(f"/evidence/{item.pk}/" for item in evidence if item.is_public),
     ]
     anonymous_only = [
