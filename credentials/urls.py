@@ -68,6 +68,8 @@ urlpatterns = [
     # The badge image with the signed credential baked in (credentials.vc.baking).
     path("c/<uuid:public_id>/badge.png", baked_badges.baked_png, name="credential-baked-png"),
     path("c/<uuid:public_id>/badge.svg", baked_badges.baked_svg, name="credential-baked-svg"),
+    # The same credential as a VC-JWT (EdDSA), signed for the request by the issuer's key.
+    path("c/<uuid:public_id>.jwt", credential_page.credential_jwt, name="credential-jwt"),
     path(
         "c/<uuid:public_id>/certificate.pdf",
         documents.credential_certificate,

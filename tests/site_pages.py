@@ -64,6 +64,8 @@ NOT_PAGES = {
     "credentials:status-list",
     # The signed credential and our JSON-LD context, JSON (tests/credentials/test_open_badges.py).
     "credentials:credential-document",
+    # The same credential as a VC-JWT (tests/credentials/test_vc_jwt.py).
+    "credentials:credential-jwt",
     # The learner's signed CLR 2.0 record, JSON (tests/credentials/test_learner_record.py).
     "credentials:my-learner-record",
     "credentials:context-micro-credential",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from credentials.models import (
     CredentialDocument,
     IssuedCredential,
+    Issuer,
     MicroCredential,
 )
 from credentials.permissions import (
@@ -263,6 +264,25 @@ def get_signed_document(*, public_id: UUID, viewer: AnyUser) -> str:
     if document is None:
         raise Http404("No signed document for this credential.")
     return document
+
+
+def get_signed_document_and_issuer(*, public_id: UUID, viewer: AnyUser) -> tuple[str, Issuer]:
+    """get_signed_document's text, with the issuer that signed it (to sign it again as a JWT).
+
+    One query; Http404 where get_signed_document raises it.
+    """
+    document = (
+        CredentialDocument.objects.filter(
+            credential__in=visible_credentials(viewer).filter(public_id=public_id),
+            format=CredentialDocument.Format.OPEN_BADGES_3_0,
+        )
+        .select_related("credential__issuer")
+        .only("content", "credential__issuer")
+        .first()
+    )
+    if document is None:
+        raise Http404("No signed document for this credential.")
+    return document.content, document.credential.issuer
 
 
 def get_own_credential(*, learner: User, public_id: UUID) -> IssuedCredential:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from datetime import datetime
 from uuid import UUID
 
@@ -21,6 +22,9 @@ from credentials.permissions import get_credential_access
 from credentials.qr import make_qr_svg
 from credentials.selectors import credential_pages
 from credentials.sharing import make_linkedin_add_to_profile_url
+from credentials.vc import jwt
+from credentials.vc.identity import signer_for
+from credentials.vc.status_list import SIGNING_UNAVAILABLE
 from credentials.views.open_graph import build_absolute_badge_url
 
 TEMPLATE = "credentials/credential_detail.html"
@@ -40,11 +44,35 @@ def _signed_document_response(
     return HttpResponse(content.encode("utf-8"), content_type=media_type)
 
 
+def _jwt_response(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    # Signed for each request (one Ed25519 signature) rather than stored: the issuer's current
+    # key signs, so a rotation needs no re-signing sweep.
+    content, issuer = credential_pages.get_signed_document_and_issuer(
+        public_id=public_id, viewer=request.user
+    )
+    try:
+        token = jwt.encode_vc_jwt(json.loads(content), signer=signer_for(issuer))
+    except SIGNING_UNAVAILABLE:
+        response = HttpResponse(
+            _(
+                "This credential cannot be signed as a JWT right now (its issuer has no usable "
+                "signing key). Its signed JSON-LD document is at the same address with .json.\n"
+            ),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = "300"
+        return response
+    return HttpResponse(token.encode("ascii"), content_type=jwt.MEDIA_TYPE)
+
+
 @vary_on_headers("Accept")
 def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    preferred = request.get_preferred_type([HTML, *CREDENTIAL_MEDIA_TYPES])
+    preferred = request.get_preferred_type([HTML, *CREDENTIAL_MEDIA_TYPES, jwt.MEDIA_TYPE])
     if preferred in CREDENTIAL_MEDIA_TYPES:
         return _signed_document_response(request, public_id, media_type=str(preferred))
+    if preferred == jwt.MEDIA_TYPE:
+        return _jwt_response(request, public_id)
     if request.user.is_authenticated or len(get_messages(request)):
         # The holder's and the issuer's tools, or a message for this visitor: theirs alone.
         page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
@@ -128,3 +156,8 @@ def credential_document(request: HttpRequest, public_id: UUID) -> HttpResponse:
     response = _signed_document_response(request, public_id, media_type=CREDENTIAL_MEDIA_TYPES[0])
     response["Content-Disposition"] = f'attachment; filename="credential-{public_id}.json"'
     return response
+
+
+def credential_jwt(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """/c/<id>.jwt: the credential as a VC-JWT, whatever the Accept header."""
+    return _jwt_response(request, public_id)

@@ -88,6 +88,7 @@ NOT_PAGES = {
     "credentials:credential-document": "a signed credential (JSON)",
     "credentials:credential-baked-png": "a baked badge image (PNG)",
     "credentials:credential-baked-svg": "a baked badge image (SVG)",
+    "credentials:credential-jwt": "a signed credential (VC-JWT)",
     "credentials:my-learner-record": "a signed learner record (JSON)",
     "credentials:context-micro-credential": "a JSON-LD context",
     "account_inactive": "only shown to a deactivated account right after it signs in",

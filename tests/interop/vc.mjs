@@ -16,6 +16,9 @@
 //   node vc.mjs verifyClr     < {"credential": a ClrCredential, ...as verify}
 //       -> {"verified": bool, "errors": ["..."], "credentials": [verify's answer for each
 //          credential in credentialSubject.verifiableCredential, in order]}
+//   node vc.mjs verifyJwt     < {"jwt": a compact JWS, "didDocuments"?, "site"?}
+//       -> {"verified": bool, "errors": ["..."], "header", "controller" (of the kid's key),
+//          "payload"}: checked by the `jose` library with the key its `kid` resolves to
 //   node vc.mjs bench         < {"operation": "sign"|"verify", "count", ...as sign/verify}
 //       -> {"seconds": total time of `count` operations}
 //   node vc.mjs serve         one JSON request a line on stdin ({"command": ..., ...}), one JSON
@@ -265,6 +268,26 @@ export async function verifyClr(request) {
   return {verified, errors, credentials};
 }
 
+// A VC-JWT (VC-JOSE-COSE) checked by `jose`, an implementation independent of ours and of
+// Digital Bazaar's signature code; only the kid's Multikey is turned into a JWK here.
+export async function verifyJwt(request) {
+  const jose = await import('jose');
+  const header = jose.decodeProtectedHeader(request.jwt);
+  const {document: method} = await makeDocumentLoader(request)(header.kid);
+  const keyPair = await Ed25519Multikey.from(method);
+  const key = await jose.importJWK(
+    {...await Ed25519Multikey.toJwk({keyPair}), alg: 'EdDSA'}, 'EdDSA');
+  const outcome = {verified: false, errors: [], header, controller: method.controller};
+  try {
+    const {payload} = await jose.compactVerify(request.jwt, key, {algorithms: ['EdDSA']});
+    outcome.payload = JSON.parse(new TextDecoder().decode(payload));
+    outcome.verified = true;
+  } catch(error) {
+    outcome.errors.push(String(error.message || error));
+  }
+  return outcome;
+}
+
 async function bench(request) {
   const count = request.count;
   let seconds;
@@ -304,7 +327,9 @@ async function canonicalizeAll(request) {
   return {results};
 }
 
-const COMMANDS = {canonicalize: canonicalizeAll, sign, verify, verifyClr, bench};
+const COMMANDS = {
+  canonicalize: canonicalizeAll, sign, verify, verifyClr, verifyJwt, bench,
+};
 
 async function answer(command, request) {
   const handler = COMMANDS[command];
