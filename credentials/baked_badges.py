@@ -97,3 +97,15 @@ def baked_svg(badge: BadgeToBake) -> bytes:
         width, height = baking.png_size(image)
         svg = baking.svg_wrapping_png(image, width=width, height=height, title=badge.title)
     return baking.bake_svg(svg, badge.document)
+
+
+def generated_png(micro_credential: MicroCredential) -> bytes:
+    """The generated badge of a micro-credential, as a PNG."""
+    return _generated_png(badge_hue(micro_credential.pk), badge_initials(micro_credential.title))
+
+
+def baked_open_badges_2_png(micro_credential: MicroCredential, *, assertion_url: str) -> bytes:
+    """The badge as an Open Badges 2.0 PNG: the hosted Assertion's URL in its openbadges chunk."""
+    name = micro_credential.badge_image.name
+    image = (_stored_badge(name) if name else None) or generated_png(micro_credential)
+    return baking.bake_png(image, assertion_url, keyword=baking.OB2_PNG_KEYWORD)

@@ -11,6 +11,7 @@ from credentials.views import (
     file_check,
     invitations,
     my_credentials,
+    open_badges_2,
     public,
     revoke,
     saved_searches,
@@ -103,6 +104,20 @@ urlpatterns = [
         status_lists.status_list,
         name="status-list",
     ),
+    # Open Badges 2.0 hosted verification (credentials.vc.open_badges_2): stable URLs that
+    # backpacks fetch, and the baked PNG that carries the assertion's URL.
+    path(
+        "ob2/assertions/<uuid:public_id>",
+        open_badges_2.assertion,
+        name="ob2-assertion",
+    ),
+    path(
+        "ob2/assertions/<uuid:public_id>/badge.png",
+        open_badges_2.baked_png,
+        name="ob2-baked-png",
+    ),
+    path("ob2/badges/<int:pk>", open_badges_2.badge_class, name="ob2-badge-class"),
+    path("ob2/issuers/<slug:slug>", open_badges_2.issuer, name="ob2-issuer"),
     # Our own JSON-LD context, which signed credentials name (credentials.vc.contexts).
     path(
         "ns/micro-credential/v1.jsonld",

@@ -72,6 +72,11 @@ NOT_PAGES = {
     # Baked badge images, PNG and SVG (tests/credentials/test_baked_badges.py).
     "credentials:credential-baked-png",
     "credentials:credential-baked-svg",
+    # Open Badges 2.0 hosted objects, JSON, and their baked PNG (tests/credentials/test_open_badges_2.py).
+    "credentials:ob2-assertion",
+    "credentials:ob2-baked-png",
+    "credentials:ob2-badge-class",
+    "credentials:ob2-issuer",
     # allauth steps that need a code or key sent by e-mail first.
     "account_confirm_email",
     "account_reset_password_from_key",
