@@ -1,5 +1,8 @@
 """Data Integrity proofs with the eddsa-rdfc-2022 cryptosuite (W3C VC-DI-EdDSA 1.0, §3.3).
 
+`verify` also accepts the legacy Ed25519Signature2020 proofs that wallets and issuers made
+before eddsa-rdfc-2022 (LEGACY_PROOF_TYPE); `sign` only ever makes eddsa-rdfc-2022.
+
     signed = sign(document, private_key=key, verification_method="did:web:…#key-1")
     result = verify(signed, resolve_key=resolve_verification_method)
     if not result.verified: print(result.failed_step, result.reason)
@@ -42,6 +45,11 @@ from credentials.vc.multibase import MultibaseError, decode_base58btc, encode_ba
 
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
+# The legacy suite (W3C CCG Ed25519Signature2020, context ed25519-2020/v1): verified, never
+# used to sign. It hashes exactly as eddsa-rdfc-2022 does (jsonld-signatures'
+# LinkedDataSignature: canonical proof options with the document's @context, then the
+# document, both URDNA2015 and SHA-256); only the proof's shape differs (no cryptosuite).
+LEGACY_PROOF_TYPE = "Ed25519Signature2020"
 PROOF_PURPOSE = "assertionMethod"
 ED25519_SIGNATURE_LENGTH = 64
 
@@ -67,7 +75,7 @@ type KeyResolver = Callable[[str], ResolvedKey | None]
 class FailedStep(StrEnum):
     """The verification step that failed; stable values, for programs and templates."""
 
-    PROOF = "proof"  # no proof, or not an eddsa-rdfc-2022 DataIntegrityProof for assertions
+    PROOF = "proof"  # no proof, or not an eddsa-rdfc-2022 (or Ed25519Signature2020) assertion
     UNKNOWN_CONTEXT = "unknown_context"  # a context that is not bundled (never fetched)
     CANONICALIZATION = "canonicalization"  # not JSON-LD we can canonicalize, or undefined terms
     KEY_NOT_FOUND = "key_not_found"  # the verification method did not resolve to a key
@@ -171,10 +179,12 @@ def _verify_one(
         return VerificationResult.failure(
             FailedStep.PROOF, "The proof names no verificationMethod."
         )
-    if proof.get("type") != PROOF_TYPE or proof.get("cryptosuite") != CRYPTOSUITE:
+    is_data_integrity = proof.get("type") == PROOF_TYPE and proof.get("cryptosuite") == CRYPTOSUITE
+    if not is_data_integrity and proof.get("type") != LEGACY_PROOF_TYPE:
         return VerificationResult.failure(
             FailedStep.PROOF,
-            f"Only {PROOF_TYPE} proofs with the {CRYPTOSUITE} cryptosuite are checked here.",
+            f"Only {PROOF_TYPE} proofs with the {CRYPTOSUITE} cryptosuite, and "
+            f"{LEGACY_PROOF_TYPE} proofs, are checked here.",
             method,
         )
     if proof.get("proofPurpose") != PROOF_PURPOSE:

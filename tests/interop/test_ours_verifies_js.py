@@ -15,6 +15,48 @@ def test_the_committed_fixture_is_what_javascript_signs_today(js):
     assert regenerated == js_fixture.FIXTURE.read_text(encoding="utf-8")
 
 
+def test_the_committed_legacy_fixture_is_what_javascript_signs_today(js):
+    regenerated = js_fixture.render(js.call("sign2020", **js_fixture.request()))
+
+    assert regenerated == js_fixture.FIXTURE_2020.read_text(encoding="utf-8")
+
+
+def test_we_verify_the_javascript_ed25519signature2020_fixture():
+    signed = json.loads(js_fixture.FIXTURE_2020.read_text(encoding="utf-8"))
+
+    result = verify(signed, resolve_key=resolve_verification_method)
+
+    assert result.verified is True, result.reason
+    assert signed["proof"]["type"] == "Ed25519Signature2020"
+    assert "cryptosuite" not in signed["proof"]
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [(("name",), "Changed"), (("credentialSubject", "achievement", "name"), "Other badge")],
+)
+def test_we_reject_the_ed25519signature2020_fixture_once_changed(path, value):
+    signed = json.loads(js_fixture.FIXTURE_2020.read_text(encoding="utf-8"))
+    target = signed
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+    result = verify(signed, resolve_key=resolve_verification_method)
+
+    assert result.failed_step is FailedStep.SIGNATURE_INVALID
+
+
+def test_a_proof_of_another_suite_is_not_checked():
+    signed = json.loads(js_fixture.FIXTURE_2020.read_text(encoding="utf-8"))
+    signed["proof"]["type"] = "Ed25519Signature2018"
+
+    result = verify(signed, resolve_key=resolve_verification_method)
+
+    assert result.failed_step is FailedStep.PROOF
+    assert "Ed25519Signature2020 proofs" in result.reason
+
+
 def test_we_verify_the_committed_javascript_fixture():
     signed = json.loads(js_fixture.FIXTURE.read_text(encoding="utf-8"))
 

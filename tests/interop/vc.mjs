@@ -10,6 +10,8 @@
 //   node vc.mjs sign          < {"credential", "seed" (hex, 32 bytes), "verificationMethod",
 //                                "created"?}
 //       -> the signed credential
+//   node vc.mjs sign2020      < as sign, with an Ed25519Signature2020 proof instead
+//       -> the signed credential
 //   node vc.mjs verify        < {"credential", "didDocuments"?: [...], "site"?: {...},
 //                                "now"?, "ignoreStatus"?}
 //       -> {"verified": bool, "errors": ["..."]}
@@ -37,6 +39,8 @@ import {checkStatus} from '@digitalbazaar/vc-bitstring-status-list';
 import {cryptosuite as eddsaRdfc2022CryptoSuite} from
   '@digitalbazaar/eddsa-rdfc-2022-cryptosuite';
 import * as Ed25519Multikey from '@digitalbazaar/ed25519-multikey';
+import {Ed25519Signature2020} from '@digitalbazaar/ed25519-signature-2020';
+import {Ed25519VerificationKey2020} from '@digitalbazaar/ed25519-verification-key-2020';
 import jsonld from 'jsonld';
 import * as rdfCanonize from 'rdf-canonize';
 
@@ -195,6 +199,20 @@ export async function sign(request, keySigner = null) {
   });
 }
 
+// The legacy suite (Ed25519Signature2020), which wallets issued before eddsa-rdfc-2022: we
+// never sign with it, but our verifier must accept it (tests/interop/js_fixture.py).
+export async function sign2020(request) {
+  const seed = Uint8Array.from(Buffer.from(request.seed, 'hex'));
+  const key = await Ed25519VerificationKey2020.generate({seed});
+  key.id = request.verificationMethod;
+  const suite = new Ed25519Signature2020({key, date: request.created});
+  return vc.issue({
+    credential: structuredClone(request.credential),
+    suite,
+    documentLoader: makeDocumentLoader(request),
+  });
+}
+
 function errorMessages(result) {
   const errors = [];
   const collect = error => {
@@ -328,7 +346,7 @@ async function canonicalizeAll(request) {
 }
 
 const COMMANDS = {
-  canonicalize: canonicalizeAll, sign, verify, verifyClr, verifyJwt, bench,
+  canonicalize: canonicalizeAll, sign, sign2020, verify, verifyClr, verifyJwt, bench,
 };
 
 async function answer(command, request) {
