@@ -371,6 +371,9 @@ SIGNING_SECRET_FILE: Path | None = VAR_DIR / "signing-secret" if EMBEDDED_PROFIL
 # How issuers are identified: "web" (did:web under SITE_URL, for a site with a stable domain)
 # or "key" (did:key from each issuer's current key, for an installation without one).
 DID_METHOD = env_choice("UNBUNDLED_DID_METHOD", "web", ["web", "key"])
+# The largest credential /verify/ and its API read (pasted, uploaded or posted), in bytes: a
+# credential is a few kilobytes, more with an embedded image; this bounds the JSON-LD work.
+VERIFY_MAX_BYTES = env_int("UNBUNDLED_VERIFY_MAX_BYTES", 1_000_000)
 
 # --- REST API
 REST_FRAMEWORK = {

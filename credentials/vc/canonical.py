@@ -123,6 +123,58 @@ def _innermost_message(error: BaseException) -> str:
     return str(message).rstrip(".")
 
 
+def _relative_types(value: object, found: set[str]) -> set[str]:
+    """@type values of an expanded document that did not become absolute IRIs."""
+    if isinstance(value, list):
+        for item in value:
+            _relative_types(item, found)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key == "@type" and "@value" not in value:
+                types = item if isinstance(item, list) else [item]
+                # pyld resolves a relative type against its placeholder base (see canonicalize).
+                found.update(
+                    t.removeprefix(DEFAULT_BASE_IRI)
+                    for t in types
+                    if isinstance(t, str) and (":" not in t or t.startswith(DEFAULT_BASE_IRI))
+                )
+            elif key != "@value":
+                _relative_types(item, found)
+    return found
+
+
+def check_expands(document: Mapping[str, JsonValue]) -> None:
+    """Expand `document` with the bundled contexts in safe mode; raise what canonicalize would.
+
+    Much cheaper than canonicalize (no blank-node labelling), for a verifier's JSON-LD step:
+    UndefinedTermError for a property or type no context defines, CanonicalizationError
+    (with `unknown_context` when that is the cause) for anything else that stops it.
+    """
+    dropped: list[str] = []
+    processor = _Processor(on_property_dropped=dropped.append)
+    try:
+        expanded = processor.expand(document, {"documentLoader": document_loader})
+    except (JsonLdError, ValueError, TypeError) as error:
+        raise _as_canonicalization_error(error) from error
+    if dropped:
+        terms = ", ".join(sorted(set(dropped)))
+        raise UndefinedTermError(f"No context defines these properties: {terms}.")
+    relative = _relative_types(expanded, set())
+    if relative:
+        raise UndefinedTermError(
+            f"No context defines these terms, used as types: {', '.join(sorted(relative))}."
+        )
+
+
+def _as_canonicalization_error(error: BaseException) -> CanonicalizationError:
+    url = _unknown_context(error)
+    if url is not None:
+        return CanonicalizationError(
+            f"The context {url} is not one of the bundled contexts.", unknown_context=url
+        )
+    return CanonicalizationError(f"The document is not valid JSON-LD: {_innermost_message(error)}.")
+
+
 def canonicalize(document: Mapping[str, JsonValue], *, strict: bool = True) -> str:
     """The canonical N-Quads of `document`, expanded with the bundled contexts only.
 
@@ -146,14 +198,7 @@ def canonicalize(document: Mapping[str, JsonValue], *, strict: bool = True) -> s
         )
     # pyld raises ValueError and TypeError, besides its own error, for some malformed input.
     except (JsonLdError, ValueError, TypeError) as error:
-        url = _unknown_context(error)
-        if url is not None:
-            raise CanonicalizationError(
-                f"The context {url} is not one of the bundled contexts.", unknown_context=url
-            ) from error
-        raise CanonicalizationError(
-            f"The document is not valid JSON-LD: {_innermost_message(error)}."
-        ) from error
+        raise _as_canonicalization_error(error) from error
     if dropped:
         terms = ", ".join(sorted(set(dropped)))
         raise UndefinedTermError(f"No context defines these properties: {terms}.")
