@@ -23,6 +23,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("portfolio.api.urls")),
+    path("api/v1/", include("credentials.api.urls")),
     path("", include("portfolio.urls")),
     # A micro-credential's page also shows the learner's open application, which the
     # credentials app never reads: it is composed here and joins that app's namespace.

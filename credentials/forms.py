@@ -26,6 +26,7 @@ from credentials.models import (
     SavedSearch,
 )
 from credentials.validators import BADGE_MIN_SIDE, validate_badge_image
+from credentials.vc.verification import describe_size, max_input_bytes
 from portfolio.forms.ids import IdField
 
 if TYPE_CHECKING:
@@ -308,6 +309,69 @@ class FileCheckForm(forms.Form):
         label=_("File"),
         help_text=_("The file is compared by its SHA-256 digest and is not kept."),
     )
+
+
+class CredentialDocumentForm(forms.Form):
+    """A credential to verify: pasted as JSON, or a JSON file; exactly one of the two.
+
+    Only the size is checked here (VERIFY_MAX_BYTES); what the content is, the verifier says
+    step by step (credentials.vc.verification), so a bad credential is a result, not an error.
+    """
+
+    document = forms.CharField(
+        label=_("Paste the credential (JSON)"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(
+            attrs={"rows": 10, "spellcheck": "false", "autocomplete": "off", "class": "mono"}
+        ),
+        help_text=_("The whole credential, from { to }."),
+    )
+    file = forms.FileField(
+        label=_("Or upload the credential file"),
+        required=False,
+        help_text=_("A .json file."),
+    )
+
+    def clean_document(self) -> str:
+        document: str = self.cleaned_data["document"]
+        self._check_size(len(document.encode("utf-8", "surrogatepass")))
+        return document
+
+    def clean_file(self) -> UploadedFile[bytes] | None:
+        upload: UploadedFile[bytes] | None = self.cleaned_data["file"]
+        if upload is not None:
+            self._check_size(upload.size or 0)
+        return upload
+
+    def _check_size(self, size: int) -> None:
+        limit = max_input_bytes()
+        if size > limit:
+            raise ValidationError(
+                _("This credential is %(size)s; the verifier reads up to %(limit)s.")
+                % {"size": describe_size(size), "limit": describe_size(limit)},
+                code="too_large",
+            )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.errors:
+            return cleaned
+        has_text = bool(cleaned.get("document", "").strip())
+        has_file = cleaned.get("file") is not None
+        if has_text == has_file:
+            raise ValidationError(
+                _("Paste a credential or choose its file (one of the two)."), code="one_input"
+            )
+        return cleaned
+
+    def credential_content(self) -> str | bytes:
+        """What to verify, once valid: the pasted text, or the file's bytes."""
+        upload = self.cleaned_data.get("file")
+        if upload is not None:
+            return b"".join(upload.chunks())
+        text: str = self.cleaned_data["document"]
+        return text
 
 
 class SavedSearchForm(forms.Form):

@@ -27,8 +27,12 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.core.cache import cache
+
+if TYPE_CHECKING:
+    from credentials.vc.verification import CredentialVerification
 
 MAX_AGE_SECONDS = 15 * 60
 _CATALOGUE_VERSION_KEY = "catalogue-version"
@@ -158,6 +162,37 @@ def store_credential_page(
         content=content,
         now=now,
         changes_at=None,
+    )
+
+
+# --- A credential's verification ----------------------------------------------------------------
+
+
+def _verification_key(*, credential_id: int, variant: str) -> str:
+    variant_hash = hashlib.sha256(variant.encode()).hexdigest()[:16]
+    return f"credential-verification:{credential_id}:{variant_hash}"
+
+
+def get_credential_verification(
+    *, credential_id: int, variant: str
+) -> CredentialVerification | None:
+    """The Verify panel's result for this credential as ``variant`` (its status) shows it.
+
+    Kept apart from the page, so signed-in viewers, whose pages are never cached, do not
+    run the checks on every request either. The signed document never changes; what can
+    change the result (revocation, expiry) changes the variant.
+    """
+    found = cache.get(_verification_key(credential_id=credential_id, variant=variant))
+    return found if found is not None and hasattr(found, "verdict") else None
+
+
+def store_credential_verification(
+    *, credential_id: int, variant: str, verification: CredentialVerification
+) -> None:
+    cache.set(
+        _verification_key(credential_id=credential_id, variant=variant),
+        verification,
+        timeout=MAX_AGE_SECONDS,
     )
 
 

@@ -53,6 +53,8 @@ NOT_PAGES = {
     "assessments:submitted-evidence-thumbnail",
     "api:evidence-list",
     "api:evidence-detail",
+    # The verifier's API, POST only (tests/credentials/test_verify_documents.py).
+    "credentials-api:verify",
     # PDF documents (tests/credentials/test_transcripts.py and test_certificate.py).
     "credentials:public-transcript",
     "credentials:my-transcript",

@@ -25,6 +25,7 @@ from credentials.sharing import make_linkedin_add_to_profile_url
 from credentials.vc import jwt
 from credentials.vc.identity import signer_for
 from credentials.vc.status_list import SIGNING_UNAVAILABLE
+from credentials.vc.verification import CredentialVerification, verify_credential_text
 from credentials.views.open_graph import build_absolute_badge_url
 
 TEMPLATE = "credentials/credential_detail.html"
@@ -123,12 +124,40 @@ def _checked_words(checked_at: datetime, zone: str, language: str | None) -> byt
     return render_to_string("credentials/_credential_checked.html", context).encode()
 
 
+def _verification(
+    request: HttpRequest, page: credential_pages.CredentialPage
+) -> CredentialVerification | None:
+    """The Verify panel: the verifier's steps on the stored document, cached by status.
+
+    Run when the page is rendered, never on a cached page's hit (the panel is part of the
+    cached page, and says when it was checked), and kept for signed-in viewers' renders too
+    (page_cache.get_credential_verification), so the panel costs nothing per request.
+    """
+    if not page.is_signed:
+        return None
+    credential = page.credential
+    variant = f"{page.status}:{credential.revoked_at}:{credential.expires_at}"
+    verification = page_cache.get_credential_verification(
+        credential_id=credential.pk, variant=variant
+    )
+    if verification is None:
+        document = credential_pages.get_signed_document(
+            public_id=credential.public_id, viewer=request.user
+        )
+        verification = verify_credential_text(document)
+        page_cache.store_credential_verification(
+            credential_id=credential.pk, variant=variant, verification=verification
+        )
+    return verification
+
+
 def _context(request: HttpRequest, page: credential_pages.CredentialPage) -> dict[str, object]:
     credential = page.credential
     access = get_credential_access(request.user, credential)
     page_url = request.build_absolute_uri(request.path)
     return {
         "page": page,
+        "verification": _verification(request, page),
         "credential": credential,
         "micro_credential": credential.micro_credential,
         "access": access,

@@ -26,6 +26,7 @@ from assessments.models import Application
 from assessments.services import reviewing
 from credentials.models import (
     ContactRequest,
+    CredentialDocument,
     IssuedCredential,
     Issuer,
     MicroCredential,
@@ -79,6 +80,8 @@ NOT_PAGES = {
     "assessments:submitted-evidence-thumbnail": "serves an image",
     "api:evidence-list": "JSON API",
     "api:evidence-detail": "JSON API",
+    "credentials-api:verify": "JSON API, POST only (its page is /verify/, walked, and checked "
+    "with a result by test_a_verified_document_s_steps_reflow_and_pass_axe)",
     "credentials:public-transcript": "a PDF document",
     "credentials:my-transcript": "a PDF document",
     "credentials:credential-certificate": "a PDF document",
@@ -347,4 +350,23 @@ def test_every_page_for_every_role_reflows_and_passes_axe(demo, live_server, new
                     f"{role} {visit.path} at {viewport['width']}px: {problem}"
                     for problem in _check(page, viewport)
                 ]
+    assert not report, f"{len(report)} problems:\n" + "\n".join(report)
+
+
+def test_a_verified_document_s_steps_reflow_and_pass_axe(demo, live_server, new_page):
+    # /verify/'s result is the answer to a POST, which the walk above never makes: paste a
+    # demo credential (its JSON) and a broken one, with no JavaScript needed to submit.
+    document = CredentialDocument.objects.filter(format="ob3").order_by("pk")[0].content
+    page = new_page()
+    report = []
+    for pasted, verdict in ((document, "Result: Valid"), ("{not json", "Result: Malformed")):
+        page.goto(live_server.url + "/verify/")
+        page.get_by_label("Paste the credential (JSON)").fill(pasted)
+        page.get_by_role("button", name="Verify").click()
+        expect(page.get_by_role("heading", name=verdict)).to_be_visible()
+        for viewport in VIEWPORTS:
+            report += [
+                f"/verify/ ({verdict}) at {viewport['width']}px: {problem}"
+                for problem in _check(page, viewport)
+            ]
     assert not report, f"{len(report)} problems:\n" + "\n".join(report)
