@@ -61,6 +61,7 @@ MAX_DEPTH = 32
 # ask for: canonicalization grows faster than linearly with blank nodes (pyld takes about
 # half a second for 800 of them, and minutes for 10,000).
 MAX_NODES = 500
+_LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 # How much of a schema error's text is shown (it can quote a whole oversized value).
 MAX_MESSAGE_LENGTH = 300
 
@@ -198,7 +199,10 @@ class _Run:
     def add(
         self, name: StepName, result: StepResult, explanation: str, verdict: Verdict | None = None
     ) -> None:
-        self.steps.append(Step(name, result, explanation, verdict))
+        # Explanations quote the input (a context's URL, an issuer's id), and JSON's "\ud800"
+        # escapes make lone surrogates, which no page or JSON answer can encode as UTF-8.
+        readable = _LONE_SURROGATES.sub("\ufffd", explanation)
+        self.steps.append(Step(name, result, readable, verdict))
 
     def skip_rest(self, reason: str) -> None:
         done = {step.name for step in self.steps}
@@ -222,9 +226,9 @@ def max_input_bytes() -> int:
 
 
 def describe_size(size: int) -> str:
-    """A byte count for people: 1 MB, 250 KB."""
+    """A byte count for people: 1 MB, 1.2 MB, 250 KB."""
     if size >= 1_000_000:
-        return f"{size / 1_000_000:g} MB"
+        return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
     return f"{max(1, size // 1000)} KB"
 
 

@@ -106,6 +106,20 @@ def test_bad_input_gets_a_clear_answer(client, db, data, message):
     assert message in response.text
 
 
+def test_text_that_is_no_unicode_is_shown_not_a_500(client, db):
+    # JSON can escape a lone surrogate, which no UTF-8 page can hold; the answer replaces it.
+    pasted = '{"@context": ["https://contexts.example.net/\\ud800"], "issuer": "did:x:\\udfff"}'
+
+    page = client.post("/verify/", {"document": pasted})
+    answer = client.post(API, pasted, content_type="application/json")
+
+    assert page.status_code == 200
+    assert "https://contexts.example.net/\ufffd, which is not one this verifier has" in page.text
+    assert answer.status_code == 200
+    assert answer.json()["verdict"] == "malformed"
+    assert "did:x:\ufffd" in answer.json()["steps"][-1]["explanation"]
+
+
 def test_pasting_and_uploading_at_once_is_refused(client, text):
     upload = SimpleUploadedFile("credential.json", text.encode())
 
