@@ -35,12 +35,13 @@ A handler takes the recorded row and the typed payload: handler(event, payload).
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import logging
 import math
 import re
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime
@@ -124,6 +125,12 @@ _declared: dict[str, EventType[object]] = {}
 # the same process record the real time.
 _recorded_at: ContextVar[datetime | None] = ContextVar("events_recorded_at", default=None)
 _handlers: dict[str, list[tuple[Phase, Callable[[Event, object], None]]]] = {}
+# A handler's form for many events at once (subscribe_batch_form), used by reactions_together().
+type BatchHandler = Callable[[list[tuple[Event, object]]], None]
+_batch_forms: dict[Callable[[Event, object], None], BatchHandler] = {}
+type _Reaction = tuple[Phase, Callable[[Event, object], None], Event, object]
+# Set only inside reactions_together(): the reactions gathered so far.
+_gathered: ContextVar[list[_Reaction] | None] = ContextVar("reactions_gathered", default=None)
 
 
 def declare_event[P](verb: str, payload_type: type[P], *, label: str | Promise) -> EventType[P]:
@@ -179,6 +186,75 @@ def unsubscribe[P](event_type: EventType[P], handler: Handler[P], *, phase: Phas
         handlers.remove((phase, handler))  # type: ignore[arg-type]  # as in subscribe
 
 
+def subscribe_batch_form[P](
+    handler: Handler[P], batch_handler: Callable[[list[tuple[Event, P]]], None]
+) -> None:
+    """Give a subscribed handler a form that reacts to many events of its verb in one call.
+
+    reactions_together() calls it once for the events it gathered, instead of the handler
+    once per event; it must do for each (event, payload) what the handler does.
+    """
+    _batch_forms[handler] = batch_handler  # type: ignore[index,assignment]  # the registry holds every payload type, as in subscribe
+
+
+@contextmanager
+def reactions_together() -> Iterator[None]:
+    """Within the block, the reactions to the events recorded are gathered and run together.
+
+    For a service that records many events in one transaction (bulk issuance). When the
+    block ends, still inside the transaction, the IN_TRANSACTION reactions run, handler by
+    handler, each handler in one savepoint for all its events (its batch form, if it has one:
+    subscribe_batch_form); after commit, the AFTER_COMMIT ones run the same way inside one
+    transaction of their own, with the context variables the block had. A failing handler
+    is logged and its savepoint rolled back, as for single events.
+    """
+    gathered: list[_Reaction] = []
+    token = _gathered.set(gathered)
+    try:
+        yield
+    finally:
+        _gathered.reset(token)
+    _run_grouped([r for r in gathered if r[0] == Phase.IN_TRANSACTION])
+    after = [r for r in gathered if r[0] == Phase.AFTER_COMMIT]
+    if after:
+        context = contextvars.copy_context()
+        transaction.on_commit(partial(context.run, _run_after_commit, after), robust=True)
+
+
+def _run_after_commit(reactions: list[_Reaction]) -> None:
+    with transaction.atomic():
+        _run_grouped(reactions)
+
+
+def _run_grouped(reactions: list[_Reaction]) -> None:
+    by_handler: dict[Callable[[Event, object], None], list[tuple[Event, object]]] = {}
+    for _phase, handler, event, payload in reactions:
+        by_handler.setdefault(handler, []).append((event, payload))
+    for handler, events in by_handler.items():
+        batch_handler = _batch_forms.get(handler)
+        if batch_handler is not None:
+            _run_batch_in_savepoint(batch_handler, events)
+        else:
+            for event, payload in events:
+                _run_in_savepoint(handler, event, payload)
+
+
+def _run_batch_in_savepoint(
+    batch_handler: BatchHandler, events: list[tuple[Event, object]]
+) -> None:
+    try:
+        with transaction.atomic():
+            batch_handler(events)
+    except Exception:
+        # As _run_in_savepoint: the events and the service's work stand.
+        logger.exception(
+            "Subscriber %s failed on %s events (%s...)",
+            _name(batch_handler),
+            len(events),
+            events[0][0].verb,
+        )
+
+
 @contextmanager
 def events_recorded_at(when: datetime) -> Iterator[None]:
     """Within the block, record_event() stamps its rows with `when` instead of now.
@@ -210,6 +286,31 @@ def record_event[P](
     a change that is about no single object (an import). Raises EventTypeError for a payload
     of the wrong type, and RuntimeError outside a transaction.
     """
+    [event] = record_events(
+        event_type, by=by, scope=scope, events=[EventRecord(target, owner, payload)]
+    )
+    return event
+
+
+@dataclasses.dataclass(frozen=True)
+class EventRecord[P]:
+    """One event of many for record_events: its target, owner and payload."""
+
+    target: models.Model | None
+    owner: User | None
+    payload: P
+
+
+def record_events[P](
+    event_type: EventType[P],
+    *,
+    by: User | None,
+    events: Sequence[EventRecord[P]],
+    scope: str = "",
+) -> list[Event]:
+    """record_event for many events of one verb by one actor: one insert for all the rows,
+    then each one's subscribers (gathered, within reactions_together()). Same rules and
+    errors as record_event."""
     if not connection.in_atomic_block:
         raise RuntimeError(
             f"record_event({event_type.verb}) must run inside the transaction of the change "
@@ -217,25 +318,38 @@ def record_event[P](
         )
     if _declared.get(event_type.verb) != event_type:
         raise EventTypeError(f"{event_type.verb} was not declared with declare_event.")
-    if target is not None and target.pk is None:
+    if any(record.target is not None and record.target.pk is None for record in events):
         raise EventTypeError(f"{event_type.verb}: the target must be saved (it has no key).")
-    event = Event.objects.create(
-        verb=event_type.verb,
-        actor=by,
-        actor_label=by.email if by is not None else "",
-        target_type=target._meta.label_lower if target is not None else "",
-        target_id=target.pk if target is not None else None,
-        owner=owner,
-        scope=scope,
-        payload=event_type.encode(payload),
-        created_at=_recorded_at.get() or timezone.now(),
-    )
-    for phase, handler in list(_handlers.get(event_type.verb, [])):
-        if phase == Phase.IN_TRANSACTION:
-            _run_in_savepoint(handler, event, payload)
-        else:
-            transaction.on_commit(partial(_run_logged, handler, event, payload), robust=True)
-    return event
+    created_at = _recorded_at.get() or timezone.now()
+    rows = [
+        Event(
+            verb=event_type.verb,
+            actor=by,
+            actor_label=by.email if by is not None else "",
+            target_type=record.target._meta.label_lower if record.target is not None else "",
+            target_id=record.target.pk if record.target is not None else None,
+            owner=record.owner,
+            scope=scope,
+            payload=event_type.encode(record.payload),
+            created_at=created_at,
+        )
+        for record in events
+    ]
+    if len(rows) == 1:
+        rows[0].save(force_insert=True)
+    else:
+        Event.objects.bulk_create(rows)
+    gathered = _gathered.get()
+    for event, record in zip(rows, events, strict=True):
+        payload = record.payload
+        for phase, handler in list(_handlers.get(event_type.verb, [])):
+            if gathered is not None:
+                gathered.append((phase, handler, event, payload))
+            elif phase == Phase.IN_TRANSACTION:
+                _run_in_savepoint(handler, event, payload)
+            else:
+                transaction.on_commit(partial(_run_logged, handler, event, payload), robust=True)
+    return rows
 
 
 def _run_in_savepoint(

@@ -36,7 +36,7 @@ from __future__ import annotations
 import logging
 import random
 import smtplib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -140,6 +140,56 @@ def notify(
         if notification is not None:
             created.append(notification)
     return created
+
+
+@dataclass(frozen=True)
+class Note:
+    """One recipient's notification, for notify_each()."""
+
+    recipient: User
+    subject: str
+    link: str = ""
+    context: Mapping[str, object] | None = None
+
+
+def notify_each(*, kind: str, notes: Sequence[Note]) -> list[Notification]:
+    """notify() for many recipients, each with a message of their own, in a fixed number of
+    queries (for reactions to many events at once, e.g. a bulk issuance).
+
+    No dedupe key: each note is recorded. E-mail preferences and emails_withheld() apply as
+    in notify(); the e-mails are queued after commit, and any the broker refuses are left
+    pending for the sweep. Raises ValueError for a kind no app registered.
+    """
+    from portfolio import tasks  # tasks imports this module's senders
+
+    if not is_registered(kind):
+        raise ValueError(f"No app registered the notification kind {kind!r}.")
+    now = timezone.now()
+    disabled = set(
+        EmailPreference.objects.filter(
+            user__in=[note.recipient for note in notes], kind=kind, is_enabled=False
+        ).values_list("user_id", flat=True)
+    )
+    rows = Notification.objects.bulk_create(
+        Notification(
+            recipient=note.recipient,
+            kind=kind,
+            subject=note.subject,
+            link=note.link,
+            context=dict(note.context or {}),
+            **(
+                {"email_state": Notification.EmailState.SKIPPED}
+                if note.recipient.pk in disabled or _emails_withheld.get()
+                else _queued_email_fields(now)
+            ),
+        )
+        for note in notes
+    )
+    for row in rows:
+        if row.email_state == Notification.EmailState.PENDING:
+            # As in _record: robust, and the sweep stands in for a refused task.
+            transaction.on_commit(partial(tasks.send_notification_email.delay, row.pk), robust=True)
+    return rows
 
 
 def notify_address(
