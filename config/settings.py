@@ -320,6 +320,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "credentials.tasks.send_saved_search_digests",
         "schedule": 86400.0,
     },
+    # Bulk issuances whose task was lost (a broker away) are enqueued again.
+    "resume-bulk-issuances": {
+        "task": "credentials.tasks.resume_bulk_issuances",
+        "schedule": 300.0,
+    },
     "flag-waiting-applications": {
         "task": "assessments.tasks.flag_waiting_applications",
         "schedule": 86400.0,

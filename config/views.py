@@ -20,6 +20,7 @@ from assessments import selectors as assessment_selectors
 from assessments.permissions import can_edit_application, can_use_review_queue
 from credentials.directory.forms import DirectoryQuickSearchForm
 from credentials.forms import VerifyForm
+from credentials.permissions import can_bulk_issue
 from credentials.selectors import contact_requests, credential_pages, invitations, saved_searches
 from credentials.views.catalogue import get_micro_credential_page
 from portfolio import selectors
@@ -95,6 +96,7 @@ def micro_credential_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_apply": page.access.can_apply
         and page.held_credential is None
         and open_application is None,
+        "can_bulk_issue": can_bulk_issue(request.user, page.micro_credential),
     }
     if open_application is not None:
         # Carry on where the learner can: editing a draft, otherwise following its review.

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from credentials import bulk_issuance
 from credentials.models import (
     ContactRequest,
     Issuer,
@@ -28,6 +29,7 @@ from credentials.models import (
 from credentials.validators import BADGE_MIN_SIDE, validate_badge_image
 from credentials.vc.verification import describe_size, max_input_bytes
 from portfolio.forms.ids import IdField
+from portfolio.models import User
 
 if TYPE_CHECKING:
     _MicroCredentialFormBase = forms.ModelForm[MicroCredential]
@@ -386,3 +388,65 @@ class SavedSearchForm(forms.Form):
     query = forms.CharField(
         required=False, max_length=SavedSearch.QUERY_MAX_LENGTH, widget=forms.HiddenInput
     )
+
+
+class BulkIssuanceForm(forms.Form):
+    """A list of learners to award a micro-credential to: a CSV file or pasted addresses.
+
+    Checked whole before anything is issued (credentials.bulk_issuance.check_learner_list):
+    the rows that cannot be issued are in `row_errors`, and the form is then invalid.
+    """
+
+    learner_file = forms.FileField(
+        label=_("CSV file"),
+        required=False,
+        help_text=_(
+            "One learner per row, their account's e-mail address in the first column (a "
+            "header row is fine); UTF-8, up to 5,000 rows and 512 KB."
+        ),
+    )
+    addresses = forms.CharField(
+        label=_("Or paste addresses"),
+        required=False,
+        max_length=200_000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("One e-mail address per line."),
+    )
+
+    def __init__(self, *args: Any, micro_credential: MicroCredential, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.micro_credential = micro_credential
+        self.row_errors: list[bulk_issuance.RowError] = []
+        self.learners: list[tuple[int, User]] = []
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload: UploadedFile[bytes] | None = cleaned.get("learner_file")
+        pasted: str = cleaned.get("addresses") or ""
+        if self.errors:
+            return cleaned
+        if (upload is None) == (not pasted.strip()):
+            raise ValidationError(_("Upload a CSV file or paste addresses (one of the two)."))
+        if upload is not None:
+            if upload.size is not None and upload.size > bulk_issuance.MAX_FILE_BYTES:
+                raise ValidationError(
+                    _("The file is %(size)s KB; a list may be at most %(limit)s KB.")
+                    % {"size": upload.size // 1024, "limit": bulk_issuance.MAX_FILE_BYTES // 1024}
+                )
+            text = bulk_issuance.decode_learner_file(upload.read(bulk_issuance.MAX_FILE_BYTES + 1))
+        else:
+            text = pasted
+        checked = bulk_issuance.check_learner_list(text, micro_credential=self.micro_credential)
+        self.row_errors, self.learners = checked.errors, checked.learners
+        if checked.errors:
+            raise ValidationError(
+                _(
+                    "%(count)s of %(total)s rows cannot be issued, so nothing was issued. "
+                    "Correct or remove them and send the list again."
+                )
+                % {
+                    "count": len(checked.errors),
+                    "total": len(checked.errors) + len(checked.learners),
+                }
+            )
+        return cleaned

@@ -837,3 +837,91 @@ class SavedSearchMatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.saved_search_id}:{self.profile_id}"
+
+
+class BulkIssuance(models.Model):
+    """A batch of credentials of one micro-credential that issuer staff issue at once.
+
+    Its rows (BulkIssuanceRow) carry each learner's state, so the task that works through
+    them (credentials.tasks.issue_bulk_credentials) resumes where a crashed or retried run
+    stopped: a row is marked issued in the same transaction that issues its credential.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Issuing")
+        FINISHED = "finished", _("Finished")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    issuer = models.ForeignKey(Issuer, on_delete=models.PROTECT, related_name="bulk_issuances")
+    micro_credential = models.ForeignKey(
+        MicroCredential, on_delete=models.PROTECT, related_name="bulk_issuances"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # When a run last committed a chunk (or the batch was made): the sweep re-enqueues an
+    # unfinished batch that has not moved for a while (its task lost with the broker).
+    progressed_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "progressed_at"], name="bulk_issuance_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "finished"]),
+                name="bulk_issuance_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.micro_credential}, {self.total} learners"
+
+
+class BulkIssuanceRow(models.Model):
+    """One learner of a bulk issuance: waiting, issued (with its credential) or skipped."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        ISSUED = "issued", _("Issued")
+        SKIPPED = "skipped", _("Skipped")
+
+    batch = models.ForeignKey(BulkIssuance, on_delete=models.CASCADE, related_name="rows")
+    # The row's line in the uploaded list, as the issuer knows it.
+    line = models.PositiveIntegerField()
+    learner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    credential = models.OneToOneField(
+        IssuedCredential, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Why a row was skipped when its turn came (e.g. the learner was awarded it meanwhile).
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["batch", "state", "line"], name="bulk_row_batch_state_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "learner"], name="bulk_row_one_per_learner"),
+            models.UniqueConstraint(fields=["batch", "line"], name="bulk_row_one_per_line"),
+            models.CheckConstraint(
+                condition=Q(state__in=["pending", "issued", "skipped"]),
+                name="bulk_row_state_valid",
+            ),
+            # An issued row names its credential; no other row does.
+            models.CheckConstraint(
+                condition=Q(state="issued", credential__isnull=False)
+                | (~Q(state="issued") & Q(credential__isnull=True)),
+                name="bulk_row_issued_has_credential",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch} line {self.line}"

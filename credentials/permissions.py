@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from uuid import UUID
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -11,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from credentials.models import (
+    BulkIssuance,
     ContactRequest,
     IssuedCredential,
     Issuer,
@@ -492,3 +494,42 @@ def get_saved_search_for(user: AnyUser, pk: int) -> SavedSearch:
     if saved_search is None:
         raise Http404("No such saved search.")
     return saved_search
+
+
+def can_bulk_issue(user: AnyUser, micro_credential: MicroCredential) -> bool:
+    """Whether the user may award this micro-credential to a list of learners at once."""
+    # A deactivated account acts for nobody, whatever its memberships still say.
+    if not user.is_active:
+        return False
+    # Awarding without an application is the organisation's own act: its staff only, not
+    # its assessors (who award by approving) nor site administrators who are not its staff.
+    if not is_issuer_staff(user):
+        return False
+    # Only what it offers now: drafts are unfinished, retired ones are no longer awarded.
+    if micro_credential.status != MicroCredential.Status.PUBLISHED:
+        return False
+    return micro_credential.issuer.staff.filter(pk=user.pk).exists()
+
+
+def get_micro_credential_for_bulk_issue(user: AnyUser, slug: str) -> MicroCredential:
+    """A micro-credential the user may issue in bulk; Http404 for anything else, so the
+    page never tells anyone else that it exists."""
+    micro_credential = MicroCredential.objects.select_related("issuer").filter(slug=slug).first()
+    if micro_credential is None or not can_bulk_issue(user, micro_credential):
+        raise Http404("No such micro-credential.")
+    return micro_credential
+
+
+def get_bulk_issuance_for(user: AnyUser, public_id: UUID | str) -> BulkIssuance:
+    """A batch the user may follow: its issuer's staff only; Http404 for everyone else."""
+    # Being one of the issuer's staff, not having started it: colleagues follow it too.
+    if not user.is_active or not is_issuer_staff(user):
+        raise Http404("No such batch.")
+    batch = (
+        BulkIssuance.objects.select_related("micro_credential", "issuer", "created_by")
+        .filter(public_id=public_id, issuer__staff=user.pk)
+        .first()
+    )
+    if batch is None:
+        raise Http404("No such batch.")
+    return batch

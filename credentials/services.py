@@ -178,13 +178,32 @@ def _allocate_status_bit(issuer_id: int) -> tuple[StatusList, int]:
     get the same index; an index rolled back with a failed issue, never held by any
     credential, is handed out next.
     """
-    status_list = _open_status_list(issuer_id)
-    index = status_lists.permuted_index(
-        status_list.permutation_key, status_list.allocated, status_list.size
-    )
-    status_list.allocated += 1
-    status_list.save(update_fields=["allocated"])
-    return status_list, index
+    [bit] = _allocate_status_bits(issuer_id, 1)
+    return bit
+
+
+def _allocate_status_bits(issuer_id: int, count: int) -> list[tuple[StatusList, int]]:
+    """`count` bits as _allocate_status_bit hands them out, with one write per list used.
+
+    For bulk issuance: the open list is locked and advanced once for the whole count, and a
+    list that fills up part way is closed and the rest taken from its successor.
+    """
+    bits: list[tuple[StatusList, int]] = []
+    while len(bits) < count:
+        status_list = _open_status_list(issuer_id)
+        take = min(count - len(bits), status_list.size - status_list.allocated)
+        bits.extend(
+            (
+                status_list,
+                status_lists.permuted_index(
+                    status_list.permutation_key, status_list.allocated + n, status_list.size
+                ),
+            )
+            for n in range(take)
+        )
+        status_list.allocated += take
+        status_list.save(update_fields=["allocated"])
+    return bits
 
 
 def issue_credential(

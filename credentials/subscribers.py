@@ -49,9 +49,9 @@ from credentials.verbs import (
     InvitationSent,
 )
 from portfolio import verbs as portfolio_verbs
-from portfolio.events import NoPayload, Phase, subscribe
+from portfolio.events import NoPayload, Phase, subscribe, subscribe_batch_form
 from portfolio.models import Event, User
-from portfolio.services.notifications import notify, notify_address
+from portfolio.services.notifications import Note, notify, notify_address, notify_each
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,25 @@ def tell_holder_of_issue(event: Event, payload: CredentialIssued) -> None:
         subject=_("You have earned %(title)s") % {"title": payload.title},
         link=reverse("credentials:credential-detail", args=[credential.public_id]),
         context={"title": payload.title, "issuer": credential.issuer.name},
+    )
+
+
+def tell_holders_of_issue(events: list[tuple[Event, CredentialIssued]]) -> None:
+    """tell_holder_of_issue for many events: one query for their credentials, one insert."""
+    credentials = IssuedCredential.objects.select_related("learner", "issuer").in_bulk(
+        [_target_id(event) for event, _payload in events]
+    )
+    notify_each(
+        kind=notification_kinds.CREDENTIAL_ISSUED,
+        notes=[
+            Note(
+                recipient=(credential := credentials[_target_id(event)]).learner,
+                subject=_("You have earned %(title)s") % {"title": payload.title},
+                link=reverse("credentials:credential-detail", args=[credential.public_id]),
+                context={"title": payload.title, "issuer": credential.issuer.name},
+            )
+            for event, payload in events
+        ],
     )
 
 
@@ -148,6 +167,12 @@ def forget_owners_pdfs(event: Event, payload: object) -> None:
         transcripts.forget_learner_pdfs(learner_id=event.owner_id)
 
 
+def forget_owners_pdfs_of(events: list[tuple[Event, object]]) -> None:
+    for owner_id in {event.owner_id for event, _payload in events}:
+        if owner_id is not None:
+            transcripts.forget_learner_pdfs(learner_id=owner_id)
+
+
 def _contact_request(event: Event) -> ContactRequest:
     return ContactRequest.objects.select_related("employer", "learner__profile").get(
         pk=_target_id(event)
@@ -192,6 +217,7 @@ def subscribe_notifications() -> None:
     subscribe(CONTACT_REQUEST_SENT, tell_learner_of_contact_request, phase=Phase.IN_TRANSACTION)
     subscribe(CONTACT_REQUEST_REPLIED, tell_employer_of_reply, phase=Phase.IN_TRANSACTION)
     subscribe(CREDENTIAL_ISSUED, tell_holder_of_issue, phase=Phase.IN_TRANSACTION)
+    subscribe_batch_form(tell_holder_of_issue, tell_holders_of_issue)
     subscribe(CREDENTIAL_REVOKED, tell_holder_of_revocation, phase=Phase.IN_TRANSACTION)
     subscribe(INVITATION_SENT, tell_invitee, phase=Phase.IN_TRANSACTION)
 
@@ -199,6 +225,12 @@ def subscribe_notifications() -> None:
 def forget_owners_page(event: Event, payload: object) -> None:
     if event.owner_id is not None:
         page_cache.forget_pages(user_ids=[event.owner_id])
+
+
+def forget_owners_pages(events: list[tuple[Event, object]]) -> None:
+    page_cache.forget_pages(
+        user_ids=list({event.owner_id for event, _payload in events if event.owner_id is not None})
+    )
 
 
 def forget_holders_pages(event: Event, payload: object) -> None:
@@ -229,6 +261,7 @@ def subscribe_page_cache() -> None:
         CREDENTIAL_VISIBILITY_SET,
     ):
         subscribe(event_type, forget_owners_page, phase=Phase.AFTER_COMMIT)  # type: ignore[misc]  # every payload will do
+    subscribe_batch_form(forget_owners_page, forget_owners_pages)
     # A micro-credential's status changes every holder's page.
     subscribe(MICRO_CREDENTIAL_PUBLISHED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
     subscribe(MICRO_CREDENTIAL_RETIRED, forget_holders_pages, phase=Phase.AFTER_COMMIT)
@@ -241,6 +274,7 @@ def subscribe_transcript_cache() -> None:
     subscribe(CREDENTIAL_ISSUED, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
     subscribe(CREDENTIAL_REVOKED, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
     subscribe(CREDENTIAL_VISIBILITY_SET, forget_owners_pdfs, phase=Phase.AFTER_COMMIT)
+    subscribe_batch_form(forget_owners_pdfs, forget_owners_pdfs_of)
 
 
 def re_sign_status_list(event: Event, payload: CredentialRevoked) -> None:
@@ -288,7 +322,13 @@ def queue_signing(event: Event, payload: CredentialIssued) -> None:
         tasks.sign_credential.delay(credential_id=_target_id(event))
 
 
+def queue_signings(events: list[tuple[Event, CredentialIssued]]) -> None:
+    for event, payload in events:
+        queue_signing(event, payload)
+
+
 def subscribe_signing() -> None:
     subscribe(CREDENTIAL_ISSUED, queue_signing, phase=Phase.AFTER_COMMIT)
+    subscribe_batch_form(queue_signing, queue_signings)
     # The signed document adds a download link to the holder's pages.
     subscribe(CREDENTIAL_SIGNED, forget_owners_page, phase=Phase.AFTER_COMMIT)

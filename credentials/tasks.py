@@ -3,7 +3,8 @@ import logging
 from celery import shared_task
 from django.db import DatabaseError
 
-from credentials import services, transcripts
+from credentials import bulk_issuance, services, transcripts
+from credentials.directory.documents import profile_ids_of_learners, refresh_directory_entry
 from credentials.vc.identity import NoSigningKey
 from credentials.vc.keys import PrivateKeyUnreadable, SigningSecretMissing
 
@@ -48,3 +49,38 @@ def sign_credential(*, credential_id: int) -> bool:
         logger.warning("Credential %s not signed: %s", credential_id, error)
         return False
     return True
+
+
+# Resumable and idempotent (credentials.bulk_issuance.issue_bulk_chunk): a message whose
+# worker died is delivered again and carries on at the first waiting row; a database that is
+# briefly away is retried the same way.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def issue_bulk_credentials(*, batch_id: int, chunk_size: int | None = None) -> int:
+    return bulk_issuance.issue_bulk_credentials(batch_id=batch_id, chunk_size=chunk_size)
+
+
+@shared_task
+def resume_bulk_issuances() -> int:
+    return bulk_issuance.resume_bulk_issuances()
+
+
+# Rewriting an entry is idempotent (credentials.directory.documents), so a redelivered
+# message does no harm.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+def refresh_directory_entries(*, learner_ids: list[int]) -> int:
+    profile_ids = profile_ids_of_learners(learner_ids)
+    for profile_id in profile_ids:
+        refresh_directory_entry(profile_id=profile_id)
+    return len(profile_ids)

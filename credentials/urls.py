@@ -2,6 +2,7 @@ from django.urls import path
 
 from credentials.views import (
     baked_badges,
+    bulk_issuance,
     catalogue,
     contact,
     credential_page,
@@ -83,6 +84,17 @@ urlpatterns = [
         name="credential-file-check",
     ),
     path("c/<uuid:public_id>/revoke/", revoke.revoke_credential, name="credential-revoke"),
+    # Bulk issuance by issuer staff (credentials.bulk_issuance): the list, then its progress.
+    path(
+        "credentials/<slug:slug>/issue-in-bulk/",
+        bulk_issuance.bulk_issuance_new,
+        name="bulk-issuance-new",
+    ),
+    path(
+        "issuing/bulk/<uuid:public_id>/",
+        bulk_issuance.bulk_issuance_detail,
+        name="bulk-issuance-detail",
+    ),
     path("me/credentials/", my_credentials.my_credentials, name="my-credentials"),
     path("me/share-links/", share_links.share_link_list, name="share-links"),
     path("me/share-links/revoke/", share_links.share_link_revoke, name="share-link-revoke"),

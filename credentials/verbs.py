@@ -188,3 +188,24 @@ SAVED_SEARCH_DIGEST_SENT = declare_event(
 CREDENTIAL_SIGNED = declare_event(
     "credential.signed", CredentialSigned, label=_("signed a credential")
 )
+
+
+@dataclass(frozen=True)
+class BulkIssuanceStarted:
+    micro_credential_id: int
+    title: str
+    rows: int
+
+
+@dataclass(frozen=True)
+class BulkIssuanceFinished:
+    issued: int
+    skipped: int
+
+
+BULK_ISSUANCE_STARTED = declare_event(
+    "bulk_issuance.started", BulkIssuanceStarted, label=_("started issuing credentials in bulk")
+)
+BULK_ISSUANCE_FINISHED = declare_event(
+    "bulk_issuance.finished", BulkIssuanceFinished, label=_("finished issuing credentials in bulk")
+)

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from assessments.models import Application
 from credentials.models import (
+    BulkIssuance,
+    BulkIssuanceRow,
     ContactRequest,
     IssuedCredential,
     Issuer,
@@ -151,6 +153,29 @@ def add_share_links() -> str:
     return learner.profile.slug
 
 
+def add_bulk_issuance() -> BulkIssuance:
+    """A batch of the demo issuer still waiting to issue (its task not run), for its page."""
+    micro_credential = MicroCredential.objects.filter(
+        issuer__staff__email="issuer@example.com", status=MicroCredential.Status.PUBLISHED
+    ).order_by("pk")[0]
+    now = timezone.now()
+    batch = BulkIssuance.objects.create(
+        issuer=micro_credential.issuer,
+        micro_credential=micro_credential,
+        created_by=User.objects.get(email="issuer@example.com"),
+        created_at=now,
+        progressed_at=now,
+        total=1,
+    )
+    learner = (
+        User.objects.filter(role=User.Role.LEARNER)
+        .exclude(credentials_earned__micro_credential=micro_credential)
+        .order_by("pk")[0]
+    )
+    BulkIssuanceRow.objects.create(batch=batch, line=1, learner=learner)
+    return batch
+
+
 def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
     """(URL name, path) for every page, over the demo data (``load_demo`` must have run).
 
@@ -262,6 +287,23 @@ def demo_page_urls(superuser: User) -> list[tuple[str, str]]:
             (
                 "credentials:micro-credential-detail",
                 reverse("credentials:micro-credential-detail", args=[slug]),
+            )
+        )
+    # Issuing in bulk: the list's form (its issuer's staff only), and, with add_bulk_issuance(),
+    # a batch's progress page.
+    for slug in (
+        MicroCredential.objects.filter(status=MicroCredential.Status.PUBLISHED)
+        .order_by("pk")
+        .values_list("slug", flat=True)[:1]
+    ):
+        urls.append(
+            ("credentials:bulk-issuance-new", reverse("credentials:bulk-issuance-new", args=[slug]))
+        )
+    for batch_id in BulkIssuance.objects.order_by("pk").values_list("public_id", flat=True):
+        urls.append(
+            (
+                "credentials:bulk-issuance-detail",
+                reverse("credentials:bulk-issuance-detail", args=[batch_id]),
             )
         )
     for public_id in IssuedCredential.objects.order_by("pk").values_list("public_id", flat=True):

@@ -23,6 +23,7 @@ from django.db import models
 from django.utils import timezone
 
 from assessments.services import applying, locking, periodic, reviewing, snapshots
+from credentials import bulk_issuance
 from credentials import services as credentials
 from credentials.directory.documents import rebuild_directory
 from credentials.exceptions import RevocationNotAllowed
@@ -615,6 +616,43 @@ def _():
     )
 
 
+@scenario(bulk_issuance.start_bulk_issuance)
+def _():
+    micro_credential = MicroCredentialFactory()
+    staff = UserFactory(issuer_staff=True)
+    micro_credential.issuer.staff.add(staff)
+    learner = _learner()
+    return Case(
+        run=lambda: bulk_issuance.start_bulk_issuance(
+            micro_credential_id=micro_credential.pk, learners=[(1, learner)], by=staff
+        ),
+        verb="bulk_issuance.started",
+        actor=staff,
+        target=lambda batch: batch,
+        scope=f"issuer:{micro_credential.issuer_id}",
+    )
+
+
+@scenario(bulk_issuance.issue_bulk_chunk)
+def _():
+    # The chunk issues the batch's one row (recorded as any issue is) and so finishes it;
+    # the system finishes it.
+    micro_credential = MicroCredentialFactory()
+    staff = UserFactory(issuer_staff=True)
+    micro_credential.issuer.staff.add(staff)
+    batch = bulk_issuance.start_bulk_issuance(
+        micro_credential_id=micro_credential.pk, learners=[(1, _learner())], by=staff
+    )
+    return Case(
+        run=lambda: bulk_issuance.issue_bulk_chunk(batch_id=batch.pk, signer=None),
+        verb="bulk_issuance.finished",
+        actor=None,
+        target=batch,
+        scope=f"issuer:{micro_credential.issuer_id}",
+        also=("credential.issued",),
+    )
+
+
 def _contacted():
     learner = _learner()
     learner.profile.is_public = True
@@ -960,6 +998,17 @@ NOT_STATE_CHANGING = {
     # caller's event is the record of what happened.
     notifications.notify,
     notifications.notify_address,
+    notifications.notify_each,
+    # Bulk issuance's reads: the uploaded list decoded and checked, the issuer's signer, and
+    # the progress page's counts. They write nothing.
+    bulk_issuance.decode_learner_file,
+    bulk_issuance.check_learner_list,
+    bulk_issuance.bulk_signer,
+    bulk_issuance.get_bulk_progress,
+    # The task's loop over issue_bulk_chunk (which records the events), and the sweep that
+    # enqueues it again; neither writes anything itself.
+    bulk_issuance.issue_bulk_credentials,
+    bulk_issuance.resume_bulk_issuances,
     # A context manager (for the demo loader) that changes how notify() writes; it writes
     # nothing itself.
     notifications.emails_withheld,
@@ -974,12 +1023,17 @@ NOT_STATE_CHANGING = {
 }
 
 
+# Services that live beside an app's services module, in a module of their own sub-domain.
+SERVICE_MODULES_BESIDE = {"credentials": ["credentials.bulk_issuance"]}
+
+
 def _services_modules(app: str) -> list[ModuleType]:
     package = import_module(f"{app}.services")
+    beside = [import_module(name) for name in SERVICE_MODULES_BESIDE.get(app, [])]
     if not hasattr(package, "__path__"):
-        return [package]
+        return [package, *beside]
     prefix = f"{package.__name__}."
-    return [package] + [
+    return [package, *beside] + [
         import_module(info.name) for info in pkgutil.walk_packages(package.__path__, prefix=prefix)
     ]
 

@@ -13,6 +13,7 @@ import pytest
 from django.db import transaction
 
 from assessments.services import applying, reviewing
+from credentials import bulk_issuance
 from credentials import services as credentials
 from portfolio.models import Event
 from portfolio.services import curation, evidence, notifications, skills
@@ -45,6 +46,8 @@ SERVICES_OWNING_THEIR_TRANSACTION = [
     credentials.delete_saved_search,
     credentials.unsubscribe_saved_search,
     credentials.sign_credential,
+    bulk_issuance.start_bulk_issuance,
+    bulk_issuance.issue_bulk_chunk,
     curation.curate_portfolio,
     evidence.delete_evidence,
     notifications.resend_failed_emails,

@@ -20,7 +20,7 @@ from credentials.verbs import (
     MICRO_CREDENTIAL_RETIRED,
     MICRO_CREDENTIAL_UPDATED,
 )
-from portfolio.events import Phase, subscribe
+from portfolio.events import Phase, subscribe, subscribe_batch_form
 from portfolio.models import Event, LearnerProfile, User
 from portfolio.verbs import (
     EVIDENCE_CREATED,
@@ -36,6 +36,16 @@ def refresh_owner_entry(event: Event, payload: object) -> None:
     """For events owned by the learner whose profile changes (credentials, evidence, profile)."""
     for profile_id in profile_ids_of_learners([event.owner_id]):
         refresh_directory_entry(profile_id=profile_id)
+
+
+def refresh_owner_entries(events: list[tuple[Event, object]]) -> None:
+    """refresh_owner_entry for many events (a bulk issuance): one task rewrites the owners'
+    entries, so the transaction that recorded the events does not wait for every rewrite.
+    A refused task is logged (portfolio.events); `rebuild_directory` repairs what it missed."""
+    from credentials import tasks  # tasks imports the services that record these events
+
+    owner_ids = sorted({event.owner_id for event, _payload in events if event.owner_id})
+    tasks.refresh_directory_entries.delay(learner_ids=owner_ids)
 
 
 def refresh_holder_entries(event: Event, payload: object) -> None:
@@ -63,6 +73,7 @@ def subscribe_directory() -> None:
     subscribe(MICRO_CREDENTIAL_RETIRED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)
     # Its title, skills and level are in each holder's document.
     subscribe(MICRO_CREDENTIAL_UPDATED, refresh_holder_entries, phase=Phase.AFTER_COMMIT)
+    subscribe_batch_form(refresh_owner_entry, refresh_owner_entries)
 
 
 def _account_or_profile_saved(sender: type[object], **kwargs: object) -> None:

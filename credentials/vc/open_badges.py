@@ -29,10 +29,12 @@ Every property is defined by one of the four contexts, so nothing is dropped fro
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -180,6 +182,9 @@ def _results(
 def _public_evidence(credential: IssuedCredential) -> tuple[str, list[EvidenceRecord]]:
     # The holder's public page and the records of the items they show there.
     records = load_evidence(credential.evidence_snapshot)
+    if not records:
+        # Nothing to show (e.g. recognition of prior learning): no need to read the profile.
+        return "", []
     learner = credential.learner
     profile_slug = get_linked_profile_slug(learner)
     item_ids = {r.library_item_id for r in records if r.library_item_id is not None}
@@ -266,22 +271,53 @@ def _achievement(
     return achievement_id, achievement
 
 
+@dataclass(frozen=True)
+class AchievementSource:
+    """What every credential of one micro-credential is built from: read once for a batch."""
+
+    micro_credential: MicroCredential
+    criteria: list[RubricCriterion]
+    # The achievement's id and its JSON, the same in every credential of the batch.
+    achievement_id: str
+    achievement: dict[str, JsonValue]
+
+
+def load_achievement_source(micro_credential_id: int) -> AchievementSource:
+    """The micro-credential with its issuer, skills and rubric (with levels): four queries."""
+    micro_credential = (
+        MicroCredential.objects.select_related("issuer")
+        .prefetch_related(Prefetch("skills", queryset=Skill.objects.select_related("framework")))
+        .get(pk=micro_credential_id)
+    )
+    criteria = list(micro_credential.criteria_set.prefetch_related("levels").order_by("position"))
+    achievement_id, achievement = _achievement(micro_credential, criteria)
+    return AchievementSource(
+        micro_credential=micro_credential,
+        criteria=criteria,
+        achievement_id=achievement_id,
+        achievement=achievement,
+    )
+
+
 def build_open_badge_credential(
-    credential: IssuedCredential, *, issuer_id: str, salt: str | None = None
+    credential: IssuedCredential,
+    *,
+    issuer_id: str,
+    salt: str | None = None,
+    source: AchievementSource | None = None,
 ) -> dict[str, JsonValue]:
     """The unsigned OB 3.0 document of `credential`, its issuer identified as `issuer_id`.
 
     `salt` for the holder's hashed e-mail: random unless given (tests pin it). A handful of
-    queries: the rubric with its levels, the skills, and which evidence the holder shows.
+    queries: the rubric with its levels, the skills, and which evidence the holder shows;
+    `source` (load_achievement_source) saves the first ones when building many.
     """
-    micro_credential = (
-        MicroCredential.objects.select_related("issuer")
-        .prefetch_related(Prefetch("skills", queryset=Skill.objects.select_related("framework")))
-        .get(pk=credential.micro_credential_id)
-    )
+    if source is None:
+        source = load_achievement_source(credential.micro_credential_id)
+    micro_credential, criteria = source.micro_credential, source.criteria
     salt = salt if salt is not None else secrets.token_hex(16)
-    criteria = list(micro_credential.criteria_set.prefetch_related("levels").order_by("position"))
-    achievement_id, achievement = _achievement(micro_credential, criteria)
+    # A copy: each document is its own tree, whatever a later step does to it.
+    achievement_id, achievement = source.achievement_id, copy.deepcopy(source.achievement)
     subject: dict[str, JsonValue] = {
         "type": ["AchievementSubject"],
         "identifier": [

@@ -25,6 +25,7 @@ from playwright.sync_api import expect
 from assessments.models import Application
 from assessments.services import reviewing
 from credentials.models import (
+    BulkIssuance,
     ContactRequest,
     CredentialDocument,
     IssuedCredential,
@@ -45,6 +46,7 @@ from tests.factories import UserFactory
 from tests.site_pages import (
     INVITATION_TOKEN,
     SHARE_LINK_TOKEN,
+    add_bulk_issuance,
     add_invitation_to_sign_up,
     add_share_links,
 )
@@ -131,6 +133,8 @@ def demo(transactional_db):
     add_invitation_to_sign_up()
     # An open share link, whose page the anonymous walk opens.
     add_share_links()
+    # A batch being issued in bulk, whose progress page the issuer opens.
+    add_bulk_issuance()
     return waiting
 
 
@@ -259,6 +263,13 @@ def _visits() -> list[Visit]:
     issuer_pages = [
         *signed_in,
         *(f"/c/{credential.public_id}/revoke/" for credential in credentials[:1]),
+        # Issuing in bulk: the list's form, and a batch's progress page.
+        *[
+            f"/credentials/{micro_credential.slug}/issue-in-bulk/"
+            for micro_credential in micro_credentials
+            if micro_credential.status == MicroCredential.Status.PUBLISHED
+        ][:1],
+        *(f"/issuing/bulk/{batch.public_id}/" for batch in BulkIssuance.objects.all()),
     ]
     pages = {
         "anonymous": public_pages + anonymous_only,

@@ -19,6 +19,7 @@ from credentials.services import invite_to_issuer
 from portfolio.models import User
 from tests.factories import UserFactory
 from tests.site_pages import (
+    add_bulk_issuance,
     add_invitation_to_sign_up,
     add_share_links,
     demo_page_urls,
@@ -98,6 +99,7 @@ def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, User | None]]
             invite_to_issuer(issuer_id=issuer.pk, email=invitee.email, role="assessor", by=staff)
             add_invitation_to_sign_up()
             add_share_links()
+            add_bulk_issuance()
             yield {
                 "anonymous": None,
                 "learner": User.objects.get(email="learner@example.com"),
