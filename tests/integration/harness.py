@@ -156,6 +156,9 @@ def worker_environment(*, broker_url, queue, mail_dir, smtp_port=None, overrides
         UNBUNDLED_TEST_WORKER_DATABASE=json.dumps(database),
         UNBUNDLED_SITE_URL=settings.SITE_URL,
         UNBUNDLED_TEST_WORKER_OVERRIDES=json.dumps(overrides or {}),
+        # The worker opens the signing keys this process made (tests.settings' secret is
+        # random per process).
+        UNBUNDLED_TEST_WORKER_SIGNING_SECRET=settings.SIGNING_SECRET,
     )
     if smtp_port is None:
         env.update(

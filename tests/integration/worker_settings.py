@@ -16,6 +16,8 @@ DATABASES = {"default": json.loads(os.environ["UNBUNDLED_TEST_WORKER_DATABASE"])
 # sends) to the broker like a production worker does.
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ["UNBUNDLED_TEST_WORKER_QUEUE"]
+# The test process's secret, so the worker signs with the keys the test made.
+SIGNING_SECRET = os.environ["UNBUNDLED_TEST_WORKER_SIGNING_SECRET"]
 # No pidbox queue for remote control: nothing lingers on the shared Redis after the test.
 CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
 
