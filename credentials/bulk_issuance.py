@@ -297,8 +297,9 @@ def issue_bulk_chunk(*, batch_id: int, signer: Signer | None, size: int = CHUNK_
     pending = batch.rows.filter(state=BulkIssuanceRow.State.PENDING)
     rows = list(pending.select_related("learner").order_by("line")[:size])
     if by is None or not can_bulk_issue(by, micro_credential):
-        # Whoever started it may no longer issue for the issuer: nothing more is issued.
-        note = _("Not issued: the batch's author may no longer issue it.")
+        # Its author left the issuer's staff, or it was retired meanwhile: nothing more is
+        # issued in their name.
+        note = _("Not issued: it is no longer published, or the batch's author left the staff.")
         pending.update(state=BulkIssuanceRow.State.SKIPPED, note=note)
         return _finish(batch)
     # The list's lock first: a concurrent batch for the same learner waits here, and then

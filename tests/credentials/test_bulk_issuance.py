@@ -318,6 +318,9 @@ def test_an_author_who_left_the_staff_issues_nothing_more(
     issue_bulk_credentials(batch_id=batch.pk)
     assert not IssuedCredential.objects.exists()
     assert list(batch.rows.values_list("state", flat=True)) == ["skipped", "skipped"]
+    assert set(batch.rows.values_list("note", flat=True)) == {
+        "Not issued: it is no longer published, or the batch's author left the staff."
+    }
     assert BulkIssuance.objects.get(pk=batch.pk).status == "finished"
 
 

@@ -234,3 +234,33 @@ def test_a_draft_or_retired_micro_credential_cannot_be_issued_in_bulk(
     assert client.get(form_url).status_code == 404
     MicroCredential.objects.filter(pk=micro_credential.pk).update(status="published")
     assert client.get(form_url).status_code == 200
+
+
+def test_the_progress_page_takes_the_same_queries_for_few_and_many_rows(
+    client, micro_credential, staff_of_issuer, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(staff_of_issuer)
+
+    def page_queries(count):
+        # Learners deactivated before their turn: each row is skipped and listed.
+        users = [UserFactory(is_active=True) for _ in range(count)]
+        with django_capture_on_commit_callbacks(execute=False):
+            batch = bulk_issuance.start_bulk_issuance(
+                micro_credential_id=micro_credential.pk,
+                learners=list(enumerate(users, start=1)),
+                by=staff_of_issuer,
+            )
+        for user in users:
+            user.is_active = False
+            user.save()
+        bulk_issuance.issue_bulk_credentials(batch_id=batch.pk)
+        url = reverse("credentials:bulk-issuance-detail", args=[batch.public_id])
+        with CaptureQueriesContext(connection) as captured:
+            html = client.get(url).content.decode()
+        assert html.count("The account is deactivated.") == count
+        return len(captured)
+
+    assert page_queries(1) == page_queries(3)
