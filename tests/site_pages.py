@@ -154,7 +154,10 @@ def add_share_links() -> str:
 
 
 def add_bulk_issuance() -> BulkIssuance:
-    """A batch of the demo issuer still waiting to issue (its task not run), for its page."""
+    """A finished batch of the demo issuer, its one row skipped, for its page.
+
+    Finished, so its page stays still while the walks check it (an unfinished one follows
+    the batch with a script: tests/credentials/test_bulk_issuance_pages.py)."""
     micro_credential = MicroCredential.objects.filter(
         issuer__staff__email="issuer@example.com", status=MicroCredential.Status.PUBLISHED
     ).order_by("pk")[0]
@@ -165,6 +168,8 @@ def add_bulk_issuance() -> BulkIssuance:
         created_by=User.objects.get(email="issuer@example.com"),
         created_at=now,
         progressed_at=now,
+        finished_at=now,
+        status=BulkIssuance.Status.FINISHED,
         total=1,
     )
     learner = (
@@ -172,7 +177,13 @@ def add_bulk_issuance() -> BulkIssuance:
         .exclude(credentials_earned__micro_credential=micro_credential)
         .order_by("pk")[0]
     )
-    BulkIssuanceRow.objects.create(batch=batch, line=1, learner=learner)
+    BulkIssuanceRow.objects.create(
+        batch=batch,
+        line=1,
+        learner=learner,
+        state=BulkIssuanceRow.State.SKIPPED,
+        note="Already held when issued.",
+    )
     return batch
 
 

@@ -49,11 +49,12 @@ def test_staff_issue_a_csv_and_follow_its_progress(
     assert "2 of 2 rows done (100%)" in html
     assert '<progress id="bulk-progress-bar" max="2" value="2">' in html
     assert "Finished" in html
-    # A finished batch stops refreshing itself.
-    assert 'http-equiv="refresh"' not in html
+    # A finished batch is not followed any more.
+    assert "bulk-progress.js" not in html
+    assert "data-refresh-seconds" not in html
 
 
-def test_an_unfinished_batch_refreshes_itself_without_script(
+def test_an_unfinished_batch_is_followed_by_a_script_with_a_refresh_link_without_it(
     client, micro_credential, staff_of_issuer, form_url, django_capture_on_commit_callbacks
 ):
     UserFactory(email="ada@example.org")
@@ -62,9 +63,12 @@ def test_an_unfinished_batch_refreshes_itself_without_script(
     with django_capture_on_commit_callbacks(execute=False):
         response = client.post(form_url, {"addresses": "ada@example.org\n"})
     html = client.get(response["Location"]).content.decode()
-    assert '<meta http-equiv="refresh" content="2">' in html
+    assert 'aria-live="polite" data-bulk-progress data-refresh-seconds="2">' in html
+    assert '/js/bulk-progress.js" defer></script>' in html
+    assert f'<a href="{response["Location"]}">Refresh</a>' in html
     assert "0 of 1 rows done (0%)" in html
-    assert "<script" not in html.split("</head>")[0]
+    # No meta refresh: it would reload the page under the reader.
+    assert 'http-equiv="refresh"' not in html
 
 
 def test_rows_that_cannot_be_issued_are_listed_and_nothing_is_issued(
