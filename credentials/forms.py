@@ -27,7 +27,8 @@ from credentials.models import (
     SavedSearch,
 )
 from credentials.validators import BADGE_MIN_SIDE, validate_badge_image
-from credentials.vc.verification import describe_size, max_input_bytes
+from credentials.vc.baking import BakingError
+from credentials.vc.verification import credential_from_file, describe_size, max_input_bytes
 from portfolio.forms.ids import IdField
 from portfolio.models import User
 
@@ -332,8 +333,11 @@ class CredentialDocumentForm(forms.Form):
     file = forms.FileField(
         label=_("Or upload the credential file"),
         required=False,
-        help_text=_("A .json file."),
+        help_text=_("A .json file, or a baked badge image (PNG or SVG) with the credential in it."),
     )
+
+    # What the uploaded file holds (clean_file): its JSON, or the credential baked in it.
+    _file_content: str | bytes = b""
 
     def clean_document(self) -> str:
         document: str = self.cleaned_data["document"]
@@ -344,6 +348,10 @@ class CredentialDocumentForm(forms.Form):
         upload: UploadedFile[bytes] | None = self.cleaned_data["file"]
         if upload is not None:
             self._check_size(upload.size or 0)
+            try:
+                self._file_content = credential_from_file(b"".join(upload.chunks()))
+            except BakingError as error:
+                raise ValidationError(str(error), code="not_baked") from error
         return upload
 
     def _check_size(self, size: int) -> None:
@@ -369,9 +377,8 @@ class CredentialDocumentForm(forms.Form):
 
     def credential_content(self) -> str | bytes:
         """What to verify, once valid: the pasted text, or the file's bytes."""
-        upload = self.cleaned_data.get("file")
-        if upload is not None:
-            return b"".join(upload.chunks())
+        if self.cleaned_data.get("file") is not None:
+            return self._file_content
         text: str = self.cleaned_data["document"]
         return text
 

@@ -9,7 +9,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from credentials.vc.verification import describe_size, max_input_bytes, verify_credential_text
+from credentials.vc.baking import BakingError, NotBakedError
+from credentials.vc.verification import (
+    credential_from_file,
+    describe_size,
+    max_input_bytes,
+    verify_credential_text,
+)
 
 # The body is the credential itself, read as bytes by the verifier (its JSON step reports
 # what is wrong with it), so these media types are not parsed by DRF.
@@ -27,12 +33,14 @@ def _refusal(code: str, detail: str, status_code: int) -> Response:
 
 
 class VerifyCredentialApi(APIView):
-    """POST: verify a credential; the body is its JSON, or a multipart form with `file`.
+    """POST: verify a credential; the body is its JSON, or a multipart form with `file` (a
+    JSON file, or a baked badge image, PNG or SVG).
 
     Answers 200 with the result (credentials.vc.verification.CredentialVerification.as_json)
     whatever the credential is, a malformed one included: the verdict says so. Refuses with
     {"code", "detail"}: 413 over VERIFY_MAX_BYTES (before reading the body), 415 for another
-    media type, 400 for a form without a file. Open to anyone: it reads nothing private.
+    media type, 400 for a form without a file or with an image that carries no credential.
+    Open to anyone: it reads nothing private.
     """
 
     permission_classes = [AllowAny]
@@ -52,7 +60,7 @@ class VerifyCredentialApi(APIView):
             )
         media_type = _media_type(request)
         if media_type in CREDENTIAL_MEDIA_TYPES:
-            content: bytes = request.body
+            content: str | bytes = request.body
         elif media_type == MULTIPART:
             upload = request.FILES.get("file")
             if upload is None:
@@ -69,7 +77,12 @@ class VerifyCredentialApi(APIView):
                     f"reads up to {describe_size(limit)}.",
                     status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
                 )
-            content = b"".join(upload.chunks())
+            try:
+                content = credential_from_file(b"".join(upload.chunks()))
+            except NotBakedError as error:
+                return _refusal("not_baked", str(error), status.HTTP_400_BAD_REQUEST)
+            except BakingError as error:
+                return _refusal("unreadable_image", str(error), status.HTTP_400_BAD_REQUEST)
         else:
             return _refusal(
                 "unsupported_media_type",

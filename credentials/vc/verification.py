@@ -45,6 +45,7 @@ from jsonschema import Draft201909Validator
 from jsonschema.exceptions import best_match
 
 from credentials.models import Issuer, SigningKey
+from credentials.vc.baking import PNG_SIGNATURE, unbake_png, unbake_svg
 from credentials.vc.canonical import CanonicalizationError, JsonValue, check_expands
 from credentials.vc.contexts import VC_V1
 from credentials.vc.identity import ISSUERS_PATH_SEGMENT, resolve_verification_method, site_did_web
@@ -251,6 +252,21 @@ def verify_credential_document(
     run = _Run(now=now or timezone.now())
     run.add(StepName.JSON, StepResult.PASSED, "The credential is a JSON object.")
     return _verify_document(document, run)
+
+
+def credential_from_file(data: bytes) -> str | bytes:
+    """The credential an uploaded file holds: a JSON file as it is, or what a baked badge
+    image (PNG or SVG, Open Badges 3.0 baking) carries.
+
+    Raises baking.BakingError (NotBakedError for an image that carries no credential) with
+    a message for the person who sent it.
+    """
+    if data.startswith(PNG_SIGNATURE):
+        return unbake_png(data)
+    # JSON never starts with "<"; an SVG (or any XML) does, after an optional BOM and space.
+    if data.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+        return unbake_svg(data)
+    return data
 
 
 # --- 1. JSON ----------------------------------------------------------------------------------
