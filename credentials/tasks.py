@@ -10,6 +10,17 @@ from credentials.vc.keys import PrivateKeyUnreadable, SigningSecretMissing
 
 logger = logging.getLogger(__name__)
 
+# For a task whose work is idempotent: acknowledged only once it has run, so a message whose
+# worker died is delivered again rather than lost, and retried with backoff while the
+# database is briefly away.
+idempotent_and_retried = shared_task(
+    acks_late=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+)
+
 
 @shared_task
 def remind_expiring_credentials() -> int:
@@ -35,13 +46,7 @@ def send_saved_search_digests() -> int:
 # Signing is idempotent (credentials.services.sign_credential), so a message delivered twice
 # signs once. A database that is briefly away is retried; an issuer without a usable key is
 # not (nothing changes by waiting): `manage.py sign_credentials` signs it once the key exists.
-@shared_task(
-    acks_late=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@idempotent_and_retried
 def sign_credential(*, credential_id: int) -> bool:
     try:
         services.sign_credential(credential_id=credential_id)
@@ -54,13 +59,7 @@ def sign_credential(*, credential_id: int) -> bool:
 # Resumable and idempotent (credentials.bulk_issuance.issue_bulk_chunk): a message whose
 # worker died is delivered again and carries on at the first waiting row; a database that is
 # briefly away is retried the same way.
-@shared_task(
-    acks_late=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@idempotent_and_retried
 def issue_bulk_credentials(*, batch_id: int, chunk_size: int | None = None) -> int:
     return bulk_issuance.issue_bulk_credentials(batch_id=batch_id, chunk_size=chunk_size)
 
@@ -72,13 +71,7 @@ def resume_bulk_issuances() -> int:
 
 # Rewriting an entry is idempotent (credentials.directory.documents), so a redelivered
 # message does no harm.
-@shared_task(
-    acks_late=True,
-    autoretry_for=(DatabaseError,),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=8,
-)
+@idempotent_and_retried
 def refresh_directory_entries(*, learner_ids: list[int]) -> int:
     profile_ids = profile_ids_of_learners(learner_ids)
     for profile_id in profile_ids:

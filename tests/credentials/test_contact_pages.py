@@ -27,6 +27,17 @@ def employer(db):
     return UserFactory(email=EMPLOYER_EMAIL, employer=True, first_name="Rita", last_name="Kahn")
 
 
+@pytest.fixture
+def sent_request(employer, learner):
+    return services.send_contact_request(
+        by=employer,
+        profile_id=learner.profile.pk,
+        organisation="Firm Ltd",
+        subject="Hi",
+        body="Talk?",
+    )
+
+
 def as_user(client, user):
     client.force_login(user)
     return client
@@ -137,16 +148,9 @@ def test_a_refusal_from_the_service_is_shown_on_the_form(client, employer, learn
 
 
 def test_the_learner_replies_and_the_employer_reads_it(
-    client, employer, learner, django_capture_on_commit_callbacks
+    client, employer, learner, sent_request, django_capture_on_commit_callbacks
 ):
-    request = services.send_contact_request(
-        by=employer,
-        profile_id=learner.profile.pk,
-        organisation="Firm Ltd",
-        subject="Hi",
-        body="Talk?",
-    )
-    url = f"/me/contact-requests/{request.pk}/"
+    url = f"/me/contact-requests/{sent_request.pk}/"
     as_user(client, learner)
     page = client.get(url).text
     assert "From Rita Kahn of Firm Ltd" in page
@@ -166,17 +170,10 @@ def test_the_learner_replies_and_the_employer_reads_it(
     assert "Yes, write to me at sam@elsewhere.example.org" in page
 
 
-def test_the_learner_declines(client, employer, learner):
-    request = services.send_contact_request(
-        by=employer,
-        profile_id=learner.profile.pk,
-        organisation="Firm Ltd",
-        subject="Hi",
-        body="Talk?",
-    )
+def test_the_learner_declines(client, employer, learner, sent_request):
     as_user(client, learner)
-    response = client.post(f"/me/contact-requests/{request.pk}/decline/")
-    assert response.url == f"/me/contact-requests/{request.pk}/"
+    response = client.post(f"/me/contact-requests/{sent_request.pk}/decline/")
+    assert response.url == f"/me/contact-requests/{sent_request.pk}/"
     assert "You declined this request" in client.get(response.url).text
     client.logout()
     as_user(client, employer)
@@ -221,14 +218,7 @@ def test_the_learners_address_appears_nowhere_the_employer_looks(
 
 
 @pytest.mark.parametrize("role", ["other employer", "other learner", "assessor", "issuer_staff"])
-def test_nobody_else_can_see_or_answer_a_request(client, employer, learner, role):
-    request = services.send_contact_request(
-        by=employer,
-        profile_id=learner.profile.pk,
-        organisation="Firm Ltd",
-        subject="Hi",
-        body="Talk?",
-    )
+def test_nobody_else_can_see_or_answer_a_request(client, employer, learner, sent_request, role):
     roles = {
         "other employer": "employer",
         "other learner": "learner",
@@ -236,11 +226,11 @@ def test_nobody_else_can_see_or_answer_a_request(client, employer, learner, role
         "issuer_staff": "issuer_staff",
     }
     as_user(client, UserFactory(role=roles[role]))
-    url = f"/me/contact-requests/{request.pk}/"
+    url = f"/me/contact-requests/{sent_request.pk}/"
     assert client.get(url).status_code == 404
     assert client.post(url, {"reply": "Mine now"}).status_code == 404
     assert client.post(f"{url}decline/").status_code == 404
-    assert ContactRequest.objects.get(pk=request.pk).status == "open"
+    assert ContactRequest.objects.get(pk=sent_request.pk).status == "open"
     listing = client.get("/me/contact-requests/")
     expected = 200 if role in {"other employer", "other learner"} else 404
     assert listing.status_code == expected
@@ -248,20 +238,13 @@ def test_nobody_else_can_see_or_answer_a_request(client, employer, learner, role
         assert "Hi</a>" not in listing.text
 
 
-def test_the_employer_cannot_answer_their_own_request(client, employer, learner):
-    request = services.send_contact_request(
-        by=employer,
-        profile_id=learner.profile.pk,
-        organisation="Firm Ltd",
-        subject="Hi",
-        body="Talk?",
-    )
+def test_the_employer_cannot_answer_their_own_request(client, employer, learner, sent_request):
     as_user(client, employer)
-    url = f"/me/contact-requests/{request.pk}/"
+    url = f"/me/contact-requests/{sent_request.pk}/"
     assert "Reply or decline" not in client.get(url).text
     client.post(url, {"reply": "Answering myself"})
     client.post(f"{url}decline/")
-    assert ContactRequest.objects.get(pk=request.pk).status == "open"
+    assert ContactRequest.objects.get(pk=sent_request.pk).status == "open"
 
 
 def test_anonymous_visitors_are_sent_to_log_in_for_the_lists(client, employer, learner):
