@@ -220,7 +220,7 @@ def test_assessor_claims_views_evidence_and_approves_then_learner_sees_credentia
     expect(credential_row.get_by_text("Valid", exact=True)).to_be_visible()
     screenshot(learner_page, "my-credentials")
 
-    credential_row.get_by_role("link", name=CREDENTIAL).click()
+    credential_row.get_by_role("link", name=CREDENTIAL, exact=True).click()
     expect(learner_page).to_have_url(f"{live_server.url}/c/{credential.public_id}/")
     expect(learner_page.get_by_role("region", name="Status")).to_contain_text("VALID")
     expect(learner_page.get_by_role("heading", name="VALID", level=1)).to_be_visible()
