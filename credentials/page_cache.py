@@ -65,18 +65,27 @@ def _origin_hash(origin: str) -> str:
     return hashlib.sha256(origin.encode()).hexdigest()[:16]
 
 
-def _look_up(version_keys: list[str], page_key: str) -> Lookup:
-    """One round trip to the cache for a hit: the versions and the page are read together."""
-    found = cache.get_many([*version_keys, page_key])
-    missing = [key for key in version_keys if not isinstance(found.get(key), str)]
-    for key in missing:
+def read_versioned(version_keys: list[str], key: str) -> tuple[object | None, str]:
+    """The entry at ``key`` and the current versions, read together: one round trip for a hit.
+
+    A version missing from the cache is made now, and the entry is then None: whatever was
+    stored under the lost version is stale. The caller compares the entry's own version with
+    the one returned, and stores what it renders under that one.
+    """
+    found = cache.get_many([*version_keys, key])
+    missing = [name for name in version_keys if not isinstance(found.get(name), str)]
+    for name in missing:
         # add(), not set(): two first requests at once agree on one version.
-        cache.add(key, secrets.token_hex(8), timeout=None)
+        cache.add(name, secrets.token_hex(8), timeout=None)
     if missing:
         found.update(cache.get_many(missing))
-    version = ":".join(str(found.get(key, "")) for key in version_keys)
-    page = found.get(page_key)
-    if not missing and isinstance(page, CachedPage) and page.version == version:
+    version = ":".join(str(found.get(name, "")) for name in version_keys)
+    return (None if missing else found.get(key)), version
+
+
+def _look_up(version_keys: list[str], page_key: str) -> Lookup:
+    page, version = read_versioned(version_keys, page_key)
+    if isinstance(page, CachedPage) and page.version == version:
         return Lookup(page=page, version=version)
     return Lookup(page=None, version=version)
 

@@ -68,16 +68,8 @@ def search_key(params: QueryDict) -> str:
 def get_search(key: str) -> SearchLookup:
     """The cached search for the current versions, if there is one: one cache round trip."""
     version_keys = [_DIRECTORY_VERSION_KEY, page_cache.CATALOGUE_VERSION_KEY]
-    found = cache.get_many([*version_keys, key])
-    missing = [name for name in version_keys if not isinstance(found.get(name), str)]
-    for name in missing:
-        # add(), not set(): two first requests at once agree on one version.
-        cache.add(name, secrets.token_hex(8), timeout=None)
-    if missing:
-        found.update(cache.get_many(missing))
-    version = ":".join(str(found.get(name, "")) for name in version_keys)
-    search = found.get(key)
-    if not missing and isinstance(search, CachedSearch) and search.version == version:
+    search, version = page_cache.read_versioned(version_keys, key)
+    if isinstance(search, CachedSearch) and search.version == version:
         return SearchLookup(search=search, version=version)
     return SearchLookup(search=None, version=version)
 
