@@ -3,7 +3,11 @@
 import os
 import subprocess
 
+import pytest
+
 from tests.config.test_settings import BASE_DIR, clean_environment
+
+pytestmark = pytest.mark.scripts
 
 # A quick test of ours that needs no database: only how bin/test runs it matters here.
 QUICK_TEST = "tests/config/test_run_address.py::test_main_prints_the_site_url_and_the_hosts"
@@ -39,3 +43,10 @@ def test_the_environment_chooses_another_number(tmp_path):
     output = run_bin_test(tmp_path, UNBUNDLED_TEST_PROCESSES="1")
 
     assert "created: 1/1 worker" in output
+
+
+def test_tests_of_one_group_share_a_process(tmp_path):
+    output = run_bin_test(tmp_path, "-n", "2")
+
+    assert "created: 2/2 workers" in output
+    assert "scheduling tests via LoadGroupScheduling" in output

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 from django.test import Client
 
 from credentials.models import Issuer
 from credentials.services import invite_to_issuer
 from portfolio.models import User
 from tests.factories import UserFactory
+from tests.module_data import rolled_back_at_the_end
 from tests.site_pages import (
     add_bulk_issuance,
     add_invitation_to_sign_up,
@@ -36,7 +36,7 @@ JAVASCRIPT_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:"""
 JSON_DATA = re.compile(r'\stype="application/(?:ld\+)?json"')
 NONCE = re.compile(r'\snonce="[^"]+"')
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo data for the CSP walk")]
 
 ROLES = [
     "anonymous",
@@ -82,36 +82,27 @@ def test_the_checker_sees_each_kind_of_inline_code():
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker) -> Iterator[dict[str, User | None]]:
-    # Loading the demo takes seconds, so it is loaded once for the module inside a transaction
-    # that is rolled back at the end; each test runs in a savepoint within it.
-    with django_db_blocker.unblock():
-        outer = transaction.atomic()
-        # Services open durable blocks; like Django's TestCase, mark the wrapper as the test's own.
-        outer._from_testcase = True  # type: ignore[attr-defined]  # set by Django's TestCase too
-        outer.__enter__()
-        try:
-            call_command("load_demo", stdout=None)
-            staff = UserFactory(email="plain.staff@example.com", issuer_staff=True)
-            issuer = Issuer.objects.order_by("pk")[0]
-            issuer.staff.add(staff)
-            # An open invitation, so the invitee's list has something to show.
-            invitee = UserFactory(email="invited.assessor@example.com", assessor=True)
-            invite_to_issuer(issuer_id=issuer.pk, email=invitee.email, role="assessor", by=staff)
-            add_invitation_to_sign_up()
-            add_share_links()
-            add_bulk_issuance()
-            yield {
-                "anonymous": None,
-                "learner": User.objects.get(email="learner@example.com"),
-                "assessor": User.objects.get(email="assessor@example.com"),
-                "invited assessor": invitee,
-                "employer": User.objects.get(email="employer@example.com"),
-                "issuer staff": staff,
-                "site admin": User.objects.get(email="issuer@example.com"),
-            }
-        finally:
-            transaction.set_rollback(True)
-            outer.__exit__(None, None, None)
+    # Loading the demo takes seconds, so it is loaded once for the module.
+    with rolled_back_at_the_end(django_db_blocker):
+        call_command("load_demo", stdout=None)
+        staff = UserFactory(email="plain.staff@example.com", issuer_staff=True)
+        issuer = Issuer.objects.order_by("pk")[0]
+        issuer.staff.add(staff)
+        # An open invitation, so the invitee's list has something to show.
+        invitee = UserFactory(email="invited.assessor@example.com", assessor=True)
+        invite_to_issuer(issuer_id=issuer.pk, email=invitee.email, role="assessor", by=staff)
+        add_invitation_to_sign_up()
+        add_share_links()
+        add_bulk_issuance()
+        yield {
+            "anonymous": None,
+            "learner": User.objects.get(email="learner@example.com"),
+            "assessor": User.objects.get(email="assessor@example.com"),
+            "invited assessor": invitee,
+            "employer": User.objects.get(email="employer@example.com"),
+            "issuer staff": staff,
+            "site admin": User.objects.get(email="issuer@example.com"),
+        }
 
 
 @dataclass

@@ -45,6 +45,7 @@ from portfolio.models import (
 )
 from portfolio.selectors import list_public_evidence
 from tests.credentials.pdf_reading import pdf_text
+from tests.module_data import rolled_back_at_the_end
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +73,14 @@ def load_demo():
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The demo data, loaded once for the tests that only read it (they share one worker)."""
+    with rolled_back_at_the_end(django_db_blocker):
+        load_demo()
+        yield
 
 
 def counts():
@@ -216,9 +225,8 @@ def test_demo_logins_work_with_mandatory_email_verification(client, settings):
         assert response.url == "/dashboard/"
 
 
-def test_amara_has_a_public_profile_and_a_curated_library_of_real_files():
-    load_demo()
-
+@pytest.mark.xdist_group("demo data")
+def test_amara_has_a_public_profile_and_a_curated_library_of_real_files(demo):
     profile = LearnerProfile.objects.select_related("user").get(user__email="learner@example.com")
     assert (profile.user.email, profile.display_name, profile.slug, profile.is_public) == (
         "learner@example.com",
@@ -264,9 +272,8 @@ def test_amara_has_a_public_profile_and_a_curated_library_of_real_files():
             assert stored.read(5) == b"%PDF-"
 
 
-def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired():
-    load_demo()
-
+@pytest.mark.xdist_group("demo data")
+def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired(demo):
     issuer = Issuer.objects.get(slug="harbourside-digital-skills")
     assert (issuer.name, issuer.slug, issuer.url) == (
         "Harbourside Digital Skills Centre",
@@ -333,9 +340,8 @@ def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired():
             assert criterion.required_level == levels[1]
 
 
-def test_every_demo_micro_credential_states_the_eu_recommendations_elements():
-    load_demo()
-
+@pytest.mark.xdist_group("demo data")
+def test_every_demo_micro_credential_states_the_eu_recommendations_elements(demo):
     micro_credentials = list(MicroCredential.objects.select_related("issuer", "stacks_towards"))
     # Six from issuer.toml and three from the second issuer in directory.toml.
     assert len(micro_credentials) == 9
@@ -377,8 +383,8 @@ def test_every_demo_micro_credential_states_the_eu_recommendations_elements():
     assert by_slug["agile-project-delivery"].national_framework_level == "RQF level 5"
 
 
-def test_amara_holds_valid_expired_and_revoked_credentials():
-    load_demo()
+@pytest.mark.xdist_group("demo data")
+def test_amara_holds_valid_expired_and_revoked_credentials(demo):
     now = timezone.now()
 
     credentials = IssuedCredential.objects.filter(
@@ -414,8 +420,8 @@ def test_amara_holds_valid_expired_and_revoked_credentials():
     assert IssuedCredential.objects.valid_at(now).filter(pk=retired.pk).exists()
 
 
-def test_amaras_transcript_is_public_and_lists_her_valid_credentials(client, settings):
-    load_demo()
+@pytest.mark.xdist_group("demo data")
+def test_amaras_transcript_is_public_and_lists_her_valid_credentials(demo, client, settings):
     settings.SITE_URL = "http://testserver"
 
     response = client.get("/p/amara-okafor/transcript.pdf")
@@ -432,9 +438,8 @@ def test_amaras_transcript_is_public_and_lists_her_valid_credentials(client, set
     assert "Amara Okafor" in text
 
 
-def test_amara_has_applications_in_draft_submitted_and_changes_requested():
-    load_demo()
-
+@pytest.mark.xdist_group("demo data")
+def test_amara_has_applications_in_draft_submitted_and_changes_requested(demo):
     open_applications = {
         a.micro_credential.slug: a.status
         for a in Application.objects.open()
@@ -459,8 +464,8 @@ def test_amara_has_applications_in_draft_submitted_and_changes_requested():
     assert not set(valid.values_list("micro_credential__slug", flat=True)) & set(open_applications)
 
 
-def test_the_assessors_queue_has_applications_of_every_age():
-    load_demo()
+@pytest.mark.xdist_group("demo data")
+def test_the_assessors_queue_has_applications_of_every_age(demo):
     now = timezone.now()
 
     queue = list(assessor_queue().select_related("learner").order_by("submitted_at"))
@@ -518,9 +523,8 @@ def test_the_demo_sends_no_email_and_prints_none(capsys):
     assert notifications.filter(read_at__isnull=True, recipient__email="assessor@example.com")
 
 
-def test_the_directory_has_forty_more_public_learners_with_credentials_from_two_issuers():
-    load_demo()
-
+@pytest.mark.xdist_group("demo data")
+def test_the_directory_has_forty_more_public_learners_with_credentials_from_two_issuers(demo):
     generated = read_directory_data(read_demo_data()).learners
     emails = [learner.spec.user.email for learner in generated]
     assert len(emails) == len(set(emails)) >= 40
