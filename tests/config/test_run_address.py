@@ -136,6 +136,7 @@ def get_status(url, host):
         return error.code
 
 
+@pytest.mark.scripts
 def test_bin_run_on_every_interface_answers_other_hosts_and_says_where_links_point(tmp_path):
     port = free_port()
     env = clean_environment(tmp_path)
