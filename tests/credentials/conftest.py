@@ -43,6 +43,17 @@ EVIDENCE_SNAPSHOT = [
 ]
 
 
+# The public address documents name the site by, not the test client's: an id built from the
+# request instead of settings.SITE_URL shows up as a wrong host.
+BADGES_SITE = "https://badges.example.org"
+
+
+@pytest.fixture
+def badges_site(settings):
+    settings.SITE_URL = BADGES_SITE
+    return BADGES_SITE
+
+
 @pytest.fixture(autouse=True)
 def _frozen_time(time_machine):
     time_machine.move_to(NOW, tick=False)

@@ -17,21 +17,16 @@ from credentials.vc.clr import CLR_SCHEMA_URL, EmptyRecordError, sign_learner_re
 from credentials.vc.identity import resolve_verification_method, site_did_web
 from credentials.vc.open_badges import hash_identity
 from credentials.vc.proofs import FailedStep, verify
+from tests.credentials.conftest import BADGES_SITE as SITE
 from tests.credentials.conftest import NOW, issue, revoke
 from tests.factories import MicroCredentialFactory, UserFactory
 
 SCHEMA = json.loads(
     (Path(__file__).parent / "schemas" / "clr_v2p0_clrcredential_schema.json").read_text()
 )
-SITE = "https://badges.example.org"
 URL = reverse("credentials:my-learner-record")
 
-pytestmark = pytest.mark.usefixtures("_site_url")
-
-
-@pytest.fixture
-def _site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = pytest.mark.usefixtures("badges_site")
 
 
 @pytest.fixture

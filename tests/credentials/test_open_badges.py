@@ -35,22 +35,17 @@ from credentials.vc.open_badges import build_open_badge_credential, hash_identit
 from credentials.vc.proofs import FailedStep, verify
 from credentials.vc.status_list import StatusOutcome, check_status
 from portfolio.models import Event
+from tests.credentials.conftest import BADGES_SITE as SITE
 from tests.credentials.conftest import NOW, RUBRIC_RESULTS, issue, staff_member
 from tests.factories import EvidenceItemFactory, SkillFactory, SkillFrameworkFactory, UserFactory
 
 SCHEMA = json.loads(
     (Path(__file__).parent / "schemas" / "ob_v3p0_achievementcredential_schema.json").read_text()
 )
-SITE = "https://badges.example.org"
 CREDENTIAL_MEDIA_TYPES = ["application/vc+ld+json", "application/vc", "application/ld+json"]
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
-pytestmark = pytest.mark.usefixtures("_site_url")
-
-
-@pytest.fixture
-def _site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = pytest.mark.usefixtures("badges_site")
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from django.core.files.base import ContentFile
 from PIL import Image
 
 from credentials.vc.baking import unbake_png
+from tests.credentials.conftest import BADGES_SITE as SITE
 from tests.credentials.conftest import NOW, issue, revoke, staff_member
 from tests.factories import (
     MicroCredentialFactory,
@@ -27,15 +28,9 @@ from tests.factories import (
     png_bytes,
 )
 
-SITE = "https://badges.example.org"
 CONTEXT = "https://w3id.org/openbadges/v2"
 
-pytestmark = pytest.mark.usefixtures("_site_url")
-
-
-@pytest.fixture
-def _site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = pytest.mark.usefixtures("badges_site")
 
 
 @pytest.fixture

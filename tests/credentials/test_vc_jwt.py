@@ -10,19 +10,14 @@ from cryptography.exceptions import InvalidSignature
 from credentials.models import CredentialDocument
 from credentials.services import generate_signing_key, rotate_signing_key, sign_credential
 from credentials.vc.identity import issuer_did_web, resolve_verification_method
+from tests.credentials.conftest import BADGES_SITE as SITE
 from tests.credentials.conftest import issue, revoke
 from tests.factories import UserFactory
 
-SITE = "https://badges.example.org"
 JWT = "application/vc+jwt"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
-pytestmark = pytest.mark.usefixtures("_site_url")
-
-
-@pytest.fixture
-def _site_url(settings):
-    settings.SITE_URL = SITE
+pytestmark = pytest.mark.usefixtures("badges_site")
 
 
 @pytest.fixture
