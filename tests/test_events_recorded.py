@@ -78,6 +78,13 @@ def _learner(email="learner@example.com"):
     return UserFactory(email=email)
 
 
+def _staff_of(issuer):
+    """A member of the issuer's staff, whom the scenarios act as."""
+    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
+    issuer.staff.add(staff)
+    return staff
+
+
 # --- portfolio ---------------------------------------------------------------------------
 
 
@@ -384,8 +391,7 @@ def _():
 def _():
     learner = _learner()
     micro_credential = MicroCredentialFactory()
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    micro_credential.issuer.staff.add(staff)
+    staff = _staff_of(micro_credential.issuer)
     credential = _issue(learner, micro_credential)
     return Case(
         run=lambda: credentials.revoke_credential(
@@ -465,8 +471,7 @@ def _():
 @scenario(credentials.invite_to_issuer)
 def _():
     issuer = IssuerFactory()
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    issuer.staff.add(staff)
+    staff = _staff_of(issuer)
     return Case(
         run=lambda: credentials.invite_to_issuer(
             issuer_id=issuer.pk,
@@ -484,8 +489,7 @@ def _():
 @scenario(credentials.accept_invitation)
 def _():
     issuer = IssuerFactory()
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    issuer.staff.add(staff)
+    staff = _staff_of(issuer)
     invitee = UserFactory(email="new.assessor@example.com", assessor=True)
     invitation = credentials.invite_to_issuer(
         issuer_id=issuer.pk, email=invitee.email, role=IssuerInvitation.Role.ASSESSOR, by=staff
@@ -527,8 +531,7 @@ def _():
 @scenario(credentials.publish_micro_credential)
 def _():
     micro_credential = MicroCredentialFactory(status="draft")
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    micro_credential.issuer.staff.add(staff)
+    staff = _staff_of(micro_credential.issuer)
     return Case(
         run=lambda: credentials.publish_micro_credential(
             micro_credential_id=micro_credential.pk, by=staff
@@ -543,8 +546,7 @@ def _():
 @scenario(credentials.retire_micro_credential)
 def _():
     micro_credential = MicroCredentialFactory()
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    micro_credential.issuer.staff.add(staff)
+    staff = _staff_of(micro_credential.issuer)
     return Case(
         run=lambda: credentials.retire_micro_credential(
             micro_credential_id=micro_credential.pk, by=staff
@@ -559,8 +561,7 @@ def _():
 @scenario(credentials.generate_signing_key)
 def _():
     issuer = IssuerFactory()
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    issuer.staff.add(staff)
+    staff = _staff_of(issuer)
     return Case(
         run=lambda: credentials.generate_signing_key(issuer_id=issuer.pk, by=staff),
         verb="signing_key.generated",
@@ -585,8 +586,7 @@ def _():
 @scenario(credentials.update_micro_credential)
 def _():
     micro_credential = MicroCredentialFactory(title="Data Storytelling")
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    micro_credential.issuer.staff.add(staff)
+    staff = _staff_of(micro_credential.issuer)
     # As the admin's form leaves it: the new values set, not yet saved.
     micro_credential.title = "Narrative Analytics"
     return Case(
@@ -967,7 +967,7 @@ def _():
 @scenario(periodic.flag_waiting_applications)
 def _():
     learner, _assessor, micro_credential, scope = _cast()
-    micro_credential.issuer.staff.add(UserFactory(email="issuer@example.com", issuer_staff=True))
+    _staff_of(micro_credential.issuer)
     application = _submitted(learner, micro_credential)
     return Case(
         run=lambda: periodic.flag_waiting_applications(now=timezone.now() + timedelta(days=30)),
@@ -1240,8 +1240,7 @@ def test_a_deleted_item_keeps_its_title_in_the_log(learner):
 
 def test_a_revocation_keeps_its_reason(learner):
     micro_credential = MicroCredentialFactory()
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    micro_credential.issuer.staff.add(staff)
+    staff = _staff_of(micro_credential.issuer)
     credential = _issue(learner, micro_credential, by=staff)
     [event] = _new_events(
         lambda: credentials.revoke_credential(
@@ -1266,8 +1265,7 @@ def test_an_issued_credential_records_what_was_awarded(learner):
 
 def test_a_renewed_invitation_says_so(db):
     issuer = IssuerFactory()
-    staff = UserFactory(email="issuer@example.com", issuer_staff=True)
-    issuer.staff.add(staff)
+    staff = _staff_of(issuer)
 
     def invite():
         return credentials.invite_to_issuer(
