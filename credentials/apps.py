@@ -61,6 +61,10 @@ class CredentialsConfig(AppConfig):
         from credentials.catalogue_signals import connect_catalogue_signals
 
         connect_catalogue_signals()
+        # Nor do accounts, profiles and credentials saved in the admin.
+        from credentials.page_signals import connect_page_signals
+
+        connect_page_signals()
 
         # The directory's search document follows the events that change what it holds.
         from credentials.directory.subscribers import connect_directory_signals, subscribe_directory

@@ -1,24 +1,25 @@
-"""The cache of pages anonymous visitors see, kept current by events.
+"""The cache of pages anonymous visitors see, kept current by events and saves.
 
 Three kinds of page are kept: a learner's public page (/p/<slug>/), a credential's page
 (/c/<id>/) and the catalogue of micro-credentials (/credentials/). A visitor without an
-account gets the page from the cache, rendered once per *version* of what it shows. A
-version is a token in the cache that is replaced whenever something the page shows changes:
+account gets the page from the cache, rendered once per *version* of what it shows, and a hit
+reads nothing from the database. A version is a token in the cache, read in the same round
+trip as the page, that is replaced whenever something the page shows, or who may see it,
+changes:
 
-- each learner's version, replaced by credentials' subscribers when an event changes what
-  their pages show (credentials.subscribers): their public page, and the pages of their
-  credentials, which name them and link to what they show;
+- each public page's (by slug) and each credential page's, replaced together for a learner
+  when an event changes what their pages show (credentials.subscribers) and when their
+  account, profile or one of their credentials is saved without one, in the admin
+  (credentials.page_signals): a profile made private, an account deactivated or a credential
+  revoked reaches its pages at their next request;
 - the catalogue's version, replaced when an issuer, a micro-credential, its rubric or a skill
   is saved or deleted (credentials.catalogue_signals; they are edited in the admin, which
   records no events).
 
-So a change reaches the page at its next request. A page also lives no longer than MAX_AGE,
-the bound for changes that pass by both (a QuerySet.update() in a shell).
-
-Whether the page may be seen at all is never cached, nor what changes with time alone: the
-views read the profile (or the credential) on every request, so making a profile private or
-deactivating an account takes its pages down at once, and a credential's status (valid,
-expired, revoked) is worked out from the row read at that request and is part of its key.
+What changes with time alone is worked out on every hit: a credential's page keeps what its
+status was worked out from, and a public page lives no longer than the next change of what
+it shows (a credential expiring). A page also lives no longer than MAX_AGE, the bound for
+changes that pass by events and signals alike (a QuerySet.update() in a shell).
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
+from uuid import UUID
 
 from django.core.cache import cache
+
+from credentials.models import IssuedCredential
+from portfolio.models import LearnerProfile
 
 if TYPE_CHECKING:
     from credentials.vc.verification import CredentialVerification
@@ -54,10 +59,6 @@ class Lookup:
     # The versions current when looked up: a page rendered now is stored under them, so a
     # change made while it renders leaves it stale rather than fresh.
     version: str
-
-
-def _version_key(user_id: int) -> str:
-    return f"public-page-version:{user_id}"
 
 
 def _origin_hash(origin: str) -> str:
@@ -115,22 +116,28 @@ def _store(
 # --- A learner's public page ------------------------------------------------------------------
 
 
-def _page_key(user_id: int, updated_at: datetime, origin: str) -> str:
-    # Keyed by the profile's updated_at too: edits made in the admin.
-    return f"public-page:{user_id}:{updated_at.timestamp()}:{_origin_hash(origin)}"
+def _page_version_key(slug: str) -> str:
+    # By slug, as the request names the page: a hit needs nothing else to find its version.
+    return f"public-page-version:{slug}"
 
 
-def get_page(*, user_id: int, updated_at: datetime, origin: str) -> Lookup:
-    """The cached anonymous page for this profile's current version, if there is one."""
-    return _look_up(
-        [_version_key(user_id), _CATALOGUE_VERSION_KEY], _page_key(user_id, updated_at, origin)
-    )
+def _page_key(slug: str, origin: str) -> str:
+    return f"public-page:{slug}:{_origin_hash(origin)}"
+
+
+def get_page(*, slug: str, origin: str) -> Lookup:
+    """The cached anonymous page at this slug for its current version, in one round trip.
+
+    The version is the slug's own (replaced whenever its learner's pages are forgotten, and
+    when their account or profile is saved, the slug they leave included) and the
+    catalogue's, so a hit reads nothing from the database.
+    """
+    return _look_up([_page_version_key(slug), _CATALOGUE_VERSION_KEY], _page_key(slug, origin))
 
 
 def store_page(
     *,
-    user_id: int,
-    updated_at: datetime,
+    slug: str,
     origin: str,
     version: str,
     content: bytes,
@@ -138,40 +145,77 @@ def store_page(
     changes_at: datetime | None,
 ) -> CachedPage:
     return _store(
-        _page_key(user_id, updated_at, origin),
-        version=version,
-        content=content,
-        now=now,
-        changes_at=changes_at,
+        _page_key(slug, origin), version=version, content=content, now=now, changes_at=changes_at
     )
 
 
 # --- A credential's page ----------------------------------------------------------------------
 
 
-def _credential_page_key(*, credential_id: int, variant: str, origin: str) -> str:
-    variant_hash = hashlib.sha256(variant.encode()).hexdigest()[:16]
-    return f"credential-page:{credential_id}:{variant_hash}:{_origin_hash(origin)}"
+@dataclass(frozen=True)
+class CachedCredentialPage:
+    content: bytes
+    version: str
+    # What the status shown was worked out from, so a hit can tell whether it still holds: a
+    # credential expires with time alone, with no event and no change to its row.
+    status: str
+    revoked_at: datetime | None
+    expires_at: datetime | None
+
+    def still_shows_status_at(self, when: datetime) -> bool:
+        current = IssuedCredential(revoked_at=self.revoked_at, expires_at=self.expires_at)
+        return bool(current.status_at(when) == self.status)
 
 
-def get_credential_page(*, credential_id: int, holder_id: int, variant: str, origin: str) -> Lookup:
-    """The cached anonymous page of a credential, as ``variant`` (its status, say) shows it."""
-    return _look_up(
-        [_version_key(holder_id), _CATALOGUE_VERSION_KEY],
-        _credential_page_key(credential_id=credential_id, variant=variant, origin=origin),
+@dataclass(frozen=True)
+class CredentialLookup:
+    page: CachedCredentialPage | None
+    version: str
+
+
+def _credential_version_key(public_id: UUID) -> str:
+    return f"credential-page-version:{public_id}"
+
+
+def _credential_page_key(public_id: UUID, origin: str) -> str:
+    return f"credential-page:{public_id}:{_origin_hash(origin)}"
+
+
+def get_credential_page(*, public_id: UUID, origin: str) -> CredentialLookup:
+    """The anonymous page of a credential as cached for its current version, in one round trip.
+
+    The version is the credential's own (replaced whenever its holder's pages are forgotten,
+    and when its row, its holder's account or profile is saved) and the catalogue's, so a hit
+    reads nothing from the database: who may see it (its holder's account active) and what it
+    says change only through those.
+    """
+    page, version = read_versioned(
+        [_credential_version_key(public_id), _CATALOGUE_VERSION_KEY],
+        _credential_page_key(public_id, origin),
     )
+    if isinstance(page, CachedCredentialPage) and page.version == version:
+        return CredentialLookup(page=page, version=version)
+    return CredentialLookup(page=None, version=version)
 
 
 def store_credential_page(
-    *, credential_id: int, variant: str, origin: str, version: str, content: bytes, now: datetime
-) -> CachedPage:
-    return _store(
-        _credential_page_key(credential_id=credential_id, variant=variant, origin=origin),
-        version=version,
+    *,
+    public_id: UUID,
+    origin: str,
+    version: str,
+    content: bytes,
+    status: str,
+    revoked_at: datetime | None,
+    expires_at: datetime | None,
+) -> None:
+    page = CachedCredentialPage(
         content=content,
-        now=now,
-        changes_at=None,
+        version=version,
+        status=status,
+        revoked_at=revoked_at,
+        expires_at=expires_at,
     )
+    cache.set(_credential_page_key(public_id, origin), page, timeout=MAX_AGE_SECONDS)
 
 
 # --- A credential's verification ----------------------------------------------------------------
@@ -234,7 +278,24 @@ def store_catalogue_page(
 
 def forget_pages(*, user_ids: list[int]) -> None:
     """Make every cached page of these learners (public page, credentials' pages) stale."""
-    cache.set_many({_version_key(pk): secrets.token_hex(8) for pk in user_ids}, timeout=None)
+    if not user_ids:
+        return
+    slugs = LearnerProfile.objects.filter(user_id__in=user_ids).values_list("slug", flat=True)
+    credentials = IssuedCredential.objects.filter(learner_id__in=user_ids).values_list(
+        "public_id", flat=True
+    )
+    keys = [_page_version_key(slug) for slug in slugs]
+    keys += [_credential_version_key(public_id) for public_id in credentials]
+    cache.set_many({key: secrets.token_hex(8) for key in keys}, timeout=None)
+
+
+def forget_page_at(*, slug: str) -> None:
+    """Make the cached page at this slug stale: one its learner is leaving for another."""
+    cache.set(_page_version_key(slug), secrets.token_hex(8), timeout=None)
+
+
+def forget_credential_page(*, public_id: UUID) -> None:
+    cache.set(_credential_version_key(public_id), secrets.token_hex(8), timeout=None)
 
 
 def forget_catalogue() -> None:

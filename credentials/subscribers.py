@@ -243,9 +243,8 @@ def forget_holders_pages(event: Event, payload: object) -> None:
 
 
 def subscribe_page_cache() -> None:
-    # Events about one learner's things that change what their public page shows. (The
-    # page also reads the account on every request, so a deactivation hides it at once
-    # even before its event's turn.)
+    # Events about one learner's things that change what their pages show. (Saves that
+    # record no event, in the admin, are followed too: credentials.page_signals.)
     for event_type in (
         portfolio_verbs.PROFILE_UPDATED,
         portfolio_verbs.PROFILE_AVATAR_CHANGED,

@@ -8,14 +8,12 @@ leaks; PermissionDenied is reserved for objects a user can see but may not act o
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from portfolio.models import EvidenceItem, LearnerProfile, User
-from portfolio.prepared import PreparedLookup
 
 type AnyUser = User | AnonymousUser
 
@@ -110,19 +108,6 @@ def public_profiles() -> QuerySet[LearnerProfile]:
 def is_public_profile(profile: LearnerProfile) -> bool:
     """public_profiles for one profile already read, with its user."""
     return profile.is_public and profile.user.is_active
-
-
-_public_profile_stamp = PreparedLookup(
-    lambda slug: public_profiles().filter(slug=slug).values_list("user_id", "updated_at")
-)
-
-
-def get_public_profile_stamp(slug: str) -> tuple[int, datetime] | None:
-    """(user id, updated_at) of the public profile at this slug; None for private,
-    deactivated or unknown ones alike. One query, built once per process: the check a
-    cached public page makes on every request."""
-    row = _public_profile_stamp.first(slug)
-    return (row[0], row[1]) if row is not None else None
 
 
 def get_public_profile(slug: str) -> LearnerProfile:

@@ -1,8 +1,8 @@
 """Queries whose SQL is built once per process, for the few checks made on every request.
 
-Building a query with the ORM costs far more than running it: on the cached public pages the
-one query that decides whether a page may still be seen cost about ten times a trivial
-request, most of it in building the SQL and model instances (benchmarks/README.md). A
+Building a query with the ORM costs far more than running it: a check made on every request
+(the unread count in a signed-in page's header, say) cost about ten times a trivial request,
+most of it in building the SQL and model instances (benchmarks/README.md). A
 PreparedLookup builds a QuerySet's SQL once, from the same QuerySet functions the rules live
 in (so a rule is still written in one place), and then runs it for one value at a time,
 returning the row as the QuerySet's values_list() would, converted the same way.

@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
-from django.contrib.auth.models import AnonymousUser
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 from django.urls import reverse
@@ -40,7 +38,6 @@ from credentials.records import (
 from credentials.vc.multibase import MultibaseError, decode_sha256_digest
 from portfolio.models import LearnerProfile, Skill, User
 from portfolio.permissions import AnyUser
-from portfolio.prepared import PreparedLookup
 
 
 @dataclass(frozen=True)
@@ -119,61 +116,6 @@ def _holder_name(learner: User) -> str:
         return learner.profile.display_name
     except LearnerProfile.DoesNotExist:
         return learner.get_full_name() or _("Name not given")
-
-
-@dataclass(frozen=True)
-class CredentialCheck:
-    """What a credential's page must know afresh on every request, cached or not."""
-
-    credential_id: int
-    holder_id: int
-    status: IssuedCredential.Status
-    # Part of a cached page's key with the status: what the page says of its dates.
-    revoked_at: datetime | None
-    expires_at: datetime | None
-    # The holder's profile as last saved (edits made in the admin), None without one.
-    profile_updated_at: datetime | None
-    checked_at: datetime
-
-
-def _check_row(visible: QuerySet[IssuedCredential], public_id: UUID) -> QuerySet[Any]:
-    return visible.filter(public_id=public_id).values_list(
-        "pk", "learner_id", "revoked_at", "expires_at", "learner__profile__updated_at"
-    )
-
-
-# Made for every anonymous visit to a cached credential page: its SQL is built once
-# (portfolio.prepared says why), from the same rule as every other viewer's.
-_anonymous_check = PreparedLookup(
-    lambda public_id: _check_row(visible_credentials(AnonymousUser()), public_id),
-    placeholder=UUID(int=0),
-    field=IssuedCredential._meta.get_field("public_id"),
-)
-
-
-def check_credential(*, public_id: UUID, viewer: AnyUser) -> CredentialCheck:
-    """Whether the viewer may see this credential's page, and its status now; one query.
-
-    Raises Http404 exactly as get_credential_page does (visible_credentials decides both).
-    """
-    if viewer.is_authenticated:
-        row = _check_row(visible_credentials(viewer), public_id).first()
-    else:
-        row = _anonymous_check.first(public_id)
-    if row is None:
-        raise Http404("No such credential.")
-    pk, learner_id, revoked_at, expires_at, profile_updated_at = row
-    checked_at = timezone.now()
-    status = IssuedCredential(revoked_at=revoked_at, expires_at=expires_at).status_at(checked_at)
-    return CredentialCheck(
-        credential_id=pk,
-        holder_id=learner_id,
-        status=status,
-        revoked_at=revoked_at,
-        expires_at=expires_at,
-        profile_updated_at=profile_updated_at,
-        checked_at=checked_at,
-    )
 
 
 def _has_signed_document() -> Exists:

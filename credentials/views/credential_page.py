@@ -78,32 +78,28 @@ def credential_detail(request: HttpRequest, public_id: UUID) -> HttpResponse:
         # The holder's and the issuer's tools, or a message for this visitor: theirs alone.
         page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
         return render(request, TEMPLATE, _context(request, page))
-    # Read on every request, cached or not: who may see the page, and its status now.
-    check = credential_pages.check_credential(public_id=public_id, viewer=request.user)
     origin = f"{request.scheme}://{request.get_host()}"
-    profile_stamp = check.profile_updated_at.timestamp() if check.profile_updated_at else ""
-    variant = f"{check.status}:{check.revoked_at}:{check.expires_at}:{profile_stamp}"
-    lookup = page_cache.get_credential_page(
-        credential_id=check.credential_id, holder_id=check.holder_id, variant=variant, origin=origin
+    now = timezone.now()
+    lookup = page_cache.get_credential_page(public_id=public_id, origin=origin)
+    if lookup.page is not None and lookup.page.still_shows_status_at(now):
+        # Never a 304: the page says when it was checked, and that is now.
+        return _with_checked_at(lookup.page.content, now)
+    # A miss: who may see the page (a 404 otherwise) and its status now, from the database.
+    page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
+    context = _context(request, page) | {"checked_marker": mark_safe(CHECKED_MARKER)}  # noqa: S308  # our own constant
+    content = render_to_string(TEMPLATE, context, request).encode()
+    # Kept under the versions read before the page was: a change made meanwhile leaves it
+    # stale, never fresh.
+    page_cache.store_credential_page(
+        public_id=public_id,
+        origin=origin,
+        version=lookup.version,
+        content=content,
+        status=page.status,
+        revoked_at=page.credential.revoked_at,
+        expires_at=page.credential.expires_at,
     )
-    cached = lookup.page
-    if cached is None:
-        page = credential_pages.get_credential_page(public_id=public_id, viewer=request.user)
-        context = _context(request, page) | {"checked_marker": mark_safe(CHECKED_MARKER)}  # noqa: S308  # our own constant
-        content = render_to_string(TEMPLATE, context, request).encode()
-        if page.status != check.status:
-            # It changed status between the two reads: shown as it is now, and not kept.
-            return _with_checked_at(content, page.checked_at)
-        cached = page_cache.store_credential_page(
-            credential_id=check.credential_id,
-            variant=variant,
-            origin=origin,
-            version=lookup.version,
-            content=content,
-            now=check.checked_at,
-        )
-    # Never a 304: the page says when it was checked, and that is now.
-    return _with_checked_at(cached.content, check.checked_at)
+    return _with_checked_at(content, page.checked_at)
 
 
 def _with_checked_at(content: bytes, checked_at: datetime) -> HttpResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.messages import get_messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -22,11 +22,7 @@ from credentials.selectors import contact_requests, portfolio_page
 from credentials.structured_data import person_json_ld
 from credentials.views.open_graph import build_absolute_badge_url
 from portfolio.models import LearnerProfile
-from portfolio.permissions import (
-    get_public_profile,
-    get_public_profile_stamp,
-    is_public_profile,
-)
+from portfolio.permissions import get_public_profile, is_public_profile
 
 TEMPLATE = "credentials/public_portfolio.html"
 
@@ -39,22 +35,19 @@ def public_portfolio(request: HttpRequest, slug: str) -> HttpResponse:
         response = render(request, TEMPLATE, _context(request, _build(profile)))
         add_never_cache_headers(response)
         return response
-    # Read on every request, cached or not: a private or deactivated profile is gone at once.
-    stamp = get_public_profile_stamp(slug)
-    if stamp is None:
-        raise Http404("No such profile.")
-    user_id, updated_at = stamp
     origin = f"{request.scheme}://{request.get_host()}"
-    lookup = page_cache.get_page(user_id=user_id, updated_at=updated_at, origin=origin)
+    lookup = page_cache.get_page(slug=slug, origin=origin)
     page = lookup.page
     if page is None:
+        # A miss: may it be seen (a 404 otherwise), from the database.
         profile = get_public_profile(slug)
         now = timezone.now()
         portfolio = portfolio_page.build_portfolio(profile=profile, now=now)
         content = render_to_string(TEMPLATE, _context(request, portfolio), request).encode()
+        # Kept under the versions read before the profile was: a change made meanwhile
+        # leaves it stale, never fresh.
         page = page_cache.store_page(
-            user_id=user_id,
-            updated_at=updated_at,
+            slug=slug,
             origin=origin,
             version=lookup.version,
             content=content,

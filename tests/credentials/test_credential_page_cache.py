@@ -1,10 +1,19 @@
-"""Visitors' views of /c/<id>/ come from a cache; status and access are read every time."""
+"""Visitors' views of /c/<id>/ come from a cache that reads nothing from the database on a hit.
+
+What may change who sees the page, or what it says, reaches it through events and saves
+(credentials.page_signals); expiry, which is time alone, is worked out on every hit.
+"""
+
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
 
+from credentials import page_cache
 from credentials.models import IssuedCredential
+from credentials.services import generate_signing_key, sign_credential
 from portfolio.models import User
+from portfolio.services.accounts import set_user_active
 from portfolio.services.profiles import update_profile
 from tests.credentials.conftest import NOW, issue, revoke
 from tests.factories import LearnerProfileFactory, SkillFactory, UserFactory
@@ -29,24 +38,44 @@ def credential(holder, micro_credential):
 
 
 def cached_view(client, credential, django_assert_num_queries):
-    """A visitor's view that the cache answered: one query, the credential's own row."""
-    with django_assert_num_queries(1):
+    """A visitor's view that the cache answered: no query at all."""
+    with django_assert_num_queries(0):
         return client.get(url(credential)).text
 
 
-def test_a_revoked_credential_is_never_shown_valid_from_the_cache(
-    client, credential, django_assert_num_queries
+def test_a_hit_reads_nothing_from_the_database(client, credential, django_assert_num_queries):
+    first = client.get(url(credential)).text
+    assert STATUS.format("VALID") in first
+    assert STATUS.format("VALID") in cached_view(client, credential, django_assert_num_queries)
+
+
+def test_a_revocation_saved_in_the_admin_reaches_the_cached_page(
+    client, credential, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     client.get(url(credential))
     assert STATUS.format("VALID") in cached_view(client, credential, django_assert_num_queries)
-    # Even revoked behind the services' back (no event, nothing told the cache).
-    IssuedCredential.objects.filter(pk=credential.pk).update(
-        revoked_at=timezone.now(), revocation_reason="Found to be plagiarised."
-    )
+    # A save with no event, as the admin makes.
+    with django_capture_on_commit_callbacks(execute=True):
+        credential.revoked_at = timezone.now()
+        credential.revocation_reason = "Found to be plagiarised."
+        credential.save()
     text = client.get(url(credential)).text
     assert STATUS.format("REVOKED") in text
     assert "VALID" not in text
     assert "Found to be plagiarised." in text
+
+
+def test_a_change_behind_every_event_and_signal_lasts_no_longer_than_max_age(
+    client, credential, time_machine, django_assert_num_queries
+):
+    client.get(url(credential))
+    # QuerySet.update() sends no signal and records no event: the copy stands until it ends.
+    IssuedCredential.objects.filter(pk=credential.pk).update(
+        revoked_at=timezone.now(), revocation_reason="Issued in error."
+    )
+    assert STATUS.format("VALID") in cached_view(client, credential, django_assert_num_queries)
+    time_machine.move_to(NOW + timedelta(seconds=page_cache.MAX_AGE_SECONDS + 1), tick=False)
+    assert STATUS.format("REVOKED") in client.get(url(credential)).text
 
 
 def test_a_revocation_through_the_service_reaches_the_cached_page(
@@ -102,10 +131,44 @@ def test_the_check_time_is_to_the_minute_and_moves_with_it(
     assert "12:10 UTC" not in second
 
 
-def test_a_deactivated_holders_credential_is_gone_at_once_though_cached(client, credential):
+def test_a_deactivated_holders_credential_is_gone_at_once_though_cached(
+    client, credential, django_capture_on_commit_callbacks
+):
     client.get(url(credential))
-    User.objects.filter(pk=credential.learner_id).update(is_active=False)
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        set_user_active(by=staff, user_id=credential.learner_id, is_active=False)
     assert client.get(url(credential)).status_code == 404
+    # Reactivated, the page is back.
+    with django_capture_on_commit_callbacks(execute=True):
+        set_user_active(by=staff, user_id=credential.learner_id, is_active=True)
+    assert STATUS.format("VALID") in client.get(url(credential)).text
+
+
+def test_an_account_deactivated_in_the_admin_takes_the_cached_page_down(
+    client, credential, django_capture_on_commit_callbacks
+):
+    assert client.get(url(credential)).status_code == 200
+    holder = User.objects.get(pk=credential.learner_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        holder.is_active = False
+        holder.save()
+    assert client.get(url(credential)).status_code == 404
+
+
+def test_signing_reaches_the_cached_page(
+    client, holder, micro_credential, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        generate_signing_key(issuer_id=micro_credential.issuer_id, by=None)
+    # Issued, and signed later by a worker (its event after commit, which never runs here).
+    credential = issue(holder, micro_credential)
+    unsigned = client.get(url(credential)).text
+    assert STATUS.format("VALID") in unsigned
+    assert "download the signed credential (JSON)" not in unsigned
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_credential(credential_id=credential.pk)
+    assert "download the signed credential (JSON)" in client.get(url(credential)).text
 
 
 def test_a_change_to_the_holders_profile_reaches_the_cached_page(

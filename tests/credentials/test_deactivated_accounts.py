@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.test import TestCase
 from django.urls import reverse
 
 from portfolio.permissions import can_view_evidence, visible_evidence
@@ -23,8 +24,10 @@ def holder(display_name, slug):
 
 
 def set_active(user, is_active):
-    user.is_active = is_active
-    user.save(update_fields=["is_active"])
+    # Committed, as the admin's save would be: cached pages follow it after commit.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        user.is_active = is_active
+        user.save(update_fields=["is_active"])
 
 
 @pytest.fixture

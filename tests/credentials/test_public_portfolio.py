@@ -174,13 +174,19 @@ def test_private_or_unknown_profiles_are_404(client, public_learner, learner, sl
     assert client.get("/p/public-learner/").status_code == 200
 
 
-def test_switching_the_profile_off_hides_the_page(client, public_learner):
+def test_switching_the_profile_off_hides_the_page(
+    client, public_learner, django_capture_on_commit_callbacks
+):
     EvidenceItemFactory(owner=public_learner, title="Shown", public=True)
     assert titles_in_page(client.get(URL).text) == ["Shown"]
     profile = public_learner.profile
-    update_profile(
-        profile_id=profile.pk, by=public_learner, display_name="Public Learner", slug=profile.slug
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        update_profile(
+            profile_id=profile.pk,
+            by=public_learner,
+            display_name="Public Learner",
+            slug=profile.slug,
+        )
     assert client.get(URL).status_code == 404
 
 

@@ -1,9 +1,10 @@
-"""Anonymous views of /p/<slug>/ come from a cache that events keep current."""
+"""Anonymous views of /p/<slug>/ come from a cache that events and saves keep current."""
 
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from credentials import page_cache
 from credentials.services import (
@@ -43,15 +44,14 @@ def skills(db):
     return [SkillFactory(name="Data cleaning"), SkillFactory(name="Charting")]
 
 
-def test_a_second_anonymous_view_is_served_from_the_cache_with_one_query(
+def test_a_second_anonymous_view_is_served_from_the_cache_with_no_query(
     client, public_learner, skills, django_assert_num_queries
 ):
     add_content(public_learner, 3, skills)
-    # The check, then the profile, the items, their skills, the credentials and their skills.
-    with django_assert_num_queries(6):
+    # The profile, the items, their skills, the credentials and their skills.
+    with django_assert_num_queries(5):
         first = client.get(URL)
-    # Only the profile, to check it is still public.
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         second = client.get(URL)
     assert second.content == first.content
     assert "Credential 02" in second.text
@@ -64,14 +64,14 @@ def test_query_counts_do_not_grow_with_credentials_and_evidence(
     client, public_learner, skills, django_assert_num_queries
 ):
     add_content(public_learner, 2, skills)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         client.get(URL)
     add_content(public_learner, 6, skills, start=2)
     cache.clear()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(URL)
     assert response.text.count('class="card badge-card') == 8
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(0):
         assert client.get(URL).content == response.content
 
 
@@ -154,18 +154,62 @@ def test_issuing_hiding_and_revoking_credentials_reach_the_cached_page(
     assert "<h1>Public Learner</h1>" in text
 
 
-def test_a_page_made_private_or_deactivated_is_gone_at_once_though_cached(client, public_learner):
+def test_a_page_made_private_or_deactivated_is_gone_at_once_though_cached(
+    client, public_learner, django_capture_on_commit_callbacks
+):
     assert client.get(URL).status_code == 200
-    public_learner.is_active = False
-    public_learner.save(update_fields=["is_active"])
+    # Saved as the admin saves them, with no event: gone once that commits.
+    with django_capture_on_commit_callbacks(execute=True):
+        public_learner.is_active = False
+        public_learner.save(update_fields=["is_active"])
     assert client.get(URL).status_code == 404
-    public_learner.is_active = True
-    public_learner.save(update_fields=["is_active"])
+    with django_capture_on_commit_callbacks(execute=True):
+        public_learner.is_active = True
+        public_learner.save(update_fields=["is_active"])
     assert client.get(URL).status_code == 200
-    # Straight into the table, as the admin would: no event, still gone.
+    with django_capture_on_commit_callbacks(execute=True):
+        public_learner.profile.is_public = False
+        public_learner.profile.save()
+    assert client.get(URL).status_code == 404
+
+
+def test_a_page_made_private_through_the_service_is_gone_at_once_though_cached(
+    client, public_learner, django_capture_on_commit_callbacks
+):
+    assert "<h1>Public Learner</h1>" in client.get(URL).text
+    with django_capture_on_commit_callbacks(execute=True):
+        rename(public_learner.profile, "Public Learner", is_public=False)
+    assert client.get(URL).status_code == 404
+
+
+def test_the_page_at_a_slug_its_learner_left_is_gone_at_once_though_cached(
+    client, public_learner, django_capture_on_commit_callbacks
+):
+    assert client.get(URL).status_code == 200
+    profile = public_learner.profile
+    with django_capture_on_commit_callbacks(execute=True):
+        update_profile(
+            profile_id=profile.pk,
+            by=public_learner,
+            display_name=profile.display_name,
+            slug="moved-on",
+            is_public=True,
+        )
+    assert client.get(URL).status_code == 404
+    assert "<h1>Public Learner</h1>" in client.get("/p/moved-on/").text
+
+
+def test_a_change_behind_every_event_and_signal_lasts_no_longer_than_max_age(
+    client, public_learner, time_machine
+):
+    time_machine.move_to(timezone.now(), tick=False)
+    assert client.get(URL).status_code == 200
+    # QuerySet.update() sends no signal and records no event: the copy stands until it ends.
     type(public_learner.profile).objects.filter(pk=public_learner.profile.pk).update(
         is_public=False
     )
+    assert client.get(URL).status_code == 200
+    time_machine.shift(timedelta(seconds=page_cache.MAX_AGE_SECONDS + 1))
     assert client.get(URL).status_code == 404
 
 
@@ -181,36 +225,21 @@ def test_the_cache_never_outlives_a_shown_credential_expiring(client, public_lea
 
 
 def test_a_page_rendered_across_a_change_is_not_kept_as_current(public_learner):
-    from django.utils import timezone
-
-    from credentials import page_cache
-
     profile = public_learner.profile
-    stamp = {"user_id": profile.user_id, "updated_at": profile.updated_at}
-    origin = "http://testserver"
-    before = page_cache.get_page(**stamp, origin=origin)
+    where = {"slug": profile.slug, "origin": "http://testserver"}
+    before = page_cache.get_page(**where)
     assert before.page is None
     # A change is recorded while that request renders the page as it was.
     page_cache.forget_pages(user_ids=[profile.user_id])
     page_cache.store_page(
-        **stamp,
-        origin=origin,
-        version=before.version,
-        content=b"as it was",
-        now=timezone.now(),
-        changes_at=None,
+        **where, version=before.version, content=b"as it was", now=timezone.now(), changes_at=None
     )
-    after = page_cache.get_page(**stamp, origin=origin)
+    after = page_cache.get_page(**where)
     assert after.page is None
     page_cache.store_page(
-        **stamp,
-        origin=origin,
-        version=after.version,
-        content=b"as it is",
-        now=timezone.now(),
-        changes_at=None,
+        **where, version=after.version, content=b"as it is", now=timezone.now(), changes_at=None
     )
-    kept = page_cache.get_page(**stamp, origin=origin).page
+    kept = page_cache.get_page(**where).page
     assert kept is not None
     assert kept.content == b"as it is"
 
@@ -247,3 +276,20 @@ def test_retiring_or_republishing_a_micro_credential_forgets_its_holders_pages(
         publish_micro_credential(micro_credential_id=credential.micro_credential_id, by=staff)
 
     assert forgotten == [[public_learner.pk], [public_learner.pk]]
+
+
+def test_a_deleted_credentials_and_accounts_pages_are_gone_at_once_though_cached(
+    client, public_learner, django_capture_on_commit_callbacks
+):
+    credential = issue(public_learner, MicroCredentialFactory(title="Careful Charts"))
+    credential_url = f"/c/{credential.public_id}/"
+    assert "Careful Charts" in client.get(URL).text
+    assert "Careful Charts" in client.get(credential_url).text
+    # Credentials protect their holder's account: they go first, as the admin would do it.
+    with django_capture_on_commit_callbacks(execute=True):
+        credential.delete()
+    assert client.get(credential_url).status_code == 404
+    assert "<h1>Public Learner</h1>" in client.get(URL).text
+    with django_capture_on_commit_callbacks(execute=True):
+        public_learner.delete()
+    assert client.get(URL).status_code == 404

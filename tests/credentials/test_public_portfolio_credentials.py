@@ -4,7 +4,6 @@ import pytest
 from django.core.cache import cache
 
 from credentials.services import set_credential_visibility
-from portfolio.models import LearnerProfile
 from tests.credentials.conftest import NOW, issue, revoke
 from tests.factories import EvidenceItemFactory, MicroCredentialFactory, SkillFactory
 
@@ -72,10 +71,14 @@ def test_no_credentials_means_no_section(client, public_learner):
     assert "Public Learner has not shared any evidence yet." in text
 
 
-def test_a_private_profile_stays_404_whatever_its_credentials(client, public_learner):
+def test_a_private_profile_stays_404_whatever_its_credentials(
+    client, public_learner, django_capture_on_commit_callbacks
+):
     earn(public_learner, "Shown")
     assert "Shown" in client.get(URL).text
-    LearnerProfile.objects.filter(user=public_learner).update(is_public=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        public_learner.profile.is_public = False
+        public_learner.profile.save()
     assert client.get(URL).status_code == 404
 
 
@@ -100,14 +103,13 @@ def test_query_count_does_not_grow_with_items_or_credentials(
     client, public_learner, skills, django_assert_num_queries
 ):
     add_evidence_and_credentials(public_learner, 3, skills)
-    # Whether it is public, then the profile, the items, their skills, the credentials and
-    # their skills.
-    with django_assert_num_queries(6):
+    # The profile, the items, their skills, the credentials and their skills.
+    with django_assert_num_queries(5):
         response = client.get(URL)
     assert len(shown_titles(response.text)) == 3
     add_evidence_and_credentials(public_learner, 6, skills, start=3)
     # Made without the services, so no event told the cache.
     cache.clear()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         response = client.get(URL)
     assert len(shown_titles(response.text)) == 9
