@@ -31,22 +31,16 @@ def run_bin_test(tmp_path, *arguments, **variables):
     return finished.stdout
 
 
-def test_by_default_one_process_per_cpu(tmp_path):
+def test_by_default_one_process_per_cpu_and_groups_kept_together(tmp_path):
     cpus = len(os.sched_getaffinity(0))
 
     output = run_bin_test(tmp_path)
 
     assert f"created: {cpus}/{cpus} workers" in output
+    assert "scheduling tests via LoadGroupScheduling" in output
 
 
 def test_the_environment_chooses_another_number(tmp_path):
     output = run_bin_test(tmp_path, UNBUNDLED_TEST_PROCESSES="1")
 
     assert "created: 1/1 worker" in output
-
-
-def test_tests_of_one_group_share_a_process(tmp_path):
-    output = run_bin_test(tmp_path, "-n", "2")
-
-    assert "created: 2/2 workers" in output
-    assert "scheduling tests via LoadGroupScheduling" in output
