@@ -31,13 +31,12 @@ def run_bin_test(tmp_path, *arguments, **variables):
     return finished.stdout
 
 
-def test_by_default_one_process_per_cpu_and_groups_kept_together(tmp_path):
+def test_by_default_one_process_per_cpu(tmp_path):
     cpus = len(os.sched_getaffinity(0))
 
     output = run_bin_test(tmp_path)
 
     assert f"created: {cpus}/{cpus} workers" in output
-    assert "scheduling tests via LoadGroupScheduling" in output
 
 
 def test_the_environment_chooses_another_number(tmp_path):

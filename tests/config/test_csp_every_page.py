@@ -36,7 +36,7 @@ JAVASCRIPT_URL = re.compile(r"""(?:href|src|action)\s*=\s*["']?\s*javascript:"""
 JSON_DATA = re.compile(r'\stype="application/(?:ld\+)?json"')
 NONCE = re.compile(r'\snonce="[^"]+"')
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo data for the CSP walk")]
+pytestmark = pytest.mark.django_db
 
 ROLES = [
     "anonymous",

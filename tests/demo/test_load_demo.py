@@ -77,7 +77,7 @@ def load_demo():
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """The demo data, loaded once for the tests that only read it (they share one worker)."""
+    """The demo data, loaded once for the tests that only read it."""
     with rolled_back_at_the_end(django_db_blocker):
         load_demo()
         yield
@@ -225,7 +225,6 @@ def test_demo_logins_work_with_mandatory_email_verification(client, settings):
         assert response.url == "/dashboard/"
 
 
-@pytest.mark.xdist_group("demo data")
 def test_amara_has_a_public_profile_and_a_curated_library_of_real_files(demo):
     profile = LearnerProfile.objects.select_related("user").get(user__email="learner@example.com")
     assert (profile.user.email, profile.display_name, profile.slug, profile.is_public) == (
@@ -272,7 +271,6 @@ def test_amara_has_a_public_profile_and_a_curated_library_of_real_files(demo):
             assert stored.read(5) == b"%PDF-"
 
 
-@pytest.mark.xdist_group("demo data")
 def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired(demo):
     issuer = Issuer.objects.get(slug="harbourside-digital-skills")
     assert (issuer.name, issuer.slug, issuer.url) == (
@@ -340,7 +338,6 @@ def test_the_demo_issuer_has_five_published_micro_credentials_and_one_retired(de
             assert criterion.required_level == levels[1]
 
 
-@pytest.mark.xdist_group("demo data")
 def test_every_demo_micro_credential_states_the_eu_recommendations_elements(demo):
     micro_credentials = list(MicroCredential.objects.select_related("issuer", "stacks_towards"))
     # Six from issuer.toml and three from the second issuer in directory.toml.
@@ -383,7 +380,6 @@ def test_every_demo_micro_credential_states_the_eu_recommendations_elements(demo
     assert by_slug["agile-project-delivery"].national_framework_level == "RQF level 5"
 
 
-@pytest.mark.xdist_group("demo data")
 def test_amara_holds_valid_expired_and_revoked_credentials(demo):
     now = timezone.now()
 
@@ -420,7 +416,6 @@ def test_amara_holds_valid_expired_and_revoked_credentials(demo):
     assert IssuedCredential.objects.valid_at(now).filter(pk=retired.pk).exists()
 
 
-@pytest.mark.xdist_group("demo data")
 def test_amaras_transcript_is_public_and_lists_her_valid_credentials(demo, client, settings):
     settings.SITE_URL = "http://testserver"
 
@@ -438,7 +433,6 @@ def test_amaras_transcript_is_public_and_lists_her_valid_credentials(demo, clien
     assert "Amara Okafor" in text
 
 
-@pytest.mark.xdist_group("demo data")
 def test_amara_has_applications_in_draft_submitted_and_changes_requested(demo):
     open_applications = {
         a.micro_credential.slug: a.status
@@ -464,7 +458,6 @@ def test_amara_has_applications_in_draft_submitted_and_changes_requested(demo):
     assert not set(valid.values_list("micro_credential__slug", flat=True)) & set(open_applications)
 
 
-@pytest.mark.xdist_group("demo data")
 def test_the_assessors_queue_has_applications_of_every_age(demo):
     now = timezone.now()
 
@@ -523,7 +516,6 @@ def test_the_demo_sends_no_email_and_prints_none(capsys):
     assert notifications.filter(read_at__isnull=True, recipient__email="assessor@example.com")
 
 
-@pytest.mark.xdist_group("demo data")
 def test_the_directory_has_forty_more_public_learners_with_credentials_from_two_issuers(demo):
     generated = read_directory_data(read_demo_data()).learners
     emails = [learner.spec.user.email for learner in generated]
