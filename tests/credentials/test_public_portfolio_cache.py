@@ -34,7 +34,7 @@ def rename(profile, name, **changes):
         profile_id=profile.pk,
         by=profile.user,
         display_name=name,
-        slug=profile.slug,
+        slug=changes.get("slug", profile.slug),
         is_public=changes.get("is_public", True),
     )
 
@@ -186,15 +186,8 @@ def test_the_page_at_a_slug_its_learner_left_is_gone_at_once_though_cached(
     client, public_learner, django_capture_on_commit_callbacks
 ):
     assert client.get(URL).status_code == 200
-    profile = public_learner.profile
     with django_capture_on_commit_callbacks(execute=True):
-        update_profile(
-            profile_id=profile.pk,
-            by=public_learner,
-            display_name=profile.display_name,
-            slug="moved-on",
-            is_public=True,
-        )
+        rename(public_learner.profile, "Public Learner", slug="moved-on")
     assert client.get(URL).status_code == 404
     assert "<h1>Public Learner</h1>" in client.get("/p/moved-on/").text
 
