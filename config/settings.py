@@ -305,6 +305,8 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
+# Celery's file-backed scheduler, without SQLite under it (config/beat.py says why).
+CELERY_BEAT_SCHEDULER = "config.beat:Scheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # Delivers e-mails whose first enqueue was lost, e.g. while the broker was down.
     "send-pending-notifications": {
