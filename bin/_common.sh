@@ -106,9 +106,12 @@ install_venv() {
         # fetched that is not pinned and hashed. uv rather than pip: it downloads and installs
         # in parallel, a fresh .venv in seconds rather than minutes. The project is installed
         # after it, from this checkout, without build isolation: its build backend (setuptools)
-        # is in the lock too.
+        # is in the lock too. --compile-bytecode: where PYTHONDONTWRITEBYTECODE is set (as on
+        # some CI machines) nothing would ever write the .pyc files, and every process the tests
+        # start (xdist workers, Celery workers, bin/ scripts) would compile Django from source,
+        # more than doubling its start-up.
         "$VENV_DIR/bin/uv" pip install --quiet --python "$VENV_PYTHON" \
-            --require-hashes --no-deps -r "$LOCK_FILE" ||
+            --require-hashes --no-deps --compile-bytecode -r "$LOCK_FILE" ||
             die "Installing $(basename "$LOCK_FILE") failed (see the messages above)."
         "$VENV_DIR/bin/uv" pip install --quiet --python "$VENV_PYTHON" \
             --no-deps --no-build-isolation --editable . ||
